@@ -1,0 +1,15 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "qmailkit",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "Recipes", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Console"),
+        .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),
+    ]
+)
