@@ -1,0 +1,72 @@
+/// `qmailkit check`: every pair of features and every dependency-closed selection
+/// of a recipe, applied in memory; nothing is written.
+public struct ConflictMatrix: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        /// Applies; `resolutions` lists resolution variants used, `merged` the files
+        /// that needed a three-way merge.
+        case clean(resolutions: [String], merged: [String])
+        case conflict(patch: String, with: [String], files: [String])
+        /// Not a valid selection (declared conflict, missing requirement).
+        case refused(String)
+
+        public var isFailure: Bool {
+            if case .conflict = self { return true }
+            return false
+        }
+    }
+
+    public struct Row: Sendable {
+        public var selection: [String]
+        public var outcome: Outcome
+    }
+
+    public var features: [String]
+    /// Every non-empty dependency-closed selection, smallest first.
+    public var selections: [Row]
+    /// Each unordered pair (their closure applied), keyed "a+b".
+    public var pairs: [String: Outcome]
+
+    public var hasConflicts: Bool { selections.contains { $0.outcome.isFailure } }
+
+    /// Builds the matrix for `features` (default: all of the catalogue's).
+    public static func compute(catalog: PatchCatalog, applier: SeriesApplier, features: [String]? = nil) -> ConflictMatrix {
+        let chosen = features ?? catalog.features
+        var cache: [[String]: Outcome] = [:]
+        func outcome(_ selection: [String]) -> Outcome {
+            let plan: SeriesPlan
+            do {
+                plan = try catalog.planner.plan(selecting: selection)
+            } catch {
+                return .refused("\(error)")
+            }
+            if let known = cache[plan.features] { return known }
+            let result: Outcome
+            do {
+                let run = try applier.run(plan)
+                result = .clean(resolutions: plan.steps.filter { !$0.resolves.isEmpty }.map(\.patchName),
+                                merged: run.steps.flatMap { step in step.report.mergedFiles.map { "\(step.report.feature):\($0)" } })
+            } catch let PatchEngineError.conflicts(report) {
+                result = .conflict(patch: report.patch, with: report.collidesWith, files: report.files.map(\.path))
+            } catch {
+                result = .refused("\(error)")
+            }
+            cache[plan.features] = result
+            return result
+        }
+        var rows: [Row] = []
+        for mask in 1..<(1 << chosen.count) {
+            let selection = chosen.enumerated().filter { mask & (1 << $0.offset) != 0 }.map(\.element)
+            guard let plan = try? catalog.planner.plan(selecting: selection),
+                  Set(plan.features) == Set(selection) else { continue }
+            rows.append(Row(selection: selection, outcome: outcome(selection)))
+        }
+        rows.sort { ($0.selection.count, $0.selection.joined(separator: ",")) < ($1.selection.count, $1.selection.joined(separator: ",")) }
+        var pairs: [String: Outcome] = [:]
+        for (i, a) in chosen.enumerated() {
+            for b in chosen[(i + 1)...] {
+                pairs["\(a)+\(b)"] = outcome([a, b])
+            }
+        }
+        return ConflictMatrix(features: chosen, selections: rows, pairs: pairs)
+    }
+}

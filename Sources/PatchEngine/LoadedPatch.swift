@@ -1,0 +1,41 @@
+import Crypto
+import DiffFormat
+import Foundation
+
+/// A patch file read from disk and understood: its metadata, its parsed diff and
+/// its two identities (the bytes as downloaded, and the dialect-independent
+/// canonical form that survives re-generation).
+public struct LoadedPatch: Sendable {
+    /// `tls`, or `resolutions/tls-on-auth` for a resolution variant.
+    public let name: String
+    /// Path relative to the project, for messages.
+    public let file: String
+    public let metadata: PatchMetadata
+    public let document: PatchDocument
+    public let stripLevel: Int
+    public let bytesSHA256: String
+    public let canonicalSHA256: String
+
+    /// Parses `bytes`; `stripLevel` nil means: guess it against `existingPaths`.
+    public init(name: String, file: String, bytes: [UInt8], stripLevel: Int? = 1,
+                existingPaths: Set<String> = []) throws {
+        let document = try DiffParser.parse(bytes, fileName: file)
+        let strip = stripLevel ?? document.guessStripLevel(existingPaths: existingPaths) ?? 1
+        self.name = name
+        self.file = file
+        self.document = document
+        self.stripLevel = strip
+        self.metadata = try PatchMetadata.parse(fields: document.header.fields, file: file)
+        self.bytesSHA256 = SHA256.hash(data: bytes).hexString
+        self.canonicalSHA256 = try document.canonicalSHA256(strip: strip)
+    }
+
+    /// The paths this patch changes, after stripping.
+    public func touchedPaths() throws -> [String] {
+        try document.files.map { try $0.targetPath(strip: stripLevel) }
+    }
+}
+
+extension Digest {
+    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+}

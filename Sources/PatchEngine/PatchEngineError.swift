@@ -1,0 +1,37 @@
+/// Everything that can stop the patch engine, each with a message that says what
+/// went wrong and what to do about it.
+public enum PatchEngineError: Error, CustomStringConvertible {
+    case badMetadata(file: String, field: String, problem: String)
+    case unknownFeature(String, known: [String])
+    case missingRequirement(feature: String, requires: String)
+    case declaredConflict(String, String)
+    case duplicateFeature(String, files: [String])
+    case patchDoesNotApply(patch: String, file: String, detail: String)
+    case conflicts(ConflictReport)
+    case outputExists(String)
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case let .badMetadata(file, field, problem):
+            return "\(file): header field \(field): \(problem)"
+        case let .unknownFeature(feature, known):
+            return "unknown feature '\(feature)'; this recipe offers: \(known.joined(separator: ", "))"
+        case let .missingRequirement(feature, requires):
+            return "'\(feature)' needs '\(requires)', which this recipe does not provide; add it to the recipe"
+        case let .declaredConflict(a, b):
+            return "'\(a)' declares a conflict with '\(b)': choose one of them"
+        case let .duplicateFeature(feature, files):
+            return "feature '\(feature)' is implemented by several main patches (\(files.joined(separator: ", "))); "
+                + "a second variant must name what it resolves in a 'Resolves:' field"
+        case let .patchDoesNotApply(patch, file, detail):
+            return "\(patch) does not apply to its declared base at \(file):\n\(detail)"
+        case let .conflicts(report):
+            return report.description
+        case let .outputExists(path):
+            return "\(path) already exists; remove it or choose another -o DIR (nothing was written)"
+        case let .io(message):
+            return message
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import GitStore
+
+/// Writes a series result as a git repository: the pristine commit (tagged
+/// `pristine`), one commit per patch carrying its metadata, the work tree checked
+/// out at the last one. Built in a scratch folder beside `destination` and moved
+/// into place only when complete, so a failure leaves nothing half-written.
+public struct ResultRepository {
+    public let destination: URL
+    public let keepFailed: Bool
+
+    public init(destination: URL, keepFailed: Bool = false) {
+        self.destination = destination
+        self.keepFailed = keepFailed
+    }
+
+    /// Writes the repository; returns the id of the final commit.
+    @discardableResult
+    public func write(_ result: SeriesResult, sourceName: String, commitTime: Int64) throws -> ObjectID {
+        let fileManager = FileManager.default
+        guard !fileManager.fileExists(atPath: destination.path) else {
+            throw PatchEngineError.outputExists(destination.path)
+        }
+        let scratch = destination.deletingLastPathComponent()
+            .appendingPathComponent(".\(destination.lastPathComponent).partial-\(getpid())")
+        try? fileManager.removeItem(at: scratch)
+        do {
+            let head = try populate(scratch, result, sourceName: sourceName, commitTime: commitTime)
+            try fileManager.moveItem(at: scratch, to: destination)
+            return head
+        } catch {
+            if !keepFailed { try? fileManager.removeItem(at: scratch) }
+            throw error
+        }
+    }
+
+    private func populate(_ directory: URL, _ result: SeriesResult, sourceName: String,
+                          commitTime: Int64) throws -> ObjectID {
+        let repository = try GitRepository.create(at: directory, bare: false)
+        let signature = GitSignature(name: "qmailkit", email: "qmailkit@localhost", time: commitTime)
+        var parent = try repository.commit(
+            tree: try repository.writeTree(result.pristine.sortedFiles), parents: [],
+            message: "\(sourceName): pristine upstream tree\n", author: signature, committer: signature,
+            updateRef: "refs/heads/main")
+        try repository.setReference("refs/tags/pristine", to: parent)
+        for step in result.steps {
+            let tree = try repository.writeTree(step.tree.sortedFiles)
+            parent = try repository.commit(tree: tree, parents: [parent], message: Self.message(step.report),
+                                           author: signature, committer: signature, updateRef: "refs/heads/main")
+        }
+        try repository.setHead("refs/heads/main")
+        try repository.checkoutHead()
+        return parent
+    }
+
+    /// The commit message of one patch step: summary, then metadata trailers.
+    static func message(_ report: StepReport) -> String {
+        var lines = ["\(report.feature): applied \(report.patchFile)", ""]
+        lines.append("Feature: \(report.feature)")
+        lines.append("Patch: \(report.patchFile)")
+        lines.append("Base: \(report.baseDescription)")
+        if !report.resolves.isEmpty { lines.append("Resolution-For: \(report.resolves.joined(separator: ", "))") }
+        lines.append("Patch-SHA256: \(report.bytesSHA256)")
+        lines.append("Canonical-SHA256: \(report.canonicalSHA256)")
+        lines.append("Hunks: \(report.hunkCount) in \(report.files.count) files")
+        for note in report.displacedHunks {
+            lines.append("Offset: \(note.file) hunk \(note.hunk) by \(note.offset) lines" + (note.fuzz > 0 ? ", fuzz \(note.fuzz)" : ""))
+        }
+        for file in report.mergedFiles { lines.append("Merged: \(file)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

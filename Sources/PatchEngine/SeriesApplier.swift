@@ -1,0 +1,170 @@
+import DiffFormat
+import GitStore
+
+/// What one step of a series did, for the per-patch summary and the commit message.
+public struct StepReport: Sendable {
+    public struct HunkNote: Sendable, Equatable {
+        public var file: String
+        /// 1-based hunk number within the file.
+        public var hunk: Int
+        public var offset: Int
+        public var fuzz: Int
+    }
+
+    public var feature: String
+    public var patchName: String
+    public var patchFile: String
+    public var resolves: [String]
+    public var baseDescription: String
+    public var files: [String]
+    public var hunkCount: Int
+    /// Hunks that did not apply at their recorded position (offset or fuzz).
+    public var displacedHunks: [HunkNote]
+    /// Files where the patch had to be folded in with a three-way merge.
+    public var mergedFiles: [String]
+    public var bytesSHA256: String
+    public var canonicalSHA256: String
+}
+
+/// The outcome of a series: the pristine tree, the tree after each step, and reports.
+public struct SeriesResult: Sendable {
+    public var pristine: FileTree
+    public var steps: [(report: StepReport, tree: FileTree)]
+    public var final: FileTree { steps.last?.tree ?? pristine }
+}
+
+/// Applies a `SeriesPlan` in memory: each patch to its declared base, then folded
+/// into the running result with a three-way merge, so that two patches colliding
+/// show up as a collision between them rather than as a failed hunk.
+public final class SeriesApplier {
+    public let catalog: PatchCatalog
+    public let pristine: FileTree
+    public let fuzz: Int
+    private var baseTrees: [[String]: FileTree] = [:]
+
+    public init(catalog: PatchCatalog, pristine: FileTree, fuzz: Int = 0) {
+        self.catalog = catalog
+        self.pristine = pristine
+        self.fuzz = fuzz
+        baseTrees[[]] = pristine
+    }
+
+    /// Runs the plan; throws `.conflicts` with a full report on the first collision.
+    public func run(_ plan: SeriesPlan) throws -> SeriesResult {
+        var result = pristine
+        var applied: [String] = []
+        var steps: [(report: StepReport, tree: FileTree)] = []
+        for step in plan.steps {
+            guard let patch = catalog.patches[step.patchName] else {
+                throw PatchEngineError.io("patch '\(step.patchName)' is not loaded")
+            }
+            let base = try baseTree(patch.metadata.baseFeatures)
+            let (patched, touched, displaced, hunkCount) = try apply(patch, to: base)
+            var merged: [String] = []
+            var conflicts: [ConflictFile] = []
+            for path in touched {
+                let ancestor = base[path], ours = result[path], theirs = patched[path]
+                if ours == ancestor {
+                    result[path] = theirs
+                } else if theirs == ancestor || ours == theirs {
+                    continue
+                } else {
+                    let outcome = try FileMerge.threeWay(
+                        ancestor: ancestor?.contents, ours: ours?.contents, theirs: theirs?.contents,
+                        labels: (ancestor: describeBase(patch.metadata), ours: describeResult(applied),
+                                 theirs: patch.name))
+                    if outcome.isClean {
+                        result[path] = TreeFile(path: path, contents: outcome.merged,
+                                                mode: theirs?.mode ?? ours?.mode ?? .regular)
+                        merged.append(path)
+                    } else {
+                        conflicts.append(ConflictFile(
+                            path: path, diff3: outcome.merged,
+                            overlaps: overlappingHunks(of: patch, in: path, earlier: steps.map(\.report))))
+                    }
+                }
+            }
+            if !conflicts.isEmpty {
+                throw PatchEngineError.conflicts(ConflictReport(
+                    patch: patch.name, feature: step.feature, appliedBefore: applied, files: conflicts))
+            }
+            applied.append(step.feature)
+            let report = StepReport(
+                feature: step.feature, patchName: patch.name, patchFile: patch.file, resolves: step.resolves,
+                baseDescription: describeBase(patch.metadata), files: touched, hunkCount: hunkCount,
+                displacedHunks: displaced, mergedFiles: merged,
+                bytesSHA256: patch.bytesSHA256, canonicalSHA256: patch.canonicalSHA256)
+            steps.append((report, result))
+        }
+        return SeriesResult(pristine: pristine, steps: steps)
+    }
+
+    /// The tree a patch with `Base: <source> + features` was written against,
+    /// built (once) by running those features' own series.
+    public func baseTree(_ features: [String]) throws -> FileTree {
+        let ordered = catalog.features.filter(features.contains)
+        if let tree = baseTrees[ordered] { return tree }
+        let tree = try run(catalog.planner.plan(selecting: ordered)).final
+        baseTrees[ordered] = tree
+        return tree
+    }
+
+    private func apply(_ patch: LoadedPatch, to base: FileTree)
+        throws -> (FileTree, [String], [StepReport.HunkNote], Int) {
+        var tree = base
+        var touched: [String] = []
+        var displaced: [StepReport.HunkNote] = []
+        var hunkCount = 0
+        for filePatch in patch.document.files {
+            let path = try filePatch.targetPath(strip: patch.stripLevel)
+            let original = tree[path]
+            let applied: AppliedFile
+            do {
+                applied = try filePatch.apply(to: original?.contents, fuzz: fuzz)
+            } catch {
+                throw PatchEngineError.patchDoesNotApply(patch: patch.file, file: path, detail: "\(error)")
+            }
+            if let contents = applied.contents {
+                let mode = filePatch.newMode.map(TreeFile.Mode.init(gitMode:)) ?? original?.mode ?? .regular
+                tree[path] = TreeFile(path: path, contents: contents, mode: mode)
+            } else {
+                tree[path] = nil
+            }
+            touched.append(path)
+            hunkCount += applied.hunks.count
+            for (index, hunk) in applied.hunks.enumerated() where hunk.offset != 0 || hunk.fuzz != 0 {
+                displaced.append(.init(file: path, hunk: index + 1, offset: hunk.offset, fuzz: hunk.fuzz))
+            }
+        }
+        return (tree, touched, displaced, hunkCount)
+    }
+
+    /// The hunks of earlier steps in `path` whose base line ranges meet this patch's.
+    private func overlappingHunks(of patch: LoadedPatch, in path: String,
+                                  earlier: [StepReport]) -> [HunkOverlap] {
+        let mine = hunks(of: patch, in: path)
+        var overlaps: [HunkOverlap] = []
+        for report in earlier where report.files.contains(path) {
+            guard let other = catalog.patches[report.patchName] else { continue }
+            for theirs in hunks(of: other, in: path) {
+                for ours in mine where HunkOverlap.meet(theirs, ours) {
+                    overlaps.append(HunkOverlap(earlierPatch: other.name, earlier: theirs,
+                                                laterPatch: patch.name, later: ours))
+                }
+            }
+        }
+        return overlaps
+    }
+
+    private func hunks(of patch: LoadedPatch, in path: String) -> [Hunk] {
+        patch.document.files.filter { (try? $0.targetPath(strip: patch.stripLevel)) == path }.flatMap(\.hunks)
+    }
+
+    private func describeBase(_ metadata: PatchMetadata) -> String {
+        ([metadata.baseSource] + metadata.baseFeatures).joined(separator: " + ")
+    }
+
+    private func describeResult(_ applied: [String]) -> String {
+        applied.isEmpty ? "pristine" : applied.joined(separator: "+")
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Archive
+import DiffFormat
+import PatchEngine
+import Recipes
+import SourceFetch
+import SourceImport
+
+/// The exit codes scripts can rely on, and which error maps to which.
+enum ExitStatus: Int32 {
+    case success = 0
+    /// `compare`: the trees differ; `check`: a selection conflicts.
+    case differs = 1
+    /// Bad input: checksum or tree mismatch, hostile or corrupt archive, malformed recipe or patch.
+    case badInput = 2
+    /// Every mirror failed.
+    case network = 3
+    /// Patches collide or do not apply to their base.
+    case conflict = 4
+    /// Local trouble: output exists, unreadable or unwritable files.
+    case environment = 5
+
+    static let helpText = """
+        Exit codes: 0 success; 1 compare found a difference / check found a conflict; \
+        2 bad input (checksum, corrupt or hostile archive, malformed recipe or patch, unknown feature); \
+        3 every mirror failed; 4 patches conflict or do not apply; 5 local problem (output exists, I/O); \
+        64 wrong command-line usage.
+        """
+
+    static func classify(_ error: Error) -> ExitStatus {
+        switch error {
+        case let fetch as FetchError:
+            if case .allMirrorsFailed = fetch { return .network }
+            if case .cacheNotWritable = fetch { return .environment }
+            return .badInput
+        case is ArchiveError, is RecipeError, is ProjectError, is ImportError, is DiffSyntaxError:
+            return .badInput
+        case let engine as PatchEngineError:
+            switch engine {
+            case .conflicts, .patchDoesNotApply: return .conflict
+            case .outputExists, .io: return .environment
+            default: return .badInput
+            }
+        default:
+            return .environment
+        }
+    }
+}
+
+/// Prints `error` as `qmailkit: …` on standard error and returns the exit code to throw.
+func failure(_ error: Error) -> ExitCode {
+    printError("qmailkit: \(error)")
+    return ExitCode(ExitStatus.classify(error).rawValue)
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct Qmailkit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qmailkit",
+        abstract: "Build a custom netqmail-1.06: fetch, patch, combine, compare, check.",
+        discussion: """
+            A typical session:
+              qmailkit fetch                                 # verified netqmail-1.06 in ./netqmail-1.06
+              qmailkit patch --with tls,auth,forcetls -o qmail-src
+              qmailkit combine combined -o netqmail-1.06-combined.patch
+
+            \(ExitStatus.helpText)
+            """,
+        subcommands: [Fetch.self, Patch.self, Check.self, Combine.self, Compare.self, Edit.self, Refresh.self])
+}

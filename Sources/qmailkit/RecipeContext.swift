@@ -1,0 +1,46 @@
+import Console
+import Foundation
+import PatchEngine
+import Recipes
+import SourceFetch
+import SourceImport
+
+/// What the patch-related commands share: the project, a recipe, its patches and
+/// the verified pristine tree of its base.
+struct RecipeContext {
+    let project: Project
+    let recipe: Recipe
+    let source: SourceDefinition
+    let catalog: PatchCatalog
+    let pristine: ImportedTree
+
+    static func load(_ options: CommonOptions, recipe name: String, from localFile: String?) async throws -> RecipeContext {
+        let project = try options.loadProject()
+        let recipe = try project.recipe(name, workingDirectory: options.workingDirectory)
+        let source = try project.source(named: recipe.base)
+        let catalog = try PatchCatalog(project: project, recipe: recipe)
+        let reporter = options.progress()
+        let pristine = PristineSource(definition: source, cache: options.sourceCache())
+        let tarball = try await pristine.obtain(localFile: localFile.map(options.path), progress: reporter.fetchEvents())
+        let tree = try pristine.unpack(tarball.path)
+        return RecipeContext(project: project, recipe: recipe, source: source, catalog: catalog, pristine: tree)
+    }
+
+    func applier(fuzz: Int = 0) -> SeriesApplier {
+        SeriesApplier(catalog: catalog, pristine: FileTree(pristine.files), fuzz: fuzz)
+    }
+}
+
+extension ProgressReporter {
+    /// Turns download events into a bar (terminal) or a few lines (pipe).
+    func fetchEvents() -> @Sendable (FetchEvent) -> Void {
+        { event in
+            switch event {
+            case let .progress(url, received, expected):
+                self.update("downloading \(url.lastPathComponent)", done: received, total: expected)
+            default:
+                self.note("\(event)")
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+@Suite struct FetchCommandTests {
+    @Test func importsALocalCopyIntoAGitRepository() throws {
+        let tiny = try TinyProject(files: ["README": "hi\n", "src/run.sh": "#!/bin/sh\n"], executable: ["src/run.sh"])
+        defer { tiny.remove() }
+        let result = try tiny.qmailkit(["fetch", "tiny-1.0", "--from", tiny.tarball.path, "-o", "src", "--json", "-q"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(report?["sha256"] as? String == tiny.sha256)
+        #expect(report?["files"] as? Int == 2)
+        let treeID = try #require(report?["treeID"] as? String)
+        // The git CLI sees the same tree, the exec bit and a clean work tree.
+        let repo = tiny.root.appendingPathComponent("src")
+        #expect(try git(["rev-parse", "pristine^{tree}"], in: repo) == treeID + "\n")
+        #expect(try git(["ls-tree", "-r", "HEAD", "src/run.sh"], in: repo).hasPrefix("100755 blob"))
+        #expect(try git(["status", "--porcelain"], in: repo) == "")
+        // Verified copy went to the cache; a second run needs neither --from nor network.
+        #expect(FileManager.default.fileExists(atPath: tiny.cache.appendingPathComponent("sources/tiny-1.0.tar.gz").path))
+        let again = try tiny.qmailkit(["fetch", "tiny-1.0", "--cache-only"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("verified"))
+    }
+
+    @Test func checksumMismatchCachesNothingAndExitsTwo() throws {
+        let tiny = try TinyProject(files: ["README": "hi\n"])
+        defer { tiny.remove() }
+        let impostor = tiny.root.appendingPathComponent("impostor.tar.gz")
+        var bytes = try Data(contentsOf: tiny.tarball)
+        bytes[bytes.count - 5] ^= 0xFF
+        try bytes.write(to: impostor)
+        let result = try tiny.qmailkit(["fetch", "tiny-1.0", "--from", impostor.path, "-o", "src"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(tiny.sha256))
+        #expect(!tiny.exists("src"))
+        #expect(!FileManager.default.fileExists(atPath: tiny.cache.appendingPathComponent("sources/tiny-1.0.tar.gz").path))
+    }
+
+    @Test func everyMirrorFailingExitsThreeAndNamesEachMirror() throws {
+        let tiny = try TinyProject(files: ["README": "hi\n"])
+        defer { tiny.remove() }
+        let result = try tiny.qmailkit(["fetch", "tiny-1.0", "-o", "src", "-q"])
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stderr.contains("http://127.0.0.1:9/tiny-1.0.tar.gz"))
+        #expect(result.stderr.contains("--from"))
+        #expect(!tiny.exists("src"))
+    }
+
+    @Test func existingOutputIsRefusedWithExitFive() throws {
+        let tiny = try TinyProject(files: ["README": "hi\n"])
+        defer { tiny.remove() }
+        try tiny.write("src/keep", "mine\n")
+        let result = try tiny.qmailkit(["fetch", "tiny-1.0", "--from", tiny.tarball.path, "-o", "src", "-q"])
+        #expect(result.status == 5)
+        #expect(result.stderr.contains("already exists"))
+        #expect(try String(contentsOf: tiny.root.appendingPathComponent("src/keep"), encoding: .utf8) == "mine\n")
+    }
+
+    @Test func helpExplainsExitCodes() throws {
+        let result = try CLI.run(["fetch", "--help"], in: FileManager.default.temporaryDirectory)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Exit codes: 0 success"))
+        #expect(result.stdout.contains("--from"))
+    }
+
+    @Test func unknownSourceIsABadInput() throws {
+        let tiny = try TinyProject(files: ["README": "hi\n"])
+        defer { tiny.remove() }
+        let result = try tiny.qmailkit(["fetch", "nosuch-2.0"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("known sources: tiny-1.0"))
+    }
+}
+
+func git(_ arguments: [String], in directory: URL) throws -> String {
+    let process = Process()
+    let pipe = Pipe()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+@Suite struct HostileArchiveCommandTests {
+    @Test func absolutePathsAreRefusedBeforeAnythingIsWritten() throws {
+        let tiny = try TinyProject(files: ["README": "hi\n"])
+        defer { tiny.remove() }
+        let victim = tiny.root.appendingPathComponent("victim.txt")
+        try Data("original\n".utf8).write(to: victim)
+        let hostile = tiny.root.appendingPathComponent("hostile.tar.gz")
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
+        tar.arguments = ["-czPf", hostile.path, victim.path]
+        try tar.run()
+        tar.waitUntilExit()
+        let data = try Data(contentsOf: hostile)
+        try TinyProject.pin(data, sha256: SHA256Hex.of(data), root: tiny.root)
+        let result = try tiny.qmailkit(["fetch", "tiny-1.0", "--from", hostile.path, "-o", "src", "-q"])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains(victim.path.dropFirst()) || result.stderr.contains(victim.path))
+        #expect(!tiny.exists("src"))
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "original\n")
+    }
+
+    @Test func truncatedGzipIsRefused() throws {
+        let tiny = try TinyProject(files: ["README": String(repeating: "qmail ", count: 5000)])
+        defer { tiny.remove() }
+        let full = try Data(contentsOf: tiny.tarball)
+        let cut = full.prefix(full.count / 2)
+        let truncated = tiny.root.appendingPathComponent("cut.tar.gz")
+        try cut.write(to: truncated)
+        try TinyProject.pin(cut, sha256: SHA256Hex.of(cut), root: tiny.root)
+        let result = try tiny.qmailkit(["fetch", "tiny-1.0", "--from", truncated.path, "-o", "src", "-q"])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.lowercased().contains("truncated"))
+        #expect(!tiny.exists("src"))
+    }
+}

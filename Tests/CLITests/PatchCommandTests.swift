@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+/// `patch`, `check`, `combine` and `compare` end to end through the binary, on a
+/// tiny base tarball with patches written by the test.
+@Suite struct PatchCommandTests {
+    func makeProject(clash: Bool = false) throws -> TinyProject {
+        let tiny = try TinyProject(files: ["main.c": "int main() {\n  return 0;\n}\n", "README": "tiny\n"])
+        func patch(_ name: String, requires: String = "", base: String = "tiny-1.0", _ diff: String) throws {
+            try tiny.write("patches/\(name).patch", """
+                Description: \(name)
+                Feature: \(name)
+                Requires: \(requires)
+                Base: \(base)
+                ---
+                """ + "\n" + diff)
+        }
+        try patch("alpha", "diff --git a/main.c b/main.c\n--- a/main.c\n+++ b/main.c\n@@ -1,3 +1,3 @@\n int main() {\n-  return 0;\n+  return alpha();\n }\n")
+        try patch("beta", requires: "alpha", base: "tiny-1.0 + alpha",
+                  "diff --git a/README b/README\n--- a/README\n+++ b/README\n@@ -1 +1,2 @@\n tiny\n+beta\n")
+        let third = clash
+            ? "diff --git a/main.c b/main.c\n--- a/main.c\n+++ b/main.c\n@@ -1,3 +1,3 @@\n int main() {\n-  return 0;\n+  return gamma();\n }\n"
+            : "diff --git a/gamma.c b/gamma.c\nnew file mode 100644\n--- /dev/null\n+++ b/gamma.c\n@@ -0,0 +1 @@\n+int gamma;\n"
+        try patch("gamma", third)
+        try tiny.write("recipes/combined.yaml", "name: combined\nbase: tiny-1.0\npatches: [alpha, beta, gamma]\n")
+        _ = try tiny.qmailkit(["fetch", "tiny-1.0", "--from", tiny.tarball.path, "--cache-only", "-q"])
+        return tiny
+    }
+
+    @Test func patchAddsRequirementsAndWritesOneCommitPerPatch() throws {
+        let tiny = try makeProject()
+        defer { tiny.remove() }
+        let result = try tiny.qmailkit(["patch", "--with", "beta,gamma", "-o", "out", "-q"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("adding alpha: required by beta"))
+        #expect(result.stdout.contains("alpha: patches/alpha.patch, 1 files, 1 hunks"))
+        let repo = tiny.root.appendingPathComponent("out")
+        #expect(try git(["log", "--format=%s"], in: repo) ==
+                "gamma: applied patches/gamma.patch\nbeta: applied patches/beta.patch\nalpha: applied patches/alpha.patch\ntiny-1.0: pristine upstream tree\n")
+        #expect(try String(contentsOf: repo.appendingPathComponent("main.c"), encoding: .utf8).contains("alpha()"))
+    }
+
+    @Test func conflictExitsFourExplainsAndWritesNothing() throws {
+        let tiny = try makeProject(clash: true)
+        defer { tiny.remove() }
+        let result = try tiny.qmailkit(["patch", "--with", "alpha,gamma", "-o", "out", "-q"])
+        #expect(result.status == 4)
+        #expect(result.stderr.contains("conflict: gamma collides with alpha"))
+        #expect(result.stderr.contains("<<<<<<< alpha"))
+        #expect(result.stderr.contains("Nothing was written"))
+        #expect(!tiny.exists("out"))
+        let kept = try tiny.qmailkit(["patch", "--with", "alpha,gamma", "-o", "out", "-q", "--keep-failed"])
+        #expect(kept.status == 4)
+
+        let check = try tiny.qmailkit(["check", "--all", "--json", "-q"])
+        #expect(check.status == 1)
+        let rows = try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [[String: Any]]
+        let statuses = Dictionary(uniqueKeysWithValues: (rows ?? []).map {
+            (($0["selection"] as? [String] ?? []).joined(separator: ","), $0["status"] as? String ?? "")
+        })
+        #expect(statuses["alpha"] == "ok")
+        #expect(statuses["alpha,gamma"] == "CONFLICT")
+        #expect(statuses["alpha,beta"] == "ok")
+        #expect(statuses["beta"] == nil, "beta alone is not closed under Requires")
+    }
+
+    @Test func unknownFeatureIsABadInput() throws {
+        let tiny = try makeProject()
+        defer { tiny.remove() }
+        let result = try tiny.qmailkit(["patch", "--with", "delta", "-o", "out", "-q"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("unknown feature 'delta'; this recipe offers: alpha, beta, gamma"))
+    }
+
+    @Test func combineIsStableAndCompareProvesIt() throws {
+        let tiny = try makeProject()
+        defer { tiny.remove() }
+        let first = try tiny.qmailkit(["combine", "combined", "-q"])
+        let second = try tiny.qmailkit(["combine", "combined", "-o", "combined.patch", "-q"])
+        #expect(first.status == 0 && second.status == 0, "\(first.stderr)\(second.stderr)")
+        let written = try String(contentsOf: tiny.root.appendingPathComponent("combined.patch"), encoding: .utf8)
+        #expect(first.stdout == written)
+        let same = try tiny.qmailkit(["compare", "combined", "combined.patch", "-q"])
+        #expect(same.status == 0)
+        #expect(same.stdout.hasPrefix("identical"))
+        try tiny.write("other.patch", written.replacingOccurrences(of: "+int gamma;", with: "+int delta;"))
+        let other = try tiny.qmailkit(["compare", "combined", "other.patch", "-q"])
+        #expect(other.status == 1)
+        #expect(other.stdout.contains("differs:              gamma.c"))
+    }
+}

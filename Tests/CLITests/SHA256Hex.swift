@@ -1,0 +1,8 @@
+import Crypto
+import Foundation
+
+enum SHA256Hex {
+    static func of(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}
