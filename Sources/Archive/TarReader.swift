@@ -206,9 +206,9 @@ public struct TarReader: Sendable {
     private mutating func startEntry(
         _ header: TarHeaderBlock, offset: Int, emit: (TarEntry) throws -> Void
     ) throws {
-        let nameBytes = override("path") ?? longName ?? paxGlobal["path"] ?? header.name
-        let linkBytes = override("linkpath") ?? longLinkName ?? paxGlobal["linkpath"] ?? header.linkName
-        let sizeBytes = override("size") ?? paxGlobal["size"]
+        let nameBytes = metadataValue("path", gnu: longName) ?? header.name
+        let linkBytes = metadataValue("linkpath", gnu: longLinkName) ?? header.linkName
+        let sizeBytes = metadataValue("size", gnu: nil)
         longName = nil
         longLinkName = nil
         paxLocal = [:]
@@ -286,10 +286,11 @@ public struct TarReader: Sendable {
         }
     }
 
-    /// A per-entry pax value; an empty value cancels a global one and falls back to the header.
-    private func override(_ key: String) -> [UInt8]? {
-        guard let value = paxLocal[key] else { return nil }
-        return value.isEmpty ? nil : value
+    /// The value metadata gives for `key`, or nil to use the header field. A per-entry pax record
+    /// wins; an empty one cancels the global record. GNU long names rank above pax globals.
+    private func metadataValue(_ key: String, gnu: [UInt8]?) -> [UInt8]? {
+        if let local = paxLocal[key] { return local.isEmpty ? gnu : local }
+        return gnu ?? paxGlobal[key]
     }
 
     private mutating func chargeTotal(_ size: Int, path: String, offset: Int) throws {
