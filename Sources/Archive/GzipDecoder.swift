@@ -4,7 +4,8 @@ import CZlib
 ///
 /// Feed chunks of any size in order, then call ``finish()`` to learn whether the stream was
 /// complete. Concatenated gzip members (as `cat a.gz b.gz` produces) decode as one stream.
-/// Each member's CRC-32 and length trailer is checked by zlib.
+/// Each member's CRC-32 and length trailer is checked by zlib. Zero bytes after the last member
+/// are ignored, as gzip(1) does.
 ///
 /// Cost: zlib's inflate state (about 44 KiB) plus one 64 KiB output scratch buffer, reused for
 /// every call. Not thread-safe; use one decoder per stream.
@@ -16,6 +17,9 @@ public final class GzipDecoder {
         case inMember
         /// The last member ended cleanly; more input starts a new member.
         case betweenMembers
+        /// Zero bytes follow the last member (padding some tools add, which gzip(1) also ignores);
+        /// only more zeros may follow.
+        case zeroPadding
     }
 
     private static let scratchSize = 64 * 1024
@@ -25,7 +29,7 @@ public final class GzipDecoder {
     private let stream: UnsafeMutablePointer<z_stream>
     private let scratch: UnsafeMutablePointer<UInt8>
     private var phase = Phase.awaitingFirstMember
-    private var failure: GzipError?
+    private var failure: (any Error)?
 
     /// Compressed bytes consumed so far.
     public private(set) var compressedBytesConsumed = 0
@@ -64,15 +68,37 @@ public final class GzipDecoder {
 
     /// Decompresses `chunk`, handing each piece of output (at most 64 KiB, valid only during the
     /// call) to `output` as soon as zlib produces it, so a consumer can refuse data early by
-    /// throwing; that error propagates out of `feed` unchanged.
+    /// throwing; that error propagates out of `feed` unchanged. After any error the decoder
+    /// only rethrows it.
     public func feed(
         _ chunk: UnsafeRawBufferPointer,
         output: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws {
         if let failure { throw failure }
+        do {
+            try decode(chunk, output: output)
+        } catch {
+            failure = error
+            throw error
+        }
+    }
+
+    private func decode(_ chunk: UnsafeRawBufferPointer, output: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         var input = chunk
         while let base = input.baseAddress, !input.isEmpty {
-            if phase == .betweenMembers {
+            if phase == .betweenMembers || phase == .zeroPadding {
+                let zeros = input.prefix { $0 == 0 }.count
+                if zeros > 0 {
+                    phase = .zeroPadding
+                    compressedBytesConsumed += zeros
+                    input = UnsafeRawBufferPointer(rebasing: input[zeros...])
+                    continue
+                }
+                if phase == .zeroPadding {
+                    throw GzipError.corruptStream(
+                        offset: compressedBytesConsumed,
+                        zlibMessage: "data follows the zero padding after gzip member \(completedMembers)")
+                }
                 let code = inflateReset(stream)
                 guard code == Z_OK else { throw GzipError.zlibFailure(operation: "inflateReset", code: code) }
             }
@@ -95,7 +121,7 @@ public final class GzipDecoder {
     /// empty or stopped inside a member.
     public func finish() throws {
         if let failure { throw failure }
-        guard phase == .betweenMembers else {
+        guard phase == .betweenMembers || phase == .zeroPadding else {
             throw GzipError.truncatedStream(offset: compressedBytesConsumed)
         }
     }
@@ -121,14 +147,10 @@ public final class GzipDecoder {
                 let context = completedMembers > 0 && stream.pointee.total_in < 10
                     ? "data after gzip member \(completedMembers) is not another gzip member (\(message))"
                     : message
-                let error = GzipError.corruptStream(
+                throw GzipError.corruptStream(
                     offset: compressedBytesConsumed + offered - Int(stream.pointee.avail_in), zlibMessage: context)
-                failure = error
-                throw error
             default:
-                let error = GzipError.zlibFailure(operation: "inflate", code: code)
-                failure = error
-                throw error
+                throw GzipError.zlibFailure(operation: "inflate", code: code)
             }
         }
     }

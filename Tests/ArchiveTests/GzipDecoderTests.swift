@@ -66,6 +66,23 @@ import Testing
         #expect(message.contains("not another gzip member"))
     }
 
+    @Test func zeroPaddingAfterTheLastMemberIsIgnored() throws {
+        let decoder = try GzipDecoder()
+        let padded = gzip(Self.sample) + [UInt8](repeating: 0, count: 300)
+        var output: [UInt8] = []
+        for chunk in chunks(padded, of: 100) { output += try decoder.feed(chunk) }
+        try decoder.finish()
+        #expect(output == Self.sample)
+        #expect(decoder.compressedBytesConsumed == padded.count)
+
+        let restarted = try GzipDecoder()
+        let error = try #require(throws: GzipError.self) {
+            _ = try restarted.feed(gzip([1]) + [0, 0] + gzip([2]))
+        }
+        guard case let .corruptStream(_, message) = error else { Issue.record("wrong error \(error)"); return }
+        #expect(message.contains("zero padding"))
+    }
+
     @Test func decoderStaysFailedAfterAnError() throws {
         let decoder = try GzipDecoder()
         #expect(throws: GzipError.self) { _ = try decoder.feed([0x00, 0x01, 0x02]) }
