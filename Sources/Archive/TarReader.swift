@@ -189,7 +189,8 @@ public struct TarReader: Sendable {
                 throw ArchiveLimitError.metadataTooLarge(offset: offset, size: header.size, limit: limits.maxMetadataSize)
             }
             try chargeTotal(header.size, path: "(metadata)", offset: offset)
-            pendingMetadataOffset = offset
+            // A global pax header describes no particular entry, so it may end the archive.
+            if header.typeflag != UInt8(ascii: "g") { pendingMetadataOffset = offset }
             payloadBuffer.removeAll(keepingCapacity: true)
             payloadBuffer.reserveCapacity(header.size)
             let payload = Payload.metadata(typeflag: header.typeflag, headerOffset: offset)

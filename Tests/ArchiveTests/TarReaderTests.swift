@@ -99,6 +99,27 @@ func readAll(_ archive: [UInt8], chunkSize: Int = Int.max, limits: ArchiveLimits
         #expect(try readAll(writer.bytes).map(\.path) == ["own-name"])
     }
 
+    @Test func metadataMustDescribeAnEntry() throws {
+        // git archive starts with a global header; an archive of nothing but that is complete.
+        var globalOnly = TarWriter()
+        globalOnly.pax([("comment", "0123abcd")], global: true)
+        globalOnly.end()
+        #expect(try readAll(globalOnly.bytes).isEmpty)
+
+        var dangling = TarWriter()
+        dangling.pax([("path", "lost")])
+        let end = dangling.offset
+        dangling.end()
+        let error = try #require(throws: TarFormatError.self) { _ = try readAll(dangling.bytes) }
+        #expect(error == .corruptHeader(offset: end, reason: "end-of-archive marker right after the metadata record at 0"))
+
+        var cut = TarWriter()
+        cut.metadata(typeflag: "L", Array("a-long-name".utf8) + [0])
+        #expect(throws: TarFormatError.truncated(offset: 1024, reason: "after a metadata record, before its entry")) {
+            _ = try readAll(cut.bytes)
+        }
+    }
+
     @Test func v7DirectoryByTrailingSlash() throws {
         var writer = TarWriter()
         writer.entry("dir/", typeflag: "0")
