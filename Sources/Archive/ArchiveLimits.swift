@@ -15,6 +15,7 @@ public struct ArchiveLimits: Sendable, Equatable {
     /// anything far beyond that is a decompression bomb, not padding).
     public var maxTrailingBytes: Int
 
+    /// Creates limits; every value left out keeps its ``default``.
     public init(
         maxEntrySize: Int = Self.default.maxEntrySize,
         maxTotalSize: Int = Self.default.maxTotalSize,

@@ -55,6 +55,9 @@ struct EntrySafetyPolicy {
             throw UnsafeEntryError.duplicateEntry(path: rawPath, offset: offset)
         }
 
+        if let linkTarget, linkTarget.utf8.contains(0) {
+            throw UnsafeEntryError.invalidPath(path: rawPath, offset: offset, reason: "the link target contains a NUL byte")
+        }
         var admittedTarget: String?
         let node: Node
         switch kind {

@@ -7,6 +7,7 @@ public struct SourceTree: Sendable, Equatable {
     /// paths (`netqmail-1.06` for netqmail-1.06.tar.gz), or nil if there was none to strip.
     public var strippedDirectory: String?
 
+    /// Creates a tree from `files` in any order; they are sorted here.
     public init(files: [SourceFile], strippedDirectory: String?) {
         self.files = files.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
         self.strippedDirectory = strippedDirectory
@@ -35,6 +36,7 @@ public struct SourceFile: Sendable, Equatable {
     /// The link target as stored, if this is a symlink (always relative and inside the tree).
     public var symlinkTarget: String?
 
+    /// Creates a file, or a symlink when `symlinkTarget` is given (then `contents` should be empty).
     public init(path: String, contents: [UInt8], executable: Bool, symlinkTarget: String? = nil) {
         self.path = path
         self.contents = contents

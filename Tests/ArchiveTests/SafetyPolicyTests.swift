@@ -155,5 +155,9 @@ import Testing
             $0.pax([("path", "pkg/a\u{0}b")])
             $0.file("pkg/placeholder", "x")
         }
+        Self.expectRefusal({ .invalidPath(path: "pkg/l", offset: $0 + 1024, reason: "the link target contains a NUL byte") }) {
+            $0.pax([("linkpath", "ok\u{0}/../../etc")])
+            $0.symlink("pkg/l", to: "placeholder")
+        }
     }
 }
