@@ -1,4 +1,4 @@
-@testable import Archive
+import Archive
 import Testing
 
 /// Reads `archive` through a fresh reader in chunks of `chunkSize`, then finishes.
