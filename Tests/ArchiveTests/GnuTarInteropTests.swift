@@ -1,0 +1,101 @@
+import Archive
+import Foundation
+import Testing
+
+/// Runs `executable` with `arguments`, returning its standard output; fails on a non-zero exit.
+func run(_ executable: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(executable) \(arguments) failed"])
+    }
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// Every file and symlink under `root`, keyed by relative path, as our reader should see them.
+func filesOnDisk(_ root: URL) throws -> [SourceFile] {
+    let manager = FileManager.default
+    var files: [SourceFile] = []
+    for relative in try manager.subpathsOfDirectory(atPath: root.path) {
+        let full = root.appendingPathComponent(relative).path
+        let attributes = try manager.attributesOfItem(atPath: full)
+        switch attributes[.type] as? FileAttributeType {
+        case .typeSymbolicLink?:
+            files.append(SourceFile(
+                path: relative, contents: [], executable: false,
+                symlinkTarget: try manager.destinationOfSymbolicLink(atPath: full)))
+        case .typeRegular?:
+            let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value ?? 0
+            files.append(SourceFile(
+                path: relative, contents: [UInt8](try Data(contentsOf: URL(fileURLWithPath: full))),
+                executable: mode & 0o111 != 0))
+        default:
+            continue
+        }
+    }
+    return files.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+}
+
+let tarTool = "/usr/bin/tar"
+
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: tarTool), "needs GNU tar at /usr/bin/tar"))
+struct GnuTarInteropTests {
+    @Test(arguments: ["gnu", "pax", "ustar"])
+    func readsWhatGnuTarWrites(format: String) throws {
+        let manager = FileManager.default
+        let work = manager.temporaryDirectory.appendingPathComponent("archive-interop-\(UUID())")
+        defer { try? manager.removeItem(at: work) }
+        let project = work.appendingPathComponent("proj-2.3")
+        let deep = project.appendingPathComponent(String(repeating: "subdirectory-", count: 5) + "x/inner")
+        try manager.createDirectory(at: deep, withIntermediateDirectories: true)
+        try manager.createDirectory(at: project.appendingPathComponent("empty"), withIntermediateDirectories: true)
+        func write(_ relative: String, _ text: String, mode: Int) throws {
+            let path = project.appendingPathComponent(relative).path
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            try manager.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+        }
+        try write("README", "hello\n", mode: 0o644)
+        try write("build.sh", "#!/bin/sh\necho hi\n", mode: 0o755)
+        try write(String(repeating: "subdirectory-", count: 5) + "x/inner/long-file-name-to-pass-one-hundred-bytes.c",
+                  String(repeating: "/* filler */\n", count: 2000), mode: 0o644)
+        try manager.createSymbolicLink(atPath: project.appendingPathComponent("README.link").path, withDestinationPath: "README")
+        try manager.linkItem(atPath: project.appendingPathComponent("README").path,
+                             toPath: project.appendingPathComponent("README.hard").path)
+
+        let archive = work.appendingPathComponent("out.tar.gz").path
+        _ = try run(tarTool, ["--format=\(format)", "-czf", archive, "-C", work.path, "proj-2.3"])
+        let tree = try unpack(tarGzAtPath: archive)
+        #expect(tree.strippedDirectory == "proj-2.3")
+        #expect(tree.files == (try filesOnDisk(project)))
+    }
+}
+
+let netqmailTarball = "/work/tarballs/netqmail-1.06.tar.gz"
+
+@Test(.enabled(
+    if: FileManager.default.fileExists(atPath: netqmailTarball)
+        && FileManager.default.isExecutableFile(atPath: tarTool),
+    "needs the cached netqmail-1.06 tarball at /work/tarballs and GNU tar; tests never download it"))
+func unpacksTheRealNetqmailTarball() throws {
+    let listing = try run(tarTool, ["-tzf", netqmailTarball]).split(separator: "\n")
+    let expectedCount = listing.filter { !$0.hasSuffix("/") }.count
+
+    let tree = try unpack(tarGzAtPath: netqmailTarball)
+    #expect(tree.strippedDirectory == "netqmail-1.06")
+    #expect(tree.files.count == expectedCount)
+    #expect(tree.file(at: "qmail-smtpd.c") != nil)
+
+    // Contents and exec bits must match what GNU tar extracts.
+    let manager = FileManager.default
+    let work = manager.temporaryDirectory.appendingPathComponent("archive-netqmail-\(UUID())")
+    try manager.createDirectory(at: work, withIntermediateDirectories: true)
+    defer { try? manager.removeItem(at: work) }
+    _ = try run(tarTool, ["-xzf", netqmailTarball, "-C", work.path])
+    #expect(tree.files == (try filesOnDisk(work.appendingPathComponent("netqmail-1.06"))))
+}
