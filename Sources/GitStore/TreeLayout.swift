@@ -24,15 +24,15 @@ struct TreeLayout {
         let name = components.first!
         if components.count == 1 {
             guard files[name] == nil else {
-                throw Self.refuse(path, "it is listed twice")
+                throw Self.refuse("write tree", path, "it is listed twice")
             }
             guard directories[name] == nil else {
-                throw Self.refuse(path, "it is a file and also a directory of other files")
+                throw Self.refuse("write tree", path, "it is a file and also a directory of other files")
             }
             files[name] = index
         } else {
             guard files[name] == nil else {
-                throw Self.refuse(path, "'\(name)' is a file and also a directory of this path")
+                throw Self.refuse("write tree", path, "'\(name)' is a file and also a directory of this path")
             }
             try directories[name, default: TreeLayout()].insert(index, at: components.dropFirst(), path: path)
         }
@@ -40,18 +40,18 @@ struct TreeLayout {
 
     /// Splits a tree path into its components, refusing anything git would not
     /// store or that could escape a checkout directory.
-    static func components(of path: String) throws(GitError) -> [String] {
-        guard !path.isEmpty else { throw refuse(path, "the path is empty") }
-        guard !path.utf8.contains(0) else { throw refuse(path, "it contains a NUL byte") }
+    static func components(of path: String, operation: String = "write tree") throws(GitError) -> [String] {
+        guard !path.isEmpty else { throw refuse(operation, path, "the path is empty") }
+        guard !path.utf8.contains(0) else { throw refuse(operation, path, "it contains a NUL byte") }
         let components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         for component in components {
             switch component {
             case "":
-                throw refuse(path, "it has an empty component (leading, trailing or doubled '/')")
+                throw refuse(operation, path, "it has an empty component (leading, trailing or doubled '/')")
             case ".", "..":
-                throw refuse(path, "'\(component)' components are not allowed")
+                throw refuse(operation, path, "'\(component)' components are not allowed")
             case _ where component.lowercased() == ".git":
-                throw refuse(path, "'.git' cannot be stored in a tree")
+                throw refuse(operation, path, "'.git' cannot be stored in a tree")
             default:
                 continue
             }
@@ -59,7 +59,7 @@ struct TreeLayout {
         return components
     }
 
-    private static func refuse(_ path: String, _ reason: String) -> GitError {
-        GitError(operation: "write tree", message: "refusing path '\(path)': \(reason); fix the file list")
+    private static func refuse(_ operation: String, _ path: String, _ reason: String) -> GitError {
+        GitError(operation: operation, message: "refusing path '\(path)': \(reason)")
     }
 }
