@@ -25,9 +25,24 @@ struct CommandFailure: Error, CustomStringConvertible {
 }
 
 /// Runs the real git command line in `directory` with a fixed identity and no
-/// user or system configuration, and returns its standard output.
+/// user or system configuration (plus `environment`), and returns its standard output.
 @discardableResult
-func git(_ arguments: [String], in directory: URL, input: [UInt8]? = nil) throws -> [UInt8] {
+func git(
+    _ arguments: [String], in directory: URL, input: [UInt8]? = nil, environment: [String: String] = [:]
+) throws -> [UInt8] {
+    let (status, output, errors) = try gitStatus(arguments, in: directory, input: input, environment: environment)
+    guard status == 0 else {
+        throw CommandFailure(description:
+            "git \(arguments.joined(separator: " ")) exited \(status): " + String(decoding: errors, as: UTF8.self))
+    }
+    return output
+}
+
+/// Like `git`, but returns the exit status (and standard error) instead of
+/// throwing on a non-zero status.
+func gitStatus(
+    _ arguments: [String], in directory: URL, input: [UInt8]? = nil, environment extra: [String: String] = [:]
+) throws -> (status: Int32, output: [UInt8], errors: [UInt8]) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
     process.arguments = arguments
@@ -39,9 +54,15 @@ func git(_ arguments: [String], in directory: URL, input: [UInt8]? = nil) throws
     environment["GIT_AUTHOR_EMAIL"] = "test@example.org"
     environment["GIT_COMMITTER_NAME"] = "Test"
     environment["GIT_COMMITTER_EMAIL"] = "test@example.org"
+    environment.merge(extra) { _, new in new }
     process.environment = environment
+    // Standard error goes to a file so that only one pipe has to be drained.
+    let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("gitstore-git-stderr-\(UUID().uuidString)")
+    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: errorFile) }
+    let errors = try FileHandle(forWritingTo: errorFile)
+    defer { try? errors.close() }
     let output = Pipe()
-    let errors = Pipe()
     let standardInput = Pipe()
     process.standardOutput = output
     process.standardError = errors
@@ -51,21 +72,17 @@ func git(_ arguments: [String], in directory: URL, input: [UInt8]? = nil) throws
         standardInput.fileHandleForWriting.write(Data(input))
     }
     try standardInput.fileHandleForWriting.close()
-    // Read both pipes fully before waiting, so a large output cannot block git.
-    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
     let outputData = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw CommandFailure(description:
-            "git \(arguments.joined(separator: " ")) exited \(process.terminationStatus): "
-            + String(decoding: errorData, as: UTF8.self))
-    }
-    return Array(outputData)
+    let errorData = try Data(contentsOf: errorFile)
+    return (process.terminationStatus, Array(outputData), Array(errorData))
 }
 
 /// git's output as a string with the final newline removed.
-func gitLine(_ arguments: [String], in directory: URL, input: [UInt8]? = nil) throws -> String {
-    var text = String(decoding: try git(arguments, in: directory, input: input), as: UTF8.self)
+func gitLine(
+    _ arguments: [String], in directory: URL, input: [UInt8]? = nil, environment: [String: String] = [:]
+) throws -> String {
+    var text = String(decoding: try git(arguments, in: directory, input: input, environment: environment), as: UTF8.self)
     while text.hasSuffix("\n") { text.removeLast() }
     return text
 }
