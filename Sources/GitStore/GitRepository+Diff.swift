@@ -15,6 +15,9 @@ extension GitRepository {
     /// - `id_abbrev` = 40: full ids on the "index" lines, so the output never
     ///   depends on `core.abbrev` and binary patches are accepted by `git apply`;
     /// - prefixes "a/" and "b/".
+    /// For text files the output is byte-identical to `git diff --no-renames
+    /// --full-index --binary -U<n>`; the zlib data inside a binary patch can
+    /// differ from git's bytes while applying to the same result.
     /// libgit2 still decides "binary" as git does (a NUL in the first 8000
     /// bytes, or files over 512 MiB), and gitattributes in the repository can
     /// change that; trees written by this module carry none.
