@@ -7,12 +7,26 @@ extension GitRepository {
     /// does not matter); an empty list gives git's empty tree.
     ///
     /// All paths are checked first (see `TreeLayout`); a bad path throws before
-    /// any object is written. Cost: one zlib-compressed object write per file
-    /// and per directory (loose files on disk, RAM in memory); blobs that are
-    /// already stored are not written again.
+    /// anything is written. In memory, objects go straight to RAM. On disk, the
+    /// objects are built in a private in-memory store, and those the repository
+    /// lacks are written as one pack file (plus its index) under
+    /// `objects/pack` instead of a loose file per object: a few file-system
+    /// operations for a whole source tree, and a small pack for a tree that
+    /// differs from a stored one in a few files. Nothing is written when the
+    /// repository already has the tree. Cost: hashing and compressing every
+    /// file once, one existence check per new object, git's delta search over
+    /// the new objects.
     public func writeTree(_ files: [TreeFile]) throws(GitError) -> ObjectID {
         let layout = try TreeLayout(files)
-        return try writeTree(layout, files: files, path: "")
+        if isInMemory {
+            return try writeTree(layout, files: files, path: "")
+        }
+        let staging = try GitRepository.inMemory()
+        let tree = try staging.writeTree(layout, files: files, path: "")
+        if let pack = try staging.pack(ofTree: tree, missingFrom: self) {
+            try storePack(pack)
+        }
+        return tree
     }
 
     private func writeTree(_ layout: TreeLayout, files: [TreeFile], path: String) throws(GitError) -> ObjectID {

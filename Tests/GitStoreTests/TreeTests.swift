@@ -69,4 +69,36 @@ import Testing
         }
         #expect(try FileManager.default.subpathsOfDirectory(atPath: objects.path) == before)
     }
+
+    @Test func onDiskWritesPackOnlyWhatIsMissing() throws {
+        let temporary = try TemporaryDirectory()
+        let repository = try GitRepository.create(at: temporary.url, bare: true)
+        let packDirectory = temporary.url.appendingPathComponent("objects/pack")
+        func indexes() throws -> Set<String> {
+            Set(try FileManager.default.contentsOfDirectory(atPath: packDirectory.path).filter { $0.hasSuffix(".idx") })
+        }
+        func objectsIn(_ index: String) throws -> Int {
+            let bytes = Array(try Data(contentsOf: packDirectory.appendingPathComponent(index)))
+            return try gitLine(["show-index"], in: temporary.url, input: bytes).split(separator: "\n").count
+        }
+
+        _ = try repository.writeTree(sampleFiles)
+        let first = try indexes()
+        #expect(first.count == 1)
+        // 9 blobs, the root and 4 subtrees.
+        #expect(try objectsIn(first.first!) == 14)
+
+        _ = try repository.writeTree(sampleFiles.reversed())
+        #expect(try indexes() == first)
+
+        var edited = sampleFiles
+        edited[edited.firstIndex { $0.path == "src/lib/str.h" }!].contents = Array("changed\n".utf8)
+        let tree = try repository.writeTree(edited)
+        let added = try indexes().subtracting(first)
+        #expect(added.count == 1)
+        // The new blob, src/lib, src and the root.
+        #expect(try objectsIn(added.first!) == 4)
+        #expect(try repository.files(inTree: tree) == edited.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) })
+        try git(["fsck", "--strict", "--full"], in: temporary.url)
+    }
 }
