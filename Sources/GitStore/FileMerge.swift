@@ -36,7 +36,8 @@ public struct FileMergeResult: Hashable, Sendable {
     /// The merged file, or nil when the merged result is "no file" (deleted on
     /// one side and untouched on the other, deleted on both, or absent throughout).
     public let contents: [UInt8]?
-    /// How many conflict regions `contents` holds; 0 when clean.
+    /// How many conflict regions `contents` holds; 0 when clean, at least 1
+    /// when conflicted.
     public let conflictCount: Int
 
     public var isClean: Bool { outcome == .clean }
@@ -78,12 +79,12 @@ public enum FileMerge {
             let merged = try textMerge(ancestor: [], ours: ours, theirs: theirs, labels: labels)
             return FileMergeResult(
                 outcome: merged.clean ? .clean : .addAddConflict, contents: merged.bytes,
-                conflictCount: merged.clean ? 0 : countConflicts(in: merged.bytes, labels: labels))
+                conflictCount: merged.clean ? 0 : max(1, countConflicts(in: merged.bytes, labels: labels)))
         case (let base?, let ours?, let theirs?):
             let merged = try textMerge(ancestor: base, ours: ours, theirs: theirs, labels: labels)
             return FileMergeResult(
                 outcome: merged.clean ? .clean : .contentConflict, contents: merged.bytes,
-                conflictCount: merged.clean ? 0 : countConflicts(in: merged.bytes, labels: labels))
+                conflictCount: merged.clean ? 0 : max(1, countConflicts(in: merged.bytes, labels: labels)))
         default:
             // Every case with two absent sides was settled by the equality checks.
             preconditionFailure("unreachable three-way case")

@@ -6,8 +6,10 @@ extension GitRepository {
     /// (exactly, whatever the umask), symlinks as symlinks. Use it for a work
     /// tree a person edits or for a build directory.
     ///
-    /// `directory` must be absent (it is created, with missing parents) or an
-    /// empty directory; otherwise nothing is written. Every path is checked
+    /// `directory` must be absent (it is created, with missing parents) or a
+    /// directory that is empty apart from a `.git` entry (a fresh repository's
+    /// work directory); otherwise nothing is written. `.git` itself, its index
+    /// and HEAD are left alone: this is plumbing, not `git checkout`. Every path is checked
     /// before the first write, so a tree with an unsafe name changes nothing.
     /// A disk error part-way leaves the files written so far. Cost: the whole
     /// tree is read into memory, then one file or symlink is created per entry.
@@ -24,7 +26,7 @@ extension GitRepository {
         case nil:
             try FileSystem.makeDirectories(root, operation: operation)
         case .directory:
-            guard try FileSystem.entries(of: root, operation: operation).isEmpty else {
+            guard try FileSystem.entries(of: root, operation: operation).allSatisfy({ $0 == ".git" }) else {
                 throw GitError(operation: operation, message: "the directory is not empty; remove it or choose a new one")
             }
         default:

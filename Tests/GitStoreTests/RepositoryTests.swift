@@ -73,6 +73,19 @@ import Testing
         #expect(throws: GitError.self) { _ = try repository.head() }
     }
 
+    @Test func repositoriesOnManyThreadsAgree() async throws {
+        let ids = try await withThrowingTaskGroup(of: ObjectID.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    let repository = try GitRepository.inMemory()
+                    return try repository.writeTree(sampleFiles)
+                }
+            }
+            return try await group.reduce(into: Set<ObjectID>()) { $0.insert($1) }
+        }
+        #expect(ids.count == 1)
+    }
+
     @Test func objectsOfOneRepositoryAreNotInAnother() throws {
         let writer = try GitRepository.inMemory()
         let tree = try writer.writeTree(sampleFiles)

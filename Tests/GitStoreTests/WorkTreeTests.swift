@@ -99,4 +99,17 @@ private func modeOf(_ url: URL) throws -> (kind: mode_t, permissions: mode_t) {
             (error as? GitError)?.message.contains("No such file or directory") == true
         }
     }
+
+    @Test func checkoutIntoAFreshRepositoryWorkDirectory() throws {
+        let temporary = try TemporaryDirectory()
+        let repository = try GitRepository.create(at: temporary.url, bare: false)
+        let tree = try repository.writeTree(sampleFiles)
+        let commit = try repository.commit(
+            tree: tree, parents: [], message: "import\n", author: fixedAuthor, committer: fixedAuthor, updateRef: "HEAD")
+        try repository.checkout(tree: tree, into: try #require(repository.workDirectory))
+        // After git reads the tree into its index, the checked-out files are clean.
+        try git(["read-tree", "HEAD"], in: temporary.url)
+        #expect(try gitLine(["status", "--porcelain"], in: temporary.url).isEmpty)
+        #expect(try gitLine(["rev-parse", "HEAD"], in: temporary.url) == commit.description)
+    }
 }
