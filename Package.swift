@@ -10,10 +10,14 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(name: "CGit2", path: "Sources/CGit2", pkgConfig: "libgit2",
+                       providers: [.apt(["libgit2-dev"])]),
         .target(name: "Archive", dependencies: ["CZlib"]),
+        .target(name: "GitStore", dependencies: ["CGit2"]),
         .target(name: "Recipes", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Console"),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CZlib"]),
+        .testTarget(name: "GitStoreTests", dependencies: ["GitStore"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),
     ]
 )

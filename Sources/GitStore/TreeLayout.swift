@@ -1,0 +1,65 @@
+/// The directory structure implied by a list of `TreeFile` paths, checked
+/// before anything is written.
+///
+/// Sans-IO: paths in, a nested value out (or a `GitError` naming the bad
+/// path). Rejects empty paths and components, `.` and `..`, `.git` in any
+/// case, NUL bytes, leading or doubled slashes, a path given twice, and a path
+/// used both as a file and as a directory.
+struct TreeLayout {
+    /// One directory: its files (name → index into the input array) and its
+    /// subdirectories (name → layout).
+    var files: [String: Int] = [:]
+    var directories: [String: TreeLayout] = [:]
+
+    init(_ files: [TreeFile]) throws(GitError) {
+        for (index, file) in files.enumerated() {
+            let components = try Self.components(of: file.path)
+            try insert(index, at: components[...], path: file.path)
+        }
+    }
+
+    private init() {}
+
+    private mutating func insert(_ index: Int, at components: ArraySlice<String>, path: String) throws(GitError) {
+        let name = components.first!
+        if components.count == 1 {
+            guard files[name] == nil else {
+                throw Self.refuse("write tree", path, "it is listed twice")
+            }
+            guard directories[name] == nil else {
+                throw Self.refuse("write tree", path, "it is a file and also a directory of other files")
+            }
+            files[name] = index
+        } else {
+            guard files[name] == nil else {
+                throw Self.refuse("write tree", path, "'\(name)' is a file and also a directory of this path")
+            }
+            try directories[name, default: TreeLayout()].insert(index, at: components.dropFirst(), path: path)
+        }
+    }
+
+    /// Splits a tree path into its components, refusing anything git would not
+    /// store or that could escape a checkout directory.
+    static func components(of path: String, operation: String = "write tree") throws(GitError) -> [String] {
+        guard !path.isEmpty else { throw refuse(operation, path, "the path is empty") }
+        guard !path.utf8.contains(0) else { throw refuse(operation, path, "it contains a NUL byte") }
+        let components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        for component in components {
+            switch component {
+            case "":
+                throw refuse(operation, path, "it has an empty component (leading, trailing or doubled '/')")
+            case ".", "..":
+                throw refuse(operation, path, "'\(component)' components are not allowed")
+            case _ where component.lowercased() == ".git":
+                throw refuse(operation, path, "'.git' cannot be stored in a tree")
+            default:
+                continue
+            }
+        }
+        return components
+    }
+
+    private static func refuse(_ operation: String, _ path: String, _ reason: String) -> GitError {
+        GitError(operation: operation, message: "refusing path '\(path)': \(reason)")
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import GitStore
+import Testing
+
+private func lines(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+private let base = lines("one\ntwo\nthree\nfour\nfive\nsix\nseven\n")
+private let labels = MergeLabels(ancestor: "netqmail-1.06", ours: "tls", theirs: "auth")
+
+/// What `git merge-file --diff3` makes of the same three texts: its output and
+/// its exit status, which is the number of conflicts.
+private func gitMergeFile(ancestor: [UInt8], ours: [UInt8], theirs: [UInt8]) throws -> (bytes: [UInt8], conflicts: Int32) {
+    let temporary = try TemporaryDirectory()
+    for (name, bytes) in [("ours", ours), ("base", ancestor), ("theirs", theirs)] {
+        try Data(bytes).write(to: temporary.url.appendingPathComponent(name))
+    }
+    let result = try gitStatus(
+        ["merge-file", "-p", "--diff3", "-L", labels.ours, "-L", labels.ancestor, "-L", labels.theirs,
+         "ours", "base", "theirs"],
+        in: temporary.url)
+    return (result.output, result.status)
+}
+
+@Suite struct FileMergeTests {
+    @Test func cleanMergeTakesBothChanges() throws {
+        let ours = lines("ONE\ntwo\nthree\nfour\nfive\nsix\nseven\n")
+        let theirs = lines("one\ntwo\nthree\nfour\nfive\nsix\nSEVEN\n")
+        let result = try FileMerge.threeWay(ancestor: base, ours: ours, theirs: theirs, labels: labels)
+        #expect(result.outcome == .clean)
+        #expect(result.conflictCount == 0)
+        #expect(result.contents == lines("ONE\ntwo\nthree\nfour\nfive\nsix\nSEVEN\n"))
+        let cli = try gitMergeFile(ancestor: base, ours: ours, theirs: theirs)
+        #expect(cli.conflicts == 0 && cli.bytes == result.contents)
+    }
+
+    @Test func conflictHasLabelledDiff3Markers() throws {
+        let ours = lines("one\ntwo\nthree (tls)\nfour\nfive\nsix\nseven\n")
+        let theirs = lines("one\ntwo\nthree (auth)\nfour\nfive\nsix\nseven\n")
+        let result = try FileMerge.threeWay(ancestor: base, ours: ours, theirs: theirs, labels: labels)
+        #expect(result.outcome == .contentConflict)
+        #expect(result.conflictCount == 1)
+        #expect(result.contents == lines("""
+            one
+            two
+            <<<<<<< tls
+            three (tls)
+            ||||||| netqmail-1.06
+            three
+            =======
+            three (auth)
+            >>>>>>> auth
+            four
+            five
+            six
+            seven
+
+            """))
+        let cli = try gitMergeFile(ancestor: base, ours: ours, theirs: theirs)
+        #expect(cli.conflicts == 1 && cli.bytes == result.contents)
+    }
+
+    @Test func conflictRegionsAreCounted() throws {
+        let ours = lines("one (tls)\ntwo\nthree\nfour\nfive\nsix\nseven (tls)\n")
+        let theirs = lines("one (auth)\ntwo\nthree\nfour (auth)\nfive\nsix\nseven (auth)\n")
+        let result = try FileMerge.threeWay(ancestor: base, ours: ours, theirs: theirs, labels: labels)
+        #expect(result.outcome == .contentConflict)
+        #expect(result.conflictCount == 2)
+        let cli = try gitMergeFile(ancestor: base, ours: ours, theirs: theirs)
+        #expect(Int(cli.conflicts) == result.conflictCount && cli.bytes == result.contents)
+    }
+
+    @Test func crlfMarkersAreCounted() throws {
+        let crlfBase = lines("a\r\nb\r\nc\r\n")
+        let result = try FileMerge.threeWay(
+            ancestor: crlfBase, ours: lines("a\r\nB1\r\nc\r\n"), theirs: lines("a\r\nB2\r\nc\r\n"), labels: labels)
+        #expect(result.conflictCount == 1)
+        #expect(result.contents.map { String(decoding: $0, as: UTF8.self).contains("<<<<<<< tls\r\n") } == true)
+    }
+
+    @Test func fileAddedOnOneSideIsTaken() throws {
+        let added = lines("new file\n")
+        let theirsAdded = try FileMerge.threeWay(ancestor: nil, ours: nil, theirs: added)
+        #expect(theirsAdded.outcome == .clean && theirsAdded.contents == added && theirsAdded.conflictCount == 0)
+        #expect(try FileMerge.threeWay(ancestor: nil, ours: added, theirs: nil).contents == added)
+        #expect(try FileMerge.threeWay(ancestor: nil, ours: added, theirs: added).contents == added)
+    }
+
+    @Test func fileDeletedOnOneSideAndUntouchedOnTheOtherIsDeleted() throws {
+        let theirsDeleted = try FileMerge.threeWay(ancestor: base, ours: base, theirs: nil)
+        #expect(theirsDeleted.isClean && theirsDeleted.contents == nil)
+        let oursDeleted = try FileMerge.threeWay(ancestor: base, ours: nil, theirs: base)
+        #expect(oursDeleted.isClean && oursDeleted.contents == nil)
+        let bothDeleted = try FileMerge.threeWay(ancestor: base, ours: nil, theirs: nil)
+        #expect(bothDeleted.isClean && bothDeleted.contents == nil)
+    }
+
+    @Test func modifyDeleteIsAConflict() throws {
+        let changed = lines("one\ntwo\nthree\nfour\nfive\nsix\nseven\neight")
+        let result = try FileMerge.threeWay(ancestor: base, ours: nil, theirs: changed, labels: labels)
+        #expect(result.outcome == .modifyDeleteConflict(deletedBy: .ours))
+        #expect(result.conflictCount == 1)
+        let text = String(decoding: result.contents ?? [], as: UTF8.self)
+        #expect(text.hasPrefix("<<<<<<< tls (deleted)\n||||||| netqmail-1.06\none\n"))
+        #expect(text.hasSuffix("=======\none\ntwo\nthree\nfour\nfive\nsix\nseven\neight\n>>>>>>> auth\n"))
+
+        let other = try FileMerge.threeWay(ancestor: base, ours: changed, theirs: nil, labels: labels)
+        #expect(other.outcome == .modifyDeleteConflict(deletedBy: .theirs))
+        #expect(String(decoding: other.contents ?? [], as: UTF8.self).hasSuffix("=======\n>>>>>>> auth (deleted)\n"))
+    }
+
+    @Test func differentAdditionsConflict() throws {
+        let ours = lines("shared\nours only\n")
+        let theirs = lines("shared\ntheirs only\n")
+        let result = try FileMerge.threeWay(ancestor: nil, ours: ours, theirs: theirs, labels: labels)
+        #expect(result.outcome == .addAddConflict)
+        #expect(result.conflictCount == 1)
+        let cli = try gitMergeFile(ancestor: [], ours: ours, theirs: theirs)
+        #expect(cli.conflicts == 1 && cli.bytes == result.contents)
+    }
+
+    @Test(arguments: ["", "two\nlines"])
+    func unusableLabelsAreRefused(label: String) throws {
+        #expect(throws: GitError.self) {
+            _ = try FileMerge.threeWay(
+                ancestor: base, ours: lines("x\n"), theirs: lines("y\n"),
+                labels: MergeLabels(ancestor: "base", ours: label, theirs: "theirs"))
+        }
+    }
+}

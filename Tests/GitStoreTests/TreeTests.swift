@@ -1,0 +1,104 @@
+import Foundation
+import GitStore
+import Testing
+
+@Suite struct TreeTests {
+    @Test func treeIDMatchesGitWriteTree() throws {
+        let temporary = try TemporaryDirectory()
+        let work = temporary.subdirectory("cli")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        try writeWithFileManager(sampleFiles, into: work)
+        try git(["init", "-q"], in: work)
+        try git(["add", "-A"], in: work)
+        let expected = try gitLine(["write-tree"], in: work)
+
+        let repository = try GitRepository.create(at: temporary.subdirectory("store"), bare: true)
+        let id = try repository.writeTree(sampleFiles)
+        #expect(id.description == expected)
+        // The same files in another order give the same tree.
+        #expect(try repository.writeTree(sampleFiles.reversed()) == id)
+        // git itself can read what libgit2 wrote.
+        let listing = try gitLine(["--git-dir", repository.gitDirectory!.path, "ls-tree", "-r", id.description], in: temporary.url)
+        #expect(listing.contains("100755 blob"))
+        #expect(listing.contains("120000 blob"))
+    }
+
+    @Test func blobIDMatchesGitHashObject() throws {
+        let temporary = try TemporaryDirectory()
+        let contents = Array("hello, blob\n".utf8)
+        let file = temporary.url.appendingPathComponent("f")
+        try Data(contents).write(to: file)
+        let expected = try gitLine(["hash-object", "f"], in: temporary.url)
+
+        let repository = try GitRepository.inMemory()
+        let tree = try repository.writeTree([TreeFile(path: "f", contents: contents)])
+        try git(["init", "-q"], in: temporary.url)
+        let entry = try gitLine(["mktree", "--missing"], in: temporary.url, input: Array("100644 blob \(expected)\tf\n".utf8))
+        #expect(tree.description == entry)
+    }
+
+    @Test func filesInTreeRoundTrip() throws {
+        let repository = try GitRepository.inMemory()
+        let id = try repository.writeTree(sampleFiles)
+        let read = try repository.files(inTree: id)
+        #expect(read == sampleFiles.sorted { Array($0.path.utf8).lexicographicallyPrecedes(Array($1.path.utf8)) })
+    }
+
+    @Test func emptyListIsGitsEmptyTree() throws {
+        let temporary = try TemporaryDirectory()
+        let expected = try gitLine(["hash-object", "-t", "tree", "/dev/null"], in: temporary.url)
+        let repository = try GitRepository.inMemory()
+        #expect(try repository.writeTree([]).description == expected)
+    }
+
+    @Test(arguments: [
+        ["../escape"], ["/absolute"], ["a//b"], ["dir/"], [""], ["a/./b"], [".git/config"], ["sub/.GIT/x"],
+        ["same", "same"], ["a", "a/b"], ["a/b", "a"],
+    ])
+    func badPathsAreRefusedBeforeWriting(paths: [String]) throws {
+        let temporary = try TemporaryDirectory()
+        let repository = try GitRepository.create(at: temporary.url, bare: true)
+        let objects = temporary.url.appendingPathComponent("objects")
+        let before = try FileManager.default.subpathsOfDirectory(atPath: objects.path)
+        let files = paths.map { TreeFile(path: $0, contents: Array("x\n".utf8)) } + [TreeFile(path: "ok", contents: [1])]
+        #expect {
+            _ = try repository.writeTree(files)
+        } throws: { error in
+            guard let error = error as? GitError else { return false }
+            return error.operation == "write tree" && error.message.contains("refusing path")
+        }
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: objects.path) == before)
+    }
+
+    @Test func onDiskWritesPackOnlyWhatIsMissing() throws {
+        let temporary = try TemporaryDirectory()
+        let repository = try GitRepository.create(at: temporary.url, bare: true)
+        let packDirectory = temporary.url.appendingPathComponent("objects/pack")
+        func indexes() throws -> Set<String> {
+            Set(try FileManager.default.contentsOfDirectory(atPath: packDirectory.path).filter { $0.hasSuffix(".idx") })
+        }
+        func objectsIn(_ index: String) throws -> Int {
+            let bytes = Array(try Data(contentsOf: packDirectory.appendingPathComponent(index)))
+            return try gitLine(["show-index"], in: temporary.url, input: bytes).split(separator: "\n").count
+        }
+
+        _ = try repository.writeTree(sampleFiles)
+        let first = try indexes()
+        #expect(first.count == 1)
+        // 9 blobs, the root and 4 subtrees.
+        #expect(try objectsIn(first.first!) == 14)
+
+        _ = try repository.writeTree(sampleFiles.reversed())
+        #expect(try indexes() == first)
+
+        var edited = sampleFiles
+        edited[edited.firstIndex { $0.path == "src/lib/str.h" }!].contents = Array("changed\n".utf8)
+        let tree = try repository.writeTree(edited)
+        let added = try indexes().subtracting(first)
+        #expect(added.count == 1)
+        // The new blob, src/lib, src and the root.
+        #expect(try objectsIn(added.first!) == 4)
+        #expect(try repository.files(inTree: tree) == edited.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) })
+        try git(["fsck", "--strict", "--full"], in: temporary.url)
+    }
+}
