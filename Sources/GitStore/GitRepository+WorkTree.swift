@@ -1,3 +1,4 @@
+import CGit2
 import Foundation
 
 extension GitRepository {
@@ -90,5 +91,21 @@ extension GitRepository {
                 continue
             }
         }
+    }
+}
+
+extension GitRepository {
+    /// `git checkout -f HEAD` for a repository with a work directory: writes the
+    /// files of HEAD's tree and updates the index to match, so `git status` is
+    /// clean afterwards. Files not in the tree are left alone.
+    public func checkoutHead() throws(GitError) {
+        let operation = "check out HEAD"
+        guard workDirectory != nil else {
+            throw GitError(operation: operation, message: "the repository has no work directory")
+        }
+        var options = git_checkout_options()
+        try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), operation)
+        options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue
+        try check(git_checkout_head(handle, &options), operation)
     }
 }

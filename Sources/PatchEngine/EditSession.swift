@@ -38,7 +38,10 @@ public enum EditSession {
             throw PatchEngineError.io("cannot read \(patchURL.path)")
         }
         let repository = try GitRepository.open(at: directory)
-        guard let baseCommit = try repository.resolve("refs/tags/pristine") else {
+        let baseCommit: ObjectID
+        do {
+            baseCommit = try repository.resolve("refs/tags/pristine")
+        } catch {
             throw PatchEngineError.io("\(directory.path) has lost its 'pristine' tag; run 'qmailkit edit' again")
         }
         let baseTree = try repository.tree(ofCommit: baseCommit)

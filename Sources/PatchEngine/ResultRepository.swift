@@ -48,7 +48,7 @@ public struct ResultRepository {
             parent = try repository.commit(tree: tree, parents: [parent], message: Self.message(step.report),
                                            author: signature, committer: signature, updateRef: "refs/heads/main")
         }
-        try repository.setHead("refs/heads/main")
+        try repository.setHead(toBranch: "refs/heads/main")
         try repository.checkoutHead()
         return parent
     }

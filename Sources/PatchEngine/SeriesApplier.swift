@@ -71,15 +71,16 @@ public final class SeriesApplier {
                 } else {
                     let outcome = try FileMerge.threeWay(
                         ancestor: ancestor?.contents, ours: ours?.contents, theirs: theirs?.contents,
-                        labels: (ancestor: describeBase(patch.metadata), ours: describeResult(applied),
-                                 theirs: patch.name))
+                        labels: MergeLabels(ancestor: describeBase(patch.metadata), ours: describeResult(applied),
+                                            theirs: patch.name))
                     if outcome.isClean {
-                        result[path] = TreeFile(path: path, contents: outcome.merged,
-                                                mode: theirs?.mode ?? ours?.mode ?? .regular)
+                        result[path] = outcome.contents.map {
+                            TreeFile(path: path, contents: $0, mode: theirs?.mode ?? ours?.mode ?? .regular)
+                        }
                         merged.append(path)
                     } else {
                         conflicts.append(ConflictFile(
-                            path: path, diff3: outcome.merged,
+                            path: path, diff3: outcome.contents ?? [],
                             overlaps: overlappingHunks(of: patch, in: path, earlier: steps.map(\.report))))
                     }
                 }

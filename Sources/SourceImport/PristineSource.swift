@@ -35,7 +35,7 @@ public struct PristineSource: Sendable {
 
     /// Unpacks `tarball`, converts it to git tree entries and checks the pinned tree id.
     public func unpack(_ tarball: URL, progress: @escaping (Int64) -> Void = { _ in }) throws -> ImportedTree {
-        let tree = try TarballUnpacker.unpack(file: tarball, progress: progress)
+        let tree = try Archive.unpack(tarGzAtPath: tarball.path) { progress(Int64($0)) }
         let files = tree.files.map { file -> TreeFile in
             if let target = file.symlinkTarget {
                 return TreeFile(path: file.path, contents: Array(target.utf8), mode: .symlink)
@@ -47,7 +47,7 @@ public struct PristineSource: Sendable {
         if let pinnedTree = definition.treeID, pinnedTree != treeID {
             throw ImportError.treeMismatch(source: definition.name, expected: pinnedTree, actual: treeID)
         }
-        return ImportedTree(files: files, treeID: treeID, topDirectory: tree.topDirectory)
+        return ImportedTree(files: files, treeID: treeID, topDirectory: tree.strippedDirectory)
     }
 }
 
