@@ -19,7 +19,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SourceFetchTests",
-            dependencies: ["SourceFetch"]
+            dependencies: [
+                "SourceFetch",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
     ]
 )

@@ -59,6 +59,9 @@ private final class StreamingDelegate: NSObject, URLSessionDataDelegate, Sendabl
 
     private struct State {
         var phase: Phase = .awaitingResponse(since: .now)
+        /// Body length announced by the server, or -1 when none was sent.
+        var announcedBytes: Int64 = -1
+        var receivedBytes: Int64 = 0
         var continuation: CheckedContinuation<Void, any Error>?
         /// The first reason to stop, set by us before cancelling the task.
         var failure: (any Error)?
@@ -132,13 +135,19 @@ private final class StreamingDelegate: NSObject, URLSessionDataDelegate, Sendabl
             completionHandler(.cancel)
             return
         }
-        state.withLock { $0.phase = .receivingBody(lastChunk: .now) }
+        state.withLock {
+            $0.phase = .receivingBody(lastChunk: .now)
+            $0.announcedBytes = response.expectedContentLength
+        }
         completionHandler(.allow)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         guard state.withLock({ $0.failure == nil }) else { return }
-        state.withLock { $0.phase = .receivingBody(lastChunk: .now) }
+        state.withLock {
+            $0.phase = .receivingBody(lastChunk: .now)
+            $0.receivedBytes += Int64(data.count)
+        }
         do {
             try receive(data)
         } catch {
@@ -147,14 +156,19 @@ private final class StreamingDelegate: NSObject, URLSessionDataDelegate, Sendabl
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        let (continuation, failure, watchdog) = state.withLock { state in
+        let (continuation, failure, watchdog, announced, received) = state.withLock { state in
             state.phase = .finished
             defer { state.continuation = nil }
-            return (state.continuation, state.failure, state.watchdog)
+            return (state.continuation, state.failure, state.watchdog, state.announcedBytes, state.receivedBytes)
         }
         watchdog?.cancel()
         if let failure {
             continuation?.resume(throwing: failure)
+        } else if error != nil, received < announced {
+            // libcurl's "partial file" surfaces as an unnamed URLError; the
+            // byte counts say what actually happened.
+            continuation?.resume(throwing: MirrorFailure.network(
+                "connection closed after \(received) of \(announced) announced bytes"))
         } else if let error {
             continuation?.resume(throwing: MirrorFailure.network(Self.describe(error)))
         } else {
