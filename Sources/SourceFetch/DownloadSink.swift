@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// Receives one mirror's body: checks each chunk against the pin, appends it
+/// Receives one mirror's (or local file's) body: checks each chunk against the pin, appends it
 /// to a staging file and reports progress.
 ///
 /// Safe to call from a transport's callback thread.
@@ -14,13 +14,13 @@ final class DownloadSink: Sendable {
 
     private let verifier: Mutex<PayloadVerifier>
     private let staging: StagingFile
-    private let mirror: URL
+    private let origin: URL
     private let progress: @Sendable (FetchEvent) -> Void
 
-    init(source: PinnedSource, staging: StagingFile, mirror: URL, progress: @escaping @Sendable (FetchEvent) -> Void) {
+    init(source: PinnedSource, staging: StagingFile, from origin: URL, progress: @escaping @Sendable (FetchEvent) -> Void) {
         self.verifier = Mutex(PayloadVerifier(expectedSize: source.size, expectedSHA256: source.sha256))
         self.staging = staging
-        self.mirror = mirror
+        self.origin = origin
         self.progress = progress
     }
 
@@ -36,7 +36,7 @@ final class DownloadSink: Sendable {
             }
             return (verifier.receivedBytes, verifier.expectedSize)
         }
-        progress(.bytesReceived(received, expected: expected, from: mirror))
+        progress(.bytesReceived(received, expected: expected, from: origin))
     }
 
     /// The digest when everything received matches the pin.

@@ -13,7 +13,8 @@ public enum FetchEvent: Sendable, Equatable {
     case cacheEntryDiscarded(URL, reason: String)
     /// Starting mirror number `attempt` (1-based) of `count`.
     case tryingMirror(URL, attempt: Int, of: Int)
-    /// `received` bytes of `expected` have arrived from the mirror so far.
+    /// This many bytes of `expected` have arrived from the mirror (or local
+    /// file) so far.
     case bytesReceived(Int64, expected: Int64, from: URL)
     /// The mirror could not deliver a verified file; the next one is tried.
     case mirrorFailed(URL, reason: MirrorFailure)

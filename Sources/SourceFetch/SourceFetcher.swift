@@ -39,7 +39,7 @@ public struct SourceFetcher: Sendable {
             if Task.isCancelled { throw .cancelled }
             progress(.tryingMirror(mirror, attempt: index + 1, of: source.urls.count))
             let staging = try cache.stagingFile(for: source)
-            let sink = DownloadSink(source: source, staging: staging, mirror: mirror, progress: progress)
+            let sink = DownloadSink(source: source, staging: staging, from: mirror, progress: progress)
             let digest: String
             do {
                 try await transfer(from: mirror, limit: source.size, into: sink)
@@ -74,7 +74,7 @@ public struct SourceFetcher: Sendable {
         let destination = try cache.path(for: source)
         try cache.prepareSourcesDirectory()
         let staging = try cache.stagingFile(for: source)
-        let sink = DownloadSink(source: source, staging: staging, mirror: file, progress: progress)
+        let sink = DownloadSink(source: source, staging: staging, from: file, progress: progress)
         let digest: String
         do {
             try LocalFileReader.forEachChunk(of: file, sink.receive)

@@ -143,11 +143,13 @@ private final class StreamingDelegate: NSObject, URLSessionDataDelegate, Sendabl
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        guard state.withLock({ $0.failure == nil }) else { return }
-        state.withLock {
-            $0.phase = .receivingBody(lastChunk: .now)
-            $0.receivedBytes += Int64(data.count)
+        let stillWanted = state.withLock { state in
+            guard state.failure == nil else { return false }
+            state.phase = .receivingBody(lastChunk: .now)
+            state.receivedBytes += Int64(data.count)
+            return true
         }
+        guard stillWanted else { return }
         do {
             try receive(data)
         } catch {

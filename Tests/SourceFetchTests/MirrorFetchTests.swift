@@ -170,6 +170,29 @@ struct MirrorFetchTests {
         #expect(cacheListing(scratch.cache).isEmpty)
     }
 
+    @Test("cancelling the fetch stops a stalled download promptly and caches nothing")
+    func cancellation() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanUp() }
+        let server = try LoopbackHTTPServer(routes: ["/file": .stallAfter(payload.prefix(1000), claimedLength: payload.count)])
+        defer { server.stop() }
+        let source = pin(payload, urls: [server.url("/file"), server.url("/never")])
+        let patient = SourceFetcher(timeouts: FetchTimeouts(connect: .seconds(60), idle: .seconds(60)))
+        let cache = scratch.cache
+        let started = ContinuousClock.now
+
+        let fetch = Task { try await patient.fetch(source, into: cache) }
+        while server.requests.isEmpty, ContinuousClock.now - started < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        fetch.cancel()
+
+        await #expect(throws: FetchError.cancelled) { try await fetch.value }
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(server.requests == ["/file"])
+        #expect(cacheListing(cache).isEmpty)
+    }
+
     @Test("file:// mirrors: a missing file is skipped, a present one is verified and stored")
     func fileMirrors() async throws {
         let scratch = try Scratch()
