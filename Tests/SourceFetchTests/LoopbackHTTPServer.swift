@@ -14,6 +14,8 @@ final class LoopbackHTTPServer: Sendable {
         case body(Data)
         /// This status with a short text body.
         case status(Int)
+        /// 302 to another path on this server.
+        case redirect(to: String)
         /// 200 claiming `claimedLength` bytes, sends `body`, then closes.
         case truncated(Data, claimedLength: Int)
         /// 200 with no Content-Length: the body ends when the connection closes.
@@ -135,6 +137,8 @@ final class LoopbackHTTPServer: Sendable {
         case .status(let code):
             let text = Data("status \(code)\n".utf8)
             send(connection, header(code, length: text.count) + text)
+        case .redirect(let path):
+            send(connection, Data("HTTP/1.1 302 Found\r\nLocation: \(url(path).absoluteString)\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".utf8))
         case .truncated(let body, let claimed), .lyingLength(let body, let claimed):
             send(connection, header(200, length: claimed) + body)
         case .unframed(let body):

@@ -48,6 +48,21 @@ struct MirrorFetchTests {
         #expect(cacheListing(scratch.cache) == [source.fileName])
     }
 
+    @Test("a mirror that redirects is followed to the file")
+    func redirectFollowed() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanUp() }
+        let server = try LoopbackHTTPServer(routes: ["/old": .redirect(to: "/new"), "/new": .body(payload)])
+        defer { server.stop() }
+        let source = pin(payload, urls: [server.url("/old")])
+
+        let fetched = try await fetcher.fetch(source, into: scratch.cache)
+
+        #expect(fetched.origin == .mirror(server.url("/old")))
+        #expect(try Data(contentsOf: fetched.path) == payload)
+        #expect(server.requests == ["/old", "/new"])
+    }
+
     @Test("a closed port is skipped and the next mirror delivers")
     func unreachableThenGood() async throws {
         let scratch = try Scratch()
