@@ -3,9 +3,10 @@ import PackageDescription
 
 let package = Package(
     name: "qmailkit",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
@@ -14,10 +15,12 @@ let package = Package(
                        providers: [.apt(["libgit2-dev"])]),
         .target(name: "Archive", dependencies: ["CZlib"]),
         .target(name: "GitStore", dependencies: ["CGit2"]),
+        .target(name: "SourceFetch", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Recipes", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Console"),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CZlib"]),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore"]),
+        .testTarget(name: "SourceFetchTests", dependencies: ["SourceFetch", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),
     ]
 )
