@@ -11,6 +11,7 @@ public final class ProgressReporter: @unchecked Sendable {
     private let style: Style
     private let lock = NSLock()
     private var lastLinePercent = -1
+    private var lastBar = ""
     private var barVisible = false
 
     public init(style: Style) {
@@ -40,6 +41,8 @@ public final class ProgressReporter: @unchecked Sendable {
                 } else {
                     text = "\(label) \(formatBytes(done))"
                 }
+                guard text != lastBar else { return }
+                lastBar = text
                 write("\r\u{1B}[2K" + text)
                 barVisible = true
             case .lines:

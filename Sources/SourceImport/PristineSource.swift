@@ -23,14 +23,14 @@ public struct PristineSource: Sendable {
     /// The verified tarball: from `localFile` if given, else the cache, else the mirrors.
     public func obtain(localFile: URL?, progress: @escaping @Sendable (FetchEvent) -> Void) async throws -> FetchedSource {
         if let localFile {
-            return try SourceFetcher().importLocalFile(localFile, as: pinned, cache: cache, progress: progress)
+            return try SourceFetcher().importLocalFile(localFile, as: pinned, into: cache, progress: progress)
         }
-        return try await SourceFetcher().fetch(pinned, cache: cache, progress: progress)
+        return try await SourceFetcher().fetch(pinned, into: cache, progress: progress)
     }
 
     /// The tarball if the cache already holds a verified copy; never touches the network.
     public func cachedTarball() throws -> URL? {
-        try cache.cachedFile(for: pinned)
+        try cache.lookup(pinned)
     }
 
     /// Unpacks `tarball`, converts it to git tree entries and checks the pinned tree id.

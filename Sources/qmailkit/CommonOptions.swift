@@ -27,11 +27,11 @@ struct CommonOptions: ParsableArguments {
                                   workingDirectory: workingDirectory, builtFrom: builtFrom)
     }
 
-    func sourceCache() -> SourceCache {
+    func sourceCache() throws -> SourceCache {
         if let cache {
             return SourceCache(root: URL(fileURLWithPath: cache, relativeTo: workingDirectory).standardizedFileURL)
         }
-        return SourceCache(root: SourceCache.defaultRoot(environment: ProcessInfo.processInfo.environment))
+        return try SourceCache(environment: ProcessInfo.processInfo.environment)
     }
 
     func progress() -> ProgressReporter {

@@ -31,7 +31,10 @@ enum ExitStatus: Int32 {
         switch error {
         case let fetch as FetchError:
             if case .allMirrorsFailed = fetch { return .network }
-            if case .cacheNotWritable = fetch { return .environment }
+            switch fetch {
+            case .cacheNotWritable, .cacheLocationUnknown, .cancelled: return .environment
+            default: break
+            }
             return .badInput
         case is ArchiveError, is RecipeError, is ProjectError, is ImportError, is DiffSyntaxError:
             return .badInput

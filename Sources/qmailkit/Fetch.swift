@@ -56,7 +56,7 @@ struct Fetch: AsyncParsableCommand {
             let project = try common.loadProject()
             let definition = try project.source(named: source)
             let reporter = common.progress()
-            let pristine = PristineSource(definition: definition, cache: common.sourceCache())
+            let pristine = PristineSource(definition: definition, cache: try common.sourceCache())
             let fetched = try await pristine.obtain(localFile: from.map(common.path), progress: reporter.fetchEvents())
             var report = Report(source: definition.name, sha256: fetched.sha256, size: definition.size,
                                 origin: "\(fetched.origin)", cachedAt: fetched.path.path)

@@ -20,7 +20,7 @@ struct RecipeContext {
         let source = try project.source(named: recipe.base)
         let catalog = try PatchCatalog(project: project, recipe: recipe)
         let reporter = options.progress()
-        let pristine = PristineSource(definition: source, cache: options.sourceCache())
+        let pristine = PristineSource(definition: source, cache: try options.sourceCache())
         let tarball = try await pristine.obtain(localFile: localFile.map(options.path), progress: reporter.fetchEvents())
         let tree = try pristine.unpack(tarball.path)
         return RecipeContext(project: project, recipe: recipe, source: source, catalog: catalog, pristine: tree)
@@ -36,10 +36,20 @@ extension ProgressReporter {
     func fetchEvents() -> @Sendable (FetchEvent) -> Void {
         { event in
             switch event {
-            case let .progress(url, received, expected):
-                self.update("downloading \(url.lastPathComponent)", done: received, total: expected)
-            default:
-                self.note("\(event)")
+            case let .bytesReceived(received, expected, url):
+                self.update("downloading \(url.absoluteString)", done: received, total: expected)
+            case let .cacheHit(url):
+                self.note("using verified copy in the cache: \(url.path)")
+            case let .cacheEntryDiscarded(url, reason):
+                self.note("discarded a bad cached copy \(url.path): \(reason)")
+            case let .tryingMirror(url, attempt, total):
+                self.note("trying mirror \(attempt)/\(total): \(url.absoluteString)")
+            case let .mirrorFailed(url, reason):
+                self.note("mirror failed: \(url.absoluteString): \(reason)")
+            case let .verified(sha256):
+                self.note("verified sha256 \(sha256)")
+            case let .stored(url):
+                self.note("stored in the cache: \(url.path)")
             }
         }
     }
