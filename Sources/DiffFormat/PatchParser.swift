@@ -84,6 +84,8 @@ struct PatchParser {
         if line.hasPrefix("--- "), lines.line(at: 1)?.hasPrefix("+++ ") == true { return true }
         if isContextFileStart() { return true }
         if line.hasPrefix("Index: "), lines.line(at: 1)?.hasPrefix("====") == true { return true }
+        // Not diffs, but they must reach the file loop to be reported there.
+        if line.hasPrefix("@@ -") || (line.hasPrefix("Binary files ") && line.hasSuffix(" differ")) { return true }
         return false
     }
 
