@@ -1,0 +1,165 @@
+import DiffFormat
+import Foundation
+import Testing
+
+/// Compares `apply` with the real GNU patch (and patches made by the real GNU
+/// diff) on generated files whose lines were shifted before patching.
+@Suite(.enabled(
+    if: FileManager.default.isExecutableFile(atPath: "/usr/bin/patch") && FileManager.default.isExecutableFile(atPath: "/usr/bin/diff"),
+    "needs GNU patch and diff at /usr/bin (Debian packages patch, diffutils)"
+))
+struct GNUPatchDifferentialTests {
+    /// SplitMix64: a small deterministic generator so every run tests the same cases.
+    struct Generator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    }
+
+    /// Lines from a small vocabulary, so hunks often match at several places.
+    static func line(_ generator: inout Generator) -> String {
+        let common = ["}", "", "  return 0;", "{", "  if (!stralloc_0(&sa)) die_nomem();", "  substdio_flush(&ssout);"]
+        if generator.below(3) == 0 { return common[generator.below(common.count)] }
+        return "  x\(generator.below(40)) = f(\(generator.below(5)));"
+    }
+
+    static func edit(_ lines: [String], edits: Int, _ generator: inout Generator) -> [String] {
+        var result = lines
+        for _ in 0..<edits {
+            let at = generator.below(result.count)
+            switch generator.below(3) {
+            case 0: result[at] = "  changed_\(generator.below(1000))();"
+            case 1: result.insert("  inserted_\(generator.below(1000))();", at: at)
+            default: result.remove(at: at)
+            }
+        }
+        return result
+    }
+
+    struct GNUOutcome {
+        var succeeded: Bool
+        var offsets: [Int: Int]
+        var fuzz: [Int: Int]
+        var contents: [UInt8]
+    }
+
+    static func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: arguments[0])
+        process.arguments = Array(arguments.dropFirst())
+        process.currentDirectoryURL = directory
+        process.standardInput = FileHandle.nullDevice
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// "Hunk #2 succeeded at 57 with fuzz 1 (offset 5 lines)."
+    static func parseReport(_ output: String) -> (offsets: [Int: Int], fuzz: [Int: Int]) {
+        var offsets: [Int: Int] = [:]
+        var fuzz: [Int: Int] = [:]
+        for line in output.split(separator: "\n") where line.hasPrefix("Hunk #") && line.contains(" succeeded at ") {
+            let words = line.split(separator: " ")
+            guard let number = Int(words[1].dropFirst()) else { continue }
+            if let at = words.firstIndex(of: "fuzz"), at + 1 < words.count { fuzz[number - 1] = Int(words[at + 1]) }
+            if let at = words.firstIndex(of: "(offset"), at + 1 < words.count { offsets[number - 1] = Int(words[at + 1]) }
+        }
+        return (offsets, fuzz)
+    }
+
+    static func gnuPatch(patch: [UInt8], target: [UInt8], in directory: URL) throws -> GNUOutcome {
+        let patchFile = directory.appendingPathComponent("change.patch")
+        let targetFile = directory.appendingPathComponent("f.c")
+        try Data(patch).write(to: patchFile)
+        try Data(target).write(to: targetFile)
+        let common = ["/usr/bin/patch", "-p1", "-F0", "--forward", "--batch", "--no-backup-if-mismatch", "-r", "-", "-i", "change.patch"]
+        let dry = try run(common + ["--dry-run"], in: directory)
+        let real = try run(common, in: directory)
+        #expect(dry.status == real.status)
+        let report = parseReport(real.output)
+        #expect(parseReport(dry.output).offsets == report.offsets)
+        return GNUOutcome(
+            succeeded: real.status == 0,
+            offsets: report.offsets,
+            fuzz: report.fuzz,
+            contents: Array(try Data(contentsOf: targetFile))
+        )
+    }
+
+    static func diff(old: [String], new: [String], in directory: URL) throws -> [UInt8] {
+        let a = directory.appendingPathComponent("a")
+        let b = directory.appendingPathComponent("b")
+        try FileManager.default.createDirectory(at: a, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: b, withIntermediateDirectories: true)
+        try Data((old.joined(separator: "\n") + "\n").utf8).write(to: a.appendingPathComponent("f.c"))
+        try Data((new.joined(separator: "\n") + "\n").utf8).write(to: b.appendingPathComponent("f.c"))
+        let result = try run(["/usr/bin/diff", "-Naur", "a/f.c", "b/f.c"], in: directory)
+        #expect(result.status == 1, "diff found no difference")
+        return Array(result.output.utf8)
+    }
+
+    enum CaseOutcome: Equatable {
+        case appliedExactly, appliedWithOffsets, bothRejected, disagreed
+    }
+
+    /// Generates case `seed`, runs GNU patch and `apply`, checks they agree.
+    static func compare(seed: Int) throws -> CaseOutcome {
+        var generator = Generator(state: UInt64(seed) &* 1_000_003)
+        let base = (0..<(60 + generator.below(240))).map { _ in line(&generator) }
+        let changed = edit(base, edits: 2 + generator.below(8), &generator)
+        // The tree the patch meets has drifted: lines added and removed elsewhere.
+        let drifted = edit(base, edits: generator.below(6), &generator)
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("diffformat-gnu-\(seed)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+
+        let patch = try diff(old: base, new: changed, in: directory)
+        let target = Array((drifted.joined(separator: "\n") + "\n").utf8)
+        let gnu = try gnuPatch(patch: patch, target: target, in: directory)
+
+        let filePatch = try PatchDocument(parsing: patch).files[0]
+        let ours = Result { () throws(PatchApplyError) in try apply(filePatch, to: target, fuzz: 0) }
+        switch ours {
+        case .success(let applied):
+            #expect(gnu.succeeded, "seed \(seed): we applied a patch GNU patch rejected")
+            guard gnu.succeeded else { return .disagreed }
+            let gnuOffsets = filePatch.hunks.indices.map { gnu.offsets[$0] ?? 0 }
+            #expect(applied.contents == gnu.contents, "seed \(seed)")
+            #expect(applied.hunks.map(\.offset) == gnuOffsets, "seed \(seed)")
+            #expect(applied.hunks.allSatisfy { $0.fuzz == 0 })
+            guard applied.contents == gnu.contents, applied.hunks.map(\.offset) == gnuOffsets else { return .disagreed }
+            return gnuOffsets.allSatisfy { $0 == 0 } ? .appliedExactly : .appliedWithOffsets
+        case .failure(let error):
+            #expect(!gnu.succeeded, "seed \(seed): GNU patch applied what we rejected: \(error)")
+            return gnu.succeeded ? .disagreed : .bothRejected
+        }
+    }
+
+    @Test(arguments: 1...40)
+    func sameBytesAndOffsetsAsGNUPatch(seed: Int) throws {
+        #expect(try Self.compare(seed: seed) != .disagreed)
+    }
+
+    @Test func generatedCasesCoverOffsetsAndRejections() throws {
+        // Guards the generator: the cases above must include shifted hunks,
+        // exact ones and rejected ones, or the comparison proves little.
+        var outcomes: [CaseOutcome] = []
+        for seed in 1...40 { outcomes.append(try Self.compare(seed: seed)) }
+        let withOffsets = outcomes.count { $0 == .appliedWithOffsets }
+        #expect(withOffsets >= 10, "\(outcomes)")
+        #expect(outcomes.contains(.appliedExactly), "\(outcomes)")
+        #expect(outcomes.contains(.bothRejected), "\(outcomes)")
+        #expect(!outcomes.contains(.disagreed), "\(outcomes)")
+    }
+}
