@@ -121,7 +121,8 @@ struct PatchApplier {
             if skipFront < 0 {
                 if oldStart <= 1 {
                     // Anchored to the start of the file.
-                    if cursor == 0, matches(pattern, at: 0, skipFront: 0, skipBack: max(0, skipBack)) { return (0, level) }
+                    let back = max(0, skipBack)
+                    if cursor == 0, count - back <= file.count, matches(pattern, at: 0, skipFront: 0, skipBack: back) { return (0, level) }
                     continue
                 }
                 skipFront = 0

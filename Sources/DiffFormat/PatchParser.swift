@@ -80,7 +80,7 @@ struct PatchParser {
     /// True when the current line begins the diff part of the file.
     func isDiffStart() -> Bool {
         guard let line = lines.line() else { return false }
-        if line.hasPrefix("diff ") { return true }
+        if line.hasPrefix("diff -") { return true }
         if line.hasPrefix("--- "), lines.line(at: 1)?.hasPrefix("+++ ") == true { return true }
         if isContextFileStart() { return true }
         if line.hasPrefix("Index: "), lines.line(at: 1)?.hasPrefix("====") == true { return true }

@@ -78,4 +78,45 @@ import Testing
         #expect(!described.header.isEmpty)
         #expect(try bare.canonicalSHA256(strip: 1) == described.canonicalSHA256(strip: 1))
     }
+
+    @Test func gitFormatPatchMail() throws {
+        let mail = """
+            From 2f1c0e5a9d Mon Sep 17 00:00:00 2001
+            From: Jane Doe <jane@example.org>
+            Date: Sun, 1 Feb 2015 10:00:00 +0100
+            Subject: [PATCH] numbers: shout four
+
+            The diff of the change is below.
+            ---
+             src/numbers.txt | 3 ++-
+             1 file changed, 2 insertions(+), 1 deletion(-)
+
+            diff --git a/src/numbers.txt b/src/numbers.txt
+            index 73e96e6..dab0c20 100644
+            --- a/src/numbers.txt
+            +++ b/src/numbers.txt
+            @@ -1,7 +1,8 @@ intro
+             line one
+             line two
+             line three
+            -line four
+            +line FOUR
+            +line four and a half
+             line five
+             line six
+             line seven
+            --\u{20}
+            2.39.5
+
+
+            """
+        let document = try PatchDocument(parsing: mail)
+        #expect(document.header.isEmpty)
+        #expect(document.preamble.hasPrefix("From 2f1c0e5a9d Mon Sep 17"))
+        #expect(document.preamble.contains("The diff of the change is below.\n---\n src/numbers.txt | 3 ++-\n"))
+        #expect(document.files.count == 1)
+        #expect(document.files[0].hunks[0].sectionText == "intro")
+        let applied = try apply(document.files[0], to: bytes(Fixtures.numbersOld))
+        #expect(text(applied.contents) == Fixtures.numbersNew)
+    }
 }
