@@ -71,18 +71,20 @@ struct GNUPatchDifferentialTests {
         for line in output.split(separator: "\n") where line.hasPrefix("Hunk #") && line.contains(" succeeded at ") {
             let words = line.split(separator: " ")
             guard let number = Int(words[1].dropFirst()) else { continue }
-            if let at = words.firstIndex(of: "fuzz"), at + 1 < words.count { fuzz[number - 1] = Int(words[at + 1]) }
+            if let at = words.firstIndex(of: "fuzz"), at + 1 < words.count {
+                fuzz[number - 1] = Int(words[at + 1].filter(\.isNumber))
+            }
             if let at = words.firstIndex(of: "(offset"), at + 1 < words.count { offsets[number - 1] = Int(words[at + 1]) }
         }
         return (offsets, fuzz)
     }
 
-    static func gnuPatch(patch: [UInt8], target: [UInt8], in directory: URL) throws -> GNUOutcome {
+    static func gnuPatch(patch: [UInt8], target: [UInt8], fuzz: Int = 0, in directory: URL) throws -> GNUOutcome {
         let patchFile = directory.appendingPathComponent("change.patch")
         let targetFile = directory.appendingPathComponent("f.c")
         try Data(patch).write(to: patchFile)
         try Data(target).write(to: targetFile)
-        let common = ["/usr/bin/patch", "-p1", "-F0", "--forward", "--batch", "--no-backup-if-mismatch", "-r", "-", "-i", "change.patch"]
+        let common = ["/usr/bin/patch", "-p1", "-F\(fuzz)", "--forward", "--batch", "--no-backup-if-mismatch", "-r", "-", "-i", "change.patch"]
         let dry = try run(common + ["--dry-run"], in: directory)
         let real = try run(common, in: directory)
         #expect(dry.status == real.status)
@@ -96,24 +98,24 @@ struct GNUPatchDifferentialTests {
         )
     }
 
-    static func diff(old: [String], new: [String], in directory: URL) throws -> [UInt8] {
+    static func diff(old: [String], new: [String], options: String, in directory: URL) throws -> [UInt8] {
         let a = directory.appendingPathComponent("a")
         let b = directory.appendingPathComponent("b")
         try FileManager.default.createDirectory(at: a, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: b, withIntermediateDirectories: true)
         try Data((old.joined(separator: "\n") + "\n").utf8).write(to: a.appendingPathComponent("f.c"))
         try Data((new.joined(separator: "\n") + "\n").utf8).write(to: b.appendingPathComponent("f.c"))
-        let result = try run(["/usr/bin/diff", "-Naur", "a/f.c", "b/f.c"], in: directory)
+        let result = try run(["/usr/bin/diff", options, "a/f.c", "b/f.c"], in: directory)
         #expect(result.status == 1, "diff found no difference")
         return Array(result.output.utf8)
     }
 
     enum CaseOutcome: Equatable {
-        case appliedExactly, appliedWithOffsets, bothRejected, disagreed
+        case appliedExactly, appliedWithOffsets, appliedWithFuzz, bothRejected, disagreed
     }
 
     /// Generates case `seed`, runs GNU patch and `apply`, checks they agree.
-    static func compare(seed: Int) throws -> CaseOutcome {
+    static func compare(seed: Int, fuzz: Int = 0, diffOptions: String = "-Naur", crlfPatch: Bool = false) throws -> CaseOutcome {
         var generator = Generator(state: UInt64(seed) &* 1_000_003)
         let base = (0..<(60 + generator.below(240))).map { _ in line(&generator) }
         let changed = edit(base, edits: 2 + generator.below(8), &generator)
@@ -124,12 +126,13 @@ struct GNUPatchDifferentialTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
 
-        let patch = try diff(old: base, new: changed, in: directory)
+        var patch = try diff(old: base, new: changed, options: diffOptions, in: directory)
+        if crlfPatch { patch = Array(String(decoding: patch, as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n").utf8) }
         let target = Array((drifted.joined(separator: "\n") + "\n").utf8)
-        let gnu = try gnuPatch(patch: patch, target: target, in: directory)
+        let gnu = try gnuPatch(patch: patch, target: target, fuzz: fuzz, in: directory)
 
         let filePatch = try PatchDocument(parsing: patch).files[0]
-        let ours = Result { () throws(PatchApplyError) in try apply(filePatch, to: target, fuzz: 0) }
+        let ours = Result { () throws(PatchApplyError) in try apply(filePatch, to: target, fuzz: fuzz) }
         switch ours {
         case .success(let applied):
             #expect(gnu.succeeded, "seed \(seed): we applied a patch GNU patch rejected")
@@ -137,8 +140,9 @@ struct GNUPatchDifferentialTests {
             let gnuOffsets = filePatch.hunks.indices.map { gnu.offsets[$0] ?? 0 }
             #expect(applied.contents == gnu.contents, "seed \(seed)")
             #expect(applied.hunks.map(\.offset) == gnuOffsets, "seed \(seed)")
-            #expect(applied.hunks.allSatisfy { $0.fuzz == 0 })
+            #expect(applied.hunks.map(\.fuzz) == filePatch.hunks.indices.map { gnu.fuzz[$0] ?? 0 }, "seed \(seed)")
             guard applied.contents == gnu.contents, applied.hunks.map(\.offset) == gnuOffsets else { return .disagreed }
+            if applied.hunks.contains(where: { $0.fuzz > 0 }) { return .appliedWithFuzz }
             return gnuOffsets.allSatisfy { $0 == 0 } ? .appliedExactly : .appliedWithOffsets
         case .failure(let error):
             #expect(!gnu.succeeded, "seed \(seed): GNU patch applied what we rejected: \(error)")
@@ -151,15 +155,31 @@ struct GNUPatchDifferentialTests {
         #expect(try Self.compare(seed: seed) != .disagreed)
     }
 
-    @Test func generatedCasesCoverOffsetsAndRejections() throws {
+    @Test(arguments: 1...40)
+    func contextDiffsApplyLikeGNUPatch(seed: Int) throws {
+        #expect(try Self.compare(seed: seed, diffOptions: "-Nacr") != .disagreed)
+    }
+
+    @Test(arguments: 1...20)
+    func crlfTransportedPatchesApplyLikeGNUPatch(seed: Int) throws {
+        #expect(try Self.compare(seed: seed, crlfPatch: true) != .disagreed)
+    }
+
+    @Test(arguments: 1...40)
+    func sameResultsAsGNUPatchWithFuzz2(seed: Int) throws {
+        #expect(try Self.compare(seed: seed, fuzz: 2) != .disagreed)
+    }
+
+    @Test func generatedCasesCoverOffsetsFuzzAndRejections() throws {
         // Guards the generator: the cases above must include shifted hunks,
-        // exact ones and rejected ones, or the comparison proves little.
-        var outcomes: [CaseOutcome] = []
-        for seed in 1...40 { outcomes.append(try Self.compare(seed: seed)) }
-        let withOffsets = outcomes.count { $0 == .appliedWithOffsets }
-        #expect(withOffsets >= 10, "\(outcomes)")
-        #expect(outcomes.contains(.appliedExactly), "\(outcomes)")
-        #expect(outcomes.contains(.bothRejected), "\(outcomes)")
-        #expect(!outcomes.contains(.disagreed), "\(outcomes)")
+        // exact ones, fuzzy ones and rejected ones, or the comparison proves little.
+        let strict = try (1...40).map { seed in try Self.compare(seed: seed) }
+        #expect(strict.count { $0 == .appliedWithOffsets } >= 10, "\(strict)")
+        #expect(strict.contains(.appliedExactly), "\(strict)")
+        #expect(strict.contains(.bothRejected), "\(strict)")
+        #expect(!strict.contains(.disagreed) && !strict.contains(.appliedWithFuzz), "\(strict)")
+        let fuzzy = try (1...40).map { seed in try Self.compare(seed: seed, fuzz: 2) }
+        #expect(fuzzy.count { $0 == .appliedWithFuzz } >= 3, "\(fuzzy)")
+        #expect(!fuzzy.contains(.disagreed), "\(fuzzy)")
     }
 }
