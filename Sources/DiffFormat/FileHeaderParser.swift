@@ -102,7 +102,7 @@ extension PatchParser {
         let rest = line.dropping(prefix: prefix)
         let number = lines.lineNumber
         lines.index += 1
-        var path: String
+        let path: String
         var timestamp = ""
         if rest.first == UInt8(ascii: "\"") {
             let (decoded, end) = try Self.unquote(rest, line: number)
@@ -114,9 +114,7 @@ extension PatchParser {
         } else {
             path = Self.trimmed(rest).text
         }
-        if path == "/dev/null" { return FileLinePath(path: nil, timestamp: timestamp) }
-        while path.hasSuffix(" ") { path.removeLast() }
-        return FileLinePath(path: path, timestamp: timestamp)
+        return FileLinePath(path: path == "/dev/null" ? nil : path, timestamp: timestamp)
     }
 
     private static func value(_ line: ArraySlice<UInt8>, after prefix: String) -> String? {

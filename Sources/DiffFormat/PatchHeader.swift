@@ -1,5 +1,6 @@
 /// The DEP-3 style header at the top of a patch file: ordered `Field: value`
-/// entries. Field names are looked up case-insensitively; values of fields
+/// entries (a name of letters, digits, `-` or `_`, a colon, then a space or
+/// the end of the line, so prose such as `http://…` is never a field). Field names are looked up case-insensitively; values of fields
 /// that span several lines are joined with `\n` (continuation lines lose one
 /// leading space, and a continuation line of just `.` stands for an empty line).
 ///

@@ -2,6 +2,10 @@ extension PatchDocument {
     /// Parses a patch file: DEP-3 header, preamble and every file diff (git,
     /// `diff -u`/`-Naur`, `diff -c`), validating hunk counts against bodies.
     ///
+    /// CRLF: when every line of the patch ends in CRLF (a patch converted by a
+    /// mailer or editor), the CRs are dropped and it parses exactly like the LF
+    /// original; otherwise a CR is part of the line it ends.
+    ///
     /// Cost: linear in the patch size. Throws `PatchParseError` with the
     /// 1-based line number of the first problem; nothing is partially returned.
     public init(parsing bytes: [UInt8]) throws(PatchParseError) {
