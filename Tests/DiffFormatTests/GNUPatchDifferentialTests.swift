@@ -160,6 +160,11 @@ struct GNUPatchDifferentialTests {
         #expect(try Self.compare(seed: seed, diffOptions: "-Nacr") != .disagreed)
     }
 
+    @Test(arguments: ["-U0", "-U1", "-U5"], 1...20)
+    func otherContextSizesApplyLikeGNUPatch(options: String, seed: Int) throws {
+        #expect(try Self.compare(seed: seed, diffOptions: options) != .disagreed)
+    }
+
     @Test(arguments: 1...20)
     func crlfTransportedPatchesApplyLikeGNUPatch(seed: Int) throws {
         #expect(try Self.compare(seed: seed, crlfPatch: true) != .disagreed)
@@ -168,6 +173,41 @@ struct GNUPatchDifferentialTests {
     @Test(arguments: 1...40)
     func sameResultsAsGNUPatchWithFuzz2(seed: Int) throws {
         #expect(try Self.compare(seed: seed, fuzz: 2) != .disagreed)
+    }
+
+    /// The multi-file fixture (create, modify with drift, delete without final
+    /// newline) in every dialect: the tree GNU patch leaves equals ours.
+    @Test(arguments: [("git", 1), ("naur", 1), ("p0", 0), ("context", 1), ("naur-crlf", 1)])
+    func multiFileFixtureLikeGNUPatch(dialect: String, strip: Int) throws {
+        let texts = ["git": Fixtures.git, "naur": Fixtures.naur, "p0": Fixtures.p0, "context": Fixtures.context]
+        let patch = dialect == "naur-crlf" ? Fixtures.crlf(Fixtures.naur) : bytes(texts[dialect]!)
+        var tree: [String: [UInt8]] = [
+            "src/numbers.txt": bytes("drift 1\ndrift 2\n" + Fixtures.numbersOld),
+            "src/old.txt": bytes("gone\nlast"),
+        ]
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("diffformat-tree-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("src"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (path, contents) in tree { try Data(contents).write(to: directory.appendingPathComponent(path)) }
+        try Data(patch).write(to: directory.appendingPathComponent("change.patch"))
+        let gnu = try Self.run(["/usr/bin/patch", "-p\(strip)", "-F0", "--forward", "--batch", "--no-backup-if-mismatch", "-i", "change.patch"], in: directory)
+        #expect(gnu.status == 0, "\(gnu.output)")
+
+        let document = try PatchDocument(parsing: patch)
+        #expect(try document.guessStripLevel(existingPaths: Set(tree.keys)) == strip)
+        var offsets: [Int] = []
+        for file in document.files {
+            let path = try file.targetPath(strip: strip)
+            let result = try apply(file, to: tree[path], fuzz: 0)
+            tree[path] = result.contents
+            offsets += result.hunks.map(\.offset)
+        }
+        #expect(offsets == [0, 2, 0])
+        #expect(Self.parseReport(gnu.output).offsets == [0: 2])
+        for path in ["src/new.txt", "src/numbers.txt", "src/old.txt"] {
+            let onDisk = FileManager.default.contents(atPath: directory.appendingPathComponent(path).path).map { Array($0) }
+            #expect(onDisk == tree[path], "\(dialect) \(path)")
+        }
     }
 
     @Test func generatedCasesCoverOffsetsFuzzAndRejections() throws {
