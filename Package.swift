@@ -16,11 +16,13 @@ let package = Package(
         .target(name: "Archive", dependencies: ["CZlib"]),
         .target(name: "GitStore", dependencies: ["CGit2"]),
         .target(name: "SourceFetch", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "DiffFormat", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Recipes", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Console"),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CZlib"]),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore"]),
         .testTarget(name: "SourceFetchTests", dependencies: ["SourceFetch", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "DiffFormatTests", dependencies: ["DiffFormat"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),
     ]
 )
