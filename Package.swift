@@ -7,6 +7,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
@@ -19,10 +20,20 @@ let package = Package(
         .target(name: "DiffFormat", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Recipes", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Console"),
+        .target(name: "SourceImport", dependencies: ["Archive", "GitStore", "Recipes", "SourceFetch"]),
+        .target(name: "PatchEngine", dependencies: [
+            "DiffFormat", "GitStore", "Recipes", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .executableTarget(name: "qmailkit", dependencies: [
+            "Archive", "Console", "DiffFormat", "PatchEngine", "Recipes", "SourceFetch", "SourceImport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CZlib"]),
         .testTarget(name: "GitStoreTests", dependencies: ["GitStore"]),
         .testTarget(name: "SourceFetchTests", dependencies: ["SourceFetch", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "DiffFormatTests", dependencies: ["DiffFormat"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),
+        .testTarget(name: "PatchEngineTests", dependencies: ["PatchEngine", "GitStore", "Recipes"]),
+        .testTarget(name: "CLITests", dependencies: ["qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

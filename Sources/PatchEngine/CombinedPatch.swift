@@ -33,15 +33,25 @@ public enum CombinedPatch {
     /// Applies `published` (any dialect, strip level guessed) to the pristine tree and
     /// compares the resulting tree id with the recipe's.
     public static func compare(published bytes: [UInt8], fileName: String, result: SeriesResult) throws -> Comparison {
-        let document = try DiffParser.parse(bytes, fileName: fileName)
-        let strip = document.guessStripLevel(existingPaths: result.pristine.paths) ?? 1
+        let document: PatchDocument
+        do {
+            document = try PatchDocument(parsing: bytes)
+        } catch {
+            throw PatchEngineError.malformedPatch(file: fileName, detail: "\(error)")
+        }
+        let strip = try document.guessStripLevel(existingPaths: result.pristine.paths)
         var tree = result.pristine
         for filePatch in document.files {
             let path = try filePatch.targetPath(strip: strip)
             let original = tree[path]
-            let applied = try filePatch.apply(to: original?.contents, fuzz: 0)
+            let applied: AppliedFile
+            do {
+                applied = try DiffFormat.apply(filePatch, to: original?.contents, fuzz: 0)
+            } catch {
+                throw PatchEngineError.patchDoesNotApply(patch: fileName, file: path, detail: "\(error)")
+            }
             if let contents = applied.contents {
-                let mode = filePatch.newMode.map(TreeFile.Mode.init(gitMode:)) ?? original?.mode ?? .regular
+                let mode = TreeFile.Mode(gitMode: filePatch.modes.newMode) ?? original?.mode ?? .regular
                 tree[path] = TreeFile(path: path, contents: contents, mode: mode)
             } else {
                 tree[path] = nil

@@ -18,7 +18,7 @@ public struct HunkOverlap: Sendable {
     /// `funcname (lines 120-131)` from a hunk header.
     static func place(_ hunk: Hunk) -> String {
         let range = "lines \(hunk.oldStart)-\(hunk.oldStart + max(hunk.oldCount, 1) - 1)"
-        let section = hunk.section.trimmingWhitespace()
+        let section = hunk.sectionText.trimmingWhitespace()
         return section.isEmpty ? range : "\(section) (\(range))"
     }
 }
@@ -88,7 +88,7 @@ public struct ConflictReport: Sendable, CustomStringConvertible {
                 case .deletion: marker = "-"
                 case .addition: marker = "+"
                 }
-                return marker + String(decoding: line.text, as: UTF8.self)
+                return marker + line.text
             }
     }
 

@@ -49,7 +49,7 @@ public enum EditSession {
         let bytes = headerBytes(of: [UInt8](original)) + (try repository.diff(from: baseTree, to: edited))
         let scratch = patchURL.deletingLastPathComponent().appendingPathComponent(".\(patchURL.lastPathComponent).new")
         try Data(bytes).write(to: scratch)
-        _ = try FileManager.default.replaceItemAt(patchURL, withItemAt: scratch)
+        try replaceAtomically(patchURL, with: scratch)
         return (patchURL, bytes)
     }
 

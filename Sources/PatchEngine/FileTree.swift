@@ -21,3 +21,16 @@ public struct FileTree: Sendable, Equatable {
 
     public var paths: Set<String> { Set(files.keys) }
 }
+
+extension TreeFile.Mode {
+    /// The mode a diff's `new file mode` / `new mode` line asks for; nil when the
+    /// diff says nothing (keep the file's mode).
+    init?(gitMode: String?) {
+        switch gitMode {
+        case "100755": self = .executable
+        case "120000": self = .symlink
+        case "100644": self = .regular
+        default: return nil
+        }
+    }
+}

@@ -19,13 +19,18 @@ public struct LoadedPatch: Sendable {
     /// Parses `bytes`; `stripLevel` nil means: guess it against `existingPaths`.
     public init(name: String, file: String, bytes: [UInt8], stripLevel: Int? = 1,
                 existingPaths: Set<String> = []) throws {
-        let document = try DiffParser.parse(bytes, fileName: file)
-        let strip = stripLevel ?? document.guessStripLevel(existingPaths: existingPaths) ?? 1
+        let document: PatchDocument
+        do {
+            document = try PatchDocument(parsing: bytes)
+        } catch {
+            throw PatchEngineError.malformedPatch(file: file, detail: "\(error)")
+        }
+        let strip = try stripLevel ?? document.guessStripLevel(existingPaths: existingPaths)
         self.name = name
         self.file = file
         self.document = document
         self.stripLevel = strip
-        self.metadata = try PatchMetadata.parse(fields: document.header.fields, file: file)
+        self.metadata = try PatchMetadata.parse(fields: document.header.fields.map { ($0.name, $0.value) }, file: file)
         self.bytesSHA256 = SHA256.hash(data: bytes).hexString
         self.canonicalSHA256 = try document.canonicalSHA256(strip: strip)
     }

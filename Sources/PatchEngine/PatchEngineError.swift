@@ -2,6 +2,7 @@
 /// went wrong and what to do about it.
 public enum PatchEngineError: Error, CustomStringConvertible {
     case badMetadata(file: String, field: String, problem: String)
+    case malformedPatch(file: String, detail: String)
     case unknownFeature(String, known: [String])
     case missingRequirement(feature: String, requires: String)
     case declaredConflict(String, String)
@@ -15,6 +16,8 @@ public enum PatchEngineError: Error, CustomStringConvertible {
         switch self {
         case let .badMetadata(file, field, problem):
             return "\(file): header field \(field): \(problem)"
+        case let .malformedPatch(file, detail):
+            return "\(file): \(detail)"
         case let .unknownFeature(feature, known):
             return "unknown feature '\(feature)'; this recipe offers: \(known.joined(separator: ", "))"
         case let .missingRequirement(feature, requires):

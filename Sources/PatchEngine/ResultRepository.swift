@@ -70,3 +70,13 @@ public struct ResultRepository {
         return lines.joined(separator: "\n") + "\n"
     }
 }
+
+/// Moves `scratch` over `destination` with rename(2): readers see the old file or
+/// the new one, never a half-written one.
+public func replaceAtomically(_ destination: URL, with scratch: URL) throws {
+    guard rename(scratch.path, destination.path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        try? FileManager.default.removeItem(at: scratch)
+        throw PatchEngineError.io("cannot write \(destination.path): \(reason)")
+    }
+}

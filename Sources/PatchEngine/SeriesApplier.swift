@@ -9,6 +9,13 @@ public struct StepReport: Sendable {
         public var hunk: Int
         public var offset: Int
         public var fuzz: Int
+
+        public init(file: String, hunk: Int, offset: Int, fuzz: Int) {
+            self.file = file
+            self.hunk = hunk
+            self.offset = offset
+            self.fuzz = fuzz
+        }
     }
 
     public var feature: String
@@ -31,6 +38,11 @@ public struct SeriesResult: Sendable {
     public var pristine: FileTree
     public var steps: [(report: StepReport, tree: FileTree)]
     public var final: FileTree { steps.last?.tree ?? pristine }
+
+    public init(pristine: FileTree, steps: [(report: StepReport, tree: FileTree)]) {
+        self.pristine = pristine
+        self.steps = steps
+    }
 }
 
 /// Applies a `SeriesPlan` in memory: each patch to its declared base, then folded
@@ -121,12 +133,12 @@ public final class SeriesApplier {
             let original = tree[path]
             let applied: AppliedFile
             do {
-                applied = try filePatch.apply(to: original?.contents, fuzz: fuzz)
+                applied = try DiffFormat.apply(filePatch, to: original?.contents, fuzz: fuzz)
             } catch {
                 throw PatchEngineError.patchDoesNotApply(patch: patch.file, file: path, detail: "\(error)")
             }
             if let contents = applied.contents {
-                let mode = filePatch.newMode.map(TreeFile.Mode.init(gitMode:)) ?? original?.mode ?? .regular
+                let mode = TreeFile.Mode(gitMode: filePatch.modes.newMode) ?? original?.mode ?? .regular
                 tree[path] = TreeFile(path: path, contents: contents, mode: mode)
             } else {
                 tree[path] = nil

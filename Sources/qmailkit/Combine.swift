@@ -37,7 +37,7 @@ struct Combine: AsyncParsableCommand {
                 let url = common.path(output)
                 let scratch = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
                 try Data(bytes).write(to: scratch)
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: scratch)
+                try replaceAtomically(url, with: scratch)
                 printError("wrote \(url.path) (\(bytes.count) bytes, \(plan.features.joined(separator: ", ")))")
             } else {
                 FileHandle.standardOutput.write(Data(bytes))

@@ -36,7 +36,9 @@ enum ExitStatus: Int32 {
             default: break
             }
             return .badInput
-        case is ArchiveError, is RecipeError, is ProjectError, is ImportError, is DiffSyntaxError:
+        case is GzipError, is TarFormatError, is ArchiveLimitError, is UnsafeEntryError,
+            
+             is RecipeError, is ProjectError, is ImportError, is PatchParseError, is PatchPathError:
             return .badInput
         case let engine as PatchEngineError:
             switch engine {

@@ -64,11 +64,12 @@ import Testing
             diff --git a/f.txt b/f.txt
             --- a/f.txt
             +++ b/f.txt
-            @@ -9,3 +9,4 @@
+            @@ -9,4 +9,5 @@
              line9
              line10
             +inserted
              line11
+             line12
             """ + "\n")
         let result = try project.applier(["moved"]).run(try project.applier(["moved"]).catalog.planner.plan(selecting: ["moved"]))
         #expect(result.steps[0].report.displacedHunks == [.init(file: "f.txt", hunk: 1, offset: 1, fuzz: 0)])
@@ -78,11 +79,12 @@ import Testing
             diff --git a/g.txt b/g.txt
             --- a/g.txt
             +++ b/g.txt
-            @@ -9,3 +9,4 @@
+            @@ -9,4 +9,5 @@
              CHANGED9
              line10
             +inserted
              line11
+             line12
             """ + "\n")
         let strict = try project.applier(["fuzzy"])
         #expect(throws: PatchEngineError.self) { try strict.run(try strict.catalog.planner.plan(selecting: ["fuzzy"])) }
@@ -197,8 +199,8 @@ import Testing
     @Test func disjointEditsToOneFileAreFoldedByThreeWayMerge() throws {
         let project = try TestProject(pristine: ["a.txt": numberedLines(40)])
         defer { project.remove() }
-        try project.patch("top", diff: "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -2,3 +2,4 @@\n line2\n line3\n+top\n line4\n")
-        try project.patch("bottom", diff: "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -30,3 +30,4 @@\n line30\n line31\n+bottom\n line32\n")
+        try project.patch("top", diff: "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -2,4 +2,5 @@\n line2\n line3\n+top\n line4\n line5\n")
+        try project.patch("bottom", diff: "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -30,4 +30,5 @@\n line30\n line31\n+bottom\n line32\n line33\n")
         let applier = try project.applier(["top", "bottom"])
         let result = try applier.run(try applier.catalog.planner.plan(selecting: ["top", "bottom"]))
         #expect(result.steps[1].report.mergedFiles == ["a.txt"])
