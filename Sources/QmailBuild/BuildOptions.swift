@@ -25,7 +25,8 @@ public struct BuildOptions: Sendable, Equatable {
     /// A scratch directory used as the qmail home instead of `qmailHome`, so the
     /// built daemons read their own `control/` files without root and without /var/qmail.
     public var sandbox: URL?
-    /// Sanitizers compiled and linked in (`-fsanitize=…`), for test builds.
+    /// Sanitizers compiled and linked in (`-fsanitize=… -fno-omit-frame-pointer -g`), for
+    /// test builds. With any sanitizer, `-s` is dropped from the link command so reports keep symbols.
     public var sanitizers: [Sanitizer]
     /// Parallel make jobs (`make -j N`). Does not change the result, so it is not part of the cache key.
     public var jobs: Int

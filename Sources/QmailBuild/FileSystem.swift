@@ -46,7 +46,29 @@ enum FileSystem {
             throw .fileSystem(operation: "list", path: source.path, reason: error.localizedDescription)
         }
         for name in names.sorted() where !skipped.contains(name) {
-            try copy(source.appendingPathComponent(name), to: destination.appendingPathComponent(name))
+            let from = source.appendingPathComponent(name)
+            let to = destination.appendingPathComponent(name)
+            try copy(from, to: to)
+            try copyModificationDates(from: from, to: to)
+        }
+    }
+
+    /// Gives every copied entry its original modification time, so make sees the
+    /// same up-to-date relations as in the source tree.
+    private static func copyModificationDates(from source: URL, to destination: URL) throws(BuildError) {
+        let manager = FileManager.default
+        let below = (try? manager.subpathsOfDirectory(atPath: source.path)) ?? []
+        for relative in [""] + below {
+            let from = relative.isEmpty ? source.path : source.path + "/" + relative
+            let to = relative.isEmpty ? destination.path : destination.path + "/" + relative
+            guard let attributes = try? manager.attributesOfItem(atPath: from),
+                  attributes[.type] as? FileAttributeType != .typeSymbolicLink,
+                  let date = attributes[.modificationDate] as? Date else { continue }
+            do {
+                try manager.setAttributes([.modificationDate: date], ofItemAtPath: to)
+            } catch {
+                throw .fileSystem(operation: "set the modification time of", path: to, reason: error.localizedDescription)
+            }
         }
     }
 
