@@ -60,7 +60,7 @@ public enum QmailBuilder {
         let logFile = output.appendingPathComponent(logFileName)
         let provenanceFile = output.appendingPathComponent(Provenance.fileName)
 
-        if let reused = cachedBuild(in: output, key: key) {
+        if let reused = cachedBuild(in: output, key: key, sandbox: options.sandbox) {
             let result = BuildResult(
                 cacheKey: key, cacheHit: true, directory: output, logFile: logFile,
                 provenanceFile: provenanceFile, builtPrograms: reused.programs,
@@ -81,12 +81,16 @@ public enum QmailBuilder {
         onEvent(.started(key: key, log: logFile))
         var scanner = BuildOutputScanner()
         let log = try FileSystem.createFile(logFile)
-        defer { try? log.close() }
+        var logFailure: (any Error)?
         let status = try ToolRunner.stream(
             make, ["-j", String(options.jobs)] + options.effectiveTargets, directory: output
         ) { chunk in
-            try? log.write(contentsOf: chunk)
+            do { try log.write(contentsOf: chunk) } catch { logFailure = logFailure ?? error }
             for step in scanner.feed(chunk) { onEvent(.progress(step)) }
+        }
+        do { try log.close() } catch { logFailure = logFailure ?? error }
+        if let logFailure {
+            throw .fileSystem(operation: "write the build log", path: logFile.path, reason: "\(logFailure)")
         }
         for step in scanner.finish() { onEvent(.progress(step)) }
         guard status == 0 else {
@@ -166,15 +170,18 @@ public enum QmailBuilder {
     }
 
     /// The provenance of an earlier build with the same key whose programs all still exist.
-    private static func cachedBuild(in output: URL, key: String) -> Provenance? {
+    private static func cachedBuild(in output: URL, key: String, sandbox: URL?) -> Provenance? {
         let manager = FileManager.default
         guard let stamp = manager.contents(atPath: output.appendingPathComponent(stampFileName).path),
               String(decoding: stamp, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == key,
               let data = manager.contents(atPath: output.appendingPathComponent(Provenance.fileName).path),
               let provenance = Provenance.decode(data), provenance.cacheKey == key
         else { return nil }
-        let complete = provenance.programs.allSatisfy {
-            manager.isExecutableFile(atPath: output.appendingPathComponent($0).path)
+        let directories = [output] + (sandbox.map { [$0.appendingPathComponent("bin")] } ?? [])
+        let complete = directories.allSatisfy { directory in
+            provenance.programs.allSatisfy {
+                manager.isExecutableFile(atPath: directory.appendingPathComponent($0).path)
+            }
         }
         return complete ? provenance : nil
     }

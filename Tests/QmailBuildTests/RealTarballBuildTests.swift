@@ -2,6 +2,10 @@ import Foundation
 import Testing
 @testable import QmailBuild
 
+/// The shared build's scratch directory, removed when the test process exits.
+/// Written once, before `atexit` is registered, by the `shared` initializer.
+nonisolated(unsafe) private var removeAtExit: String?
+
 /// One stock sandbox build of the real tarball, shared by the tests that inspect it.
 struct StockSandboxBuild: Sendable {
     var request: BuildRequest
@@ -12,6 +16,8 @@ struct StockSandboxBuild: Sendable {
     static let shared: Result<StockSandboxBuild, any Error> = Result {
         let tree = try pristineTreeForTests()
         let scratch = tree.deletingLastPathComponent()
+        removeAtExit = scratch.path
+        atexit { if let path = removeAtExit { try? FileManager.default.removeItem(atPath: path) } }
         let sandbox = scratch.appendingPathComponent("sandbox")
         let options = BuildOptions(testUsers: TestUsers(user: "root"), sandbox: sandbox, jobs: 2)
         let request = BuildRequest(tree: tree, treeIdentity: try DirectoryHash.identity(of: tree),
