@@ -144,6 +144,31 @@ struct RealTarballBuildTests {
         #expect(!FileManager.default.fileExists(atPath: output.appendingPathComponent(QmailBuilder.stampFileName).path))
     }
 
+    @Test func sanitizedSandboxSmtpdRunsADialogue() throws {
+        let tree = try pristineTreeForTests()
+        let scratch = tree.deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let sandbox = scratch.appendingPathComponent("sandbox")
+        let request = BuildRequest(
+            tree: tree, treeIdentity: "sanitized", output: scratch.appendingPathComponent("build"),
+            options: BuildOptions(testUsers: TestUsers(user: "root"), sandbox: sandbox,
+                                  sanitizers: [.address, .undefined], jobs: 2, targets: ["qmail-smtpd"]))
+        let result = try QmailBuilder.build(request)
+        #expect(result.builtPrograms == ["qmail-smtpd"])
+        let confLd = try String(contentsOf: result.directory.appendingPathComponent("conf-ld"), encoding: .utf8)
+        #expect(confLd.hasPrefix("cc -fsanitize=address,undefined -fno-omit-frame-pointer -g\n"))
+
+        try Data("sanitized.qmailkit.test\n".utf8).write(to: sandbox.appendingPathComponent("control/me"))
+        let dialogue = try SocketPairDialogue(program: sandbox.appendingPathComponent("bin/qmail-smtpd"),
+                                              environment: ["PATH": "/usr/bin:/bin"])
+        #expect(dialogue.readLine() == "220 sanitized.qmailkit.test ESMTP")
+        dialogue.send("HELO client.example")
+        #expect(dialogue.readLine() == "250 sanitized.qmailkit.test")
+        dialogue.send("QUIT")
+        #expect(dialogue.readLine()?.hasPrefix("221 sanitized.qmailkit.test") == true)
+        #expect(dialogue.waitForExit() == 0)
+    }
+
     @Test func treeWithConfSslGetsPkgConfigFlags() throws {
         let tree = try pristineTreeForTests()
         let scratch = tree.deletingLastPathComponent()
