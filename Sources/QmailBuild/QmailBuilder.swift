@@ -61,10 +61,11 @@ public enum QmailBuilder {
         let provenanceFile = output.appendingPathComponent(Provenance.fileName)
 
         if let reused = cachedBuild(in: output, key: key, sandbox: options.sandbox) {
+            let missing = try expectedPrograms(in: output).filter { !reused.programs.contains($0) }
             let result = BuildResult(
                 cacheKey: key, cacheHit: true, directory: output, logFile: logFile,
                 provenanceFile: provenanceFile, builtPrograms: reused.programs,
-                missingPrograms: [], compilerVersion: reused.compiler, openSSLVersion: reused.openssl)
+                missingPrograms: missing, compilerVersion: reused.compiler, openSSLVersion: reused.openssl)
             onEvent(.cacheHit(key: key, directory: output))
             onEvent(.finished(result))
             return result

@@ -108,6 +108,7 @@ struct RealTarballBuildTests {
         #expect(again.cacheHit)
         #expect(again.cacheKey == build.result.cacheKey)
         #expect(again.builtPrograms == build.result.builtPrograms)
+        #expect(again.missingPrograms == build.result.missingPrograms)
         #expect(events == [.cacheHit(key: again.cacheKey, directory: again.directory), .finished(again)])
         let logDateAfter = try FileManager.default.attributesOfItem(atPath: again.logFile.path)[.modificationDate] as? Date
         #expect(logDate != nil)
