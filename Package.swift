@@ -20,6 +20,7 @@ let package = Package(
         .target(name: "DiffFormat", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Recipes", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Console"),
+        .target(name: "QmailBuild", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SourceImport", dependencies: ["Archive", "GitStore", "Recipes", "SourceFetch"]),
         .target(name: "PatchEngine", dependencies: [
             "DiffFormat", "GitStore", "Recipes", .product(name: "Crypto", package: "swift-crypto"),
@@ -33,6 +34,7 @@ let package = Package(
         .testTarget(name: "SourceFetchTests", dependencies: ["SourceFetch", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "DiffFormatTests", dependencies: ["DiffFormat"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),
+        .testTarget(name: "QmailBuildTests", dependencies: ["QmailBuild"]),
         .testTarget(name: "PatchEngineTests", dependencies: ["PatchEngine", "GitStore", "Recipes"]),
         .testTarget(name: "CLITests", dependencies: ["qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
     ]
