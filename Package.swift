@@ -4,6 +4,9 @@ import PackageDescription
 let package = Package(
     name: "qmailkit",
     platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "qmailkit-benchmarks", targets: ["Benchmarks"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
@@ -27,6 +30,10 @@ let package = Package(
         ]),
         .executableTarget(name: "qmailkit", dependencies: [
             "Archive", "Console", "DiffFormat", "PatchEngine", "Recipes", "SourceFetch", "SourceImport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "Benchmarks", dependencies: [
+            "GitStore", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CZlib"]),

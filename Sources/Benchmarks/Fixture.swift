@@ -1,0 +1,60 @@
+import Foundation
+import PatchEngine
+import Recipes
+import SourceFetch
+import SourceImport
+
+/// What every benchmark starts from: the project, its `combined` recipe, the
+/// recipe's base source and the verified tarball from the qmailkit cache.
+struct Fixture {
+    static let recipeName = "combined"
+
+    let project: Project
+    let recipe: Recipe
+    let source: PristineSource
+    let tarball: URL
+
+    /// Nil when the cache holds no verified tarball (the caller says how to get one).
+    static func load(projectPath: String?, builtFrom: URL) throws -> Fixture? {
+        let environment = ProcessInfo.processInfo.environment
+        let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let project = try Project.locate(explicit: projectPath, environment: environment,
+                                         workingDirectory: workingDirectory, builtFrom: builtFrom)
+        let recipe = try project.recipe(recipeName, workingDirectory: workingDirectory)
+        let source = PristineSource(definition: try project.source(named: recipe.base),
+                                    cache: try SourceCache(environment: environment))
+        guard let tarball = try source.cachedTarball() else { return nil }
+        return Fixture(project: project, recipe: recipe, source: source, tarball: tarball)
+    }
+
+    /// The recipe's patches and their resolutions, read and parsed from the project.
+    func catalog() throws -> PatchCatalog {
+        try PatchCatalog(project: project, recipe: recipe)
+    }
+
+    /// The plan `qmailkit patch --with <every feature>` makes.
+    func fullPlan(_ catalog: PatchCatalog) throws -> SeriesPlan {
+        try catalog.planner.plan(selecting: catalog.features)
+    }
+
+    /// The patch files of `plan` in order, as absolute paths.
+    func patchFiles(of plan: SeriesPlan, in catalog: PatchCatalog) throws -> [URL] {
+        try plan.steps.map { step in
+            guard let patch = catalog.patches[step.patchName] else {
+                throw BenchmarkError.unexpected("the plan chose '\(step.patchName)', which the catalogue did not load")
+            }
+            return project.root.appendingPathComponent(patch.file)
+        }
+    }
+
+    /// `qmailkit patch`: unpack, load the patches, plan, apply with conflict analysis
+    /// and write the result repository to `destination`.
+    func patchAll(into destination: URL) throws -> SeriesResult {
+        let tree = try source.unpack(tarball)
+        let catalog = try catalog()
+        let plan = try fullPlan(catalog)
+        let result = try SeriesApplier(catalog: catalog, pristine: FileTree(tree.files)).run(plan)
+        try ResultRepository(destination: destination).write(result, sourceName: source.definition.name, commitTime: 0)
+        return result
+    }
+}
