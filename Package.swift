@@ -26,7 +26,7 @@ let package = Package(
             "DiffFormat", "GitStore", "Recipes", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "qmailkit", dependencies: [
-            "Archive", "Console", "DiffFormat", "PatchEngine", "Recipes", "SourceFetch", "SourceImport",
+            "Archive", "Console", "DiffFormat", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CZlib"]),
