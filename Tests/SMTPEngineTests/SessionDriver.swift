@@ -133,7 +133,7 @@ func packetisations(of length: Int, seeds: [UInt64] = [1, 2, 3]) -> [[Int]] {
 let fixedTime: Int64 = 1_795_618_026 // 25 Nov 2026 14:47:06 UTC
 
 func testConfiguration(features: Features = [], environment: [String: String] = [:],
-                       rcpthosts: [String]? = ["example.org", ".example.net"],
+                       rcpthosts: [String]? = ["example.org", ".example.net", "mail.example.org"],
                        configure: (inout SessionConfiguration) -> Void = { _ in }) -> SessionConfiguration {
     var configuration = SessionConfiguration(
         me: Array("mail.example.org".utf8),
