@@ -37,6 +37,10 @@ public enum Action: Equatable, Sendable {
 public struct QueueRequest: Equatable, Sendable {
     /// The AUTH user: set `TCPREMOTEINFO` to this for the queue program.
     public var authenticatedUser: [UInt8]?
+
+    public init(authenticatedUser: [UInt8]?) {
+        self.authenticatedUser = authenticatedUser
+    }
 }
 
 /// How a check program run ended.
