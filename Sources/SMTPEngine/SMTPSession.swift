@@ -22,6 +22,7 @@ public struct SMTPSession {
 
     private let greeting: [UInt8]
     private let addressParser: AddressParser
+    private let policy: Result<MessagingPolicy, MessagingPolicy.SyntaxError>?
 
     // SMTP state, as qmail-smtpd's globals.
     private var heloArgument: [UInt8]?
@@ -60,6 +61,7 @@ public struct SMTPSession {
         greeting = configuration.greeting ?? []
         addressParser = AddressParser(localIPHost: configuration.effectiveLocalIPHost,
                                       localAddresses: configuration.localAddresses)
+        policy = Self.loadPolicy(configuration)
     }
 
     /// Whether the session is reading input (so the transport should read and
@@ -344,7 +346,7 @@ public struct SMTPSession {
             out("503 MAIL first (#5.5.1)\r\n", &actions)
             return
         }
-        guard var address = addressParser.parse(argument)?.address else {
+        guard let recipient = addressParser.parse(argument)?.address else {
             out("555 syntax error (#5.5.4)\r\n", &actions)
             return
         }
@@ -352,6 +354,7 @@ public struct SMTPSession {
             out("553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)\r\n", &actions)
             return
         }
+        var address = recipient
         // AUTH success relays like an empty RELAYCLIENT.
         if let relayClient = configuration.environment.relayClient ?? (authenticatedUser != nil ? [] : nil) {
             address += relayClient
@@ -367,6 +370,7 @@ public struct SMTPSession {
                 return
             }
         }
+        if !policyAllows(recipient, &actions) { return }
         if configuration.features.contains(.maxRecipients), let limit = configuration.maxRecipients,
            UInt64(recipients.count) >= limit {
             out("452 too many recipients (#4.5.3)\r\n", &actions)
@@ -389,6 +393,41 @@ public struct SMTPSession {
         message = MessageBodyDecoder(databytes: configuration.databytes, allowBareLF: configuration.allowsBareLF)
         waiting = .queueStart
         actions.append(.startQueue(QueueRequest(authenticatedUser: authenticatedUser)))
+    }
+
+    /// eMPF at RCPT, after the relay check; writes the 550/454 refusal.
+    private mutating func policyAllows(_ recipient: [UInt8], _ actions: inout [Action]) -> Bool {
+        guard let policy else { return true }
+        let debug = configuration.environment.policyDebug != nil
+        let address = String(decoding: recipient, as: UTF8.self)
+        switch policy {
+        case .failure(let error):
+            if debug { actions.append(.diagnostic("policy: \(error)")) }
+            out("454 cannot message \(address) (#4.3.0 broken policy)\r\n", &actions)
+            return false
+        case .success(let rules):
+            let hosts = configuration.recipientHosts
+            let allowed = rules.allows(
+                sender: authenticatedUser ?? mailFrom, authenticated: authenticatedUser != nil, recipient: recipient,
+                isLocalDomain: { hosts.entries != nil && hosts.verdict(for: [UInt8(ascii: "@")] + $0) == .allowed })
+            if debug {
+                let sender = String(decoding: authenticatedUser ?? mailFrom, as: UTF8.self)
+                actions.append(.diagnostic("policy: \(sender) -> \(address): \(allowed ? "allowed" : "denied")"))
+            }
+            if !allowed { out("550 cannot message \(address) (#5.0.0 denied by policy)\r\n", &actions) }
+            return allowed
+        }
+    }
+
+    /// `nil` when eMPF is off or there is no policy file.
+    private static func loadPolicy(_ configuration: SessionConfiguration) -> Result<MessagingPolicy, MessagingPolicy.SyntaxError>? {
+        guard configuration.features.contains(.empf) else { return nil }
+        switch configuration.policy {
+        case .absent: return nil
+        case .unreadable: return .failure(MessagingPolicy.SyntaxError(line: 0, problem: "control/policy cannot be read"))
+        case .text(let bytes):
+            do { return .success(try MessagingPolicy(parsing: bytes)) } catch { return .failure(error) }
+        }
     }
 
     // MARK: - DATA

@@ -20,6 +20,7 @@ struct SessionDriver {
     var sleeps: [Int] = []
     var queueRequests: [QueueRequest] = []
     var tlsStarts = 0
+    var diagnostics: [String] = []
     var exitCode: Int32?
 
     /// Answers for the events.
@@ -93,6 +94,8 @@ struct SessionDriver {
                 } else {
                     perform(session.handle(.tlsFailed(reason: "handshake failure")))
                 }
+            case .diagnostic(let text):
+                diagnostics.append(text)
             case .close(let code):
                 #expect(exitCode == nil, "closed twice")
                 exitCode = code
