@@ -3,11 +3,23 @@
 /// parsing, DATA machine, buffering) plus the features selected in its
 /// configuration (patchset.md).
 ///
-/// Input may arrive in any packetisation; the reply stream is the same.
-/// While an action awaits its completion event (queue start/finish, check
-/// program, TLS), received bytes are held and processed afterwards.
+/// Transport contract:
+/// * Call `start()` once, then `receive(_:)` with bytes in any packetisation,
+///   `endOfInput()` on EOF or a read error, `timeout()` when
+///   `configuration.readTimeoutSeconds` pass without input while
+///   `isAwaitingInput` is true.
+/// * Carry out the returned actions in order. `.startQueue`,
+///   `.finishQueue`, `.runCheckProgram` and `.startTLS` each await one
+///   `SessionEvent` passed to `handle(_:)`; until then the session reads
+///   nothing (`isAwaitingInput` is false), and bytes received meanwhile are
+///   held for later, up to `memoryLimit`. The transport should stop reading
+///   instead.
+/// * After `.startTLS`, feed only decrypted bytes; the session has already
+///   discarded everything that arrived in clear after STARTTLS.
+/// * `.close` is final: every later call returns no actions.
+///
 /// Cost: linear in the input; one command line is held at a time.
-public struct SMTPSession {
+public struct SMTPSession: Sendable {
     public let configuration: SessionConfiguration
 
     var output = ReplyBuffer()
@@ -87,7 +99,10 @@ public struct SMTPSession {
     public mutating func start() -> [Action] {
         guard !started else { return [] }
         started = true
-        guard configuration.greeting != nil else { return Self.actions(for: .unreadableControls) }
+        guard configuration.greeting != nil else {
+            closed = true
+            return Self.actions(for: .unreadableControls)
+        }
         dohelo(configuration.environment.remoteHostOrUnknown)
         var actions: [Action] = []
         if configuration.startsWithTLS {

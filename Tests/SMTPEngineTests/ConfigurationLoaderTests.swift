@@ -93,3 +93,35 @@ struct ConfigurationLoaderTests {
         #expect(addresses.contains(IPv4Address(127, 0, 0, 1)))
     }
 }
+
+struct ConstantDatabaseTests {
+    @Test func findsEveryKeyAndNoOthers() {
+        let keys = (0..<2000).map { "host\($0).example" }
+        let database = ConstantDatabase(bytes: CDBWriter.build(Dictionary(uniqueKeysWithValues: keys.map { ($0, "v") })))
+        #expect(keys.allSatisfy { database.lookup(Array($0.utf8)) == .found })
+        #expect((2000..<2100).allSatisfy { database.lookup(Array("host\($0).example".utf8)) == .notFound })
+        #expect(database.lookup([]) == .notFound)
+    }
+
+    @Test func truncatedFilesAreCorrupt() {
+        let bytes = CDBWriter.build(["a.test": "", "b.test": ""])
+        #expect(ConstantDatabase(bytes: Array(bytes.prefix(100))).lookup(Array("a.test".utf8)) == .corrupt)
+        #expect(ConstantDatabase(bytes: Array(bytes.prefix(2050))).lookup(Array("a.test".utf8)) == .corrupt)
+        #expect(ConstantDatabase(bytes: []).lookup(Array("a.test".utf8)) == .corrupt)
+    }
+}
+
+struct AuthPolicyTests {
+    static let rows: [(String?, [AuthMechanism], Bool)] = [
+        (nil, [], false), ("-", [], false), ("-x", [.login, .plain], false), ("", [.login, .plain], false),
+        ("!", [.login, .plain], true), ("!x", [.login, .plain], false), ("CRAM", [.cramMD5], false),
+        ("+Cram", [.login, .plain, .cramMD5], false), ("!cram", [.cramMD5], true),
+        ("!+cram-md5", [.login, .plain, .cramMD5], true), ("+x", [.login, .plain], false),
+    ]
+
+    @Test(arguments: rows)
+    func smtpAuthValues(_ row: (String?, [AuthMechanism], Bool)) {
+        let policy = AuthPolicy(smtpAuth: row.0.map { Array($0.utf8) })
+        #expect(policy == AuthPolicy(mechanisms: row.1, required: row.2))
+    }
+}
