@@ -356,6 +356,10 @@ public struct SMTPSession: Sendable {
         return entries.contains { ASCII.equalsIgnoringCase($0, domainPart) }
     }
 
+    /// RCPT checks in order: MAIL seen (503), syntax (555), badmailfrom (553),
+    /// relay (RELAYCLIENT or AUTH, else rcpthosts: 553), then eMPF (550/454)
+    /// and last maxrcpt (452), so a recipient refused for another reason
+    /// never uses up the limit.
     private mutating func rcpt(_ argument: ArraySlice<UInt8>, _ actions: inout [Action]) {
         guard seenMail else {
             out("503 MAIL first (#5.5.1)\r\n", &actions)
