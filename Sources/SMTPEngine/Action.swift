@@ -62,6 +62,8 @@ public enum SessionEvent: Equatable, Sendable {
     case queueFinished(QueueTermination, messageWriteFailed: Bool)
     case checkProgramFinished(CheckProgramTermination)
     /// The handshake completed; `cipher` is the OpenSSL cipher name.
-    case tlsEstablished(cipher: String)
+    /// `verifiedClientEmail`: the e-mail address of a client certificate that
+    /// verified against control/clientca.pem (and clientcrl.pem), if any.
+    case tlsEstablished(cipher: String, verifiedClientEmail: [UInt8]? = nil)
     case tlsFailed(reason: String)
 }

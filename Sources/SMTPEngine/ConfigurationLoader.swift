@@ -56,6 +56,7 @@ public enum ConfigurationLoader {
             }
         }
         if features.contains(.tls) {
+            configuration.tlsClients = try control("tlsclients").map(ControlFileRules.list)
             do {
                 if try control("servercert.pem") == nil {
                     configuration.serverCertificate = .missing(reason: "control/servercert.pem does not exist")

@@ -1,7 +1,10 @@
 /// The tls feature's STARTTLS command (patchset.md).
 ///
 /// Where patchset.md is silent: while TLS is active STARTTLS is unknown
-/// (502) whatever its argument; trailing spaces are not an argument.
+/// (502) whatever its argument; trailing spaces are not an argument. A client
+/// certificate verified by the transport relays when its e-mail address is
+/// listed in control/tlsclients (compared case-insensitively), like an empty
+/// RELAYCLIENT.
 extension SMTPSession {
     mutating func startTLS(_ argument: ArraySlice<UInt8>, _ actions: inout [Action]) {
         if tlsCipher != nil {

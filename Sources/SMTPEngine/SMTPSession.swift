@@ -44,6 +44,8 @@ public struct SMTPSession: Sendable {
     private var recipients: [[UInt8]] = []
     var authenticatedUser: [UInt8]?
     var tlsCipher: String?
+    /// A verified client certificate listed in control/tlsclients.
+    private var tlsClientMayRelay = false
     private var queuePID = 0
     private var message = MessageBodyDecoder(databytes: 0, allowBareLF: false)
 
@@ -180,10 +182,13 @@ public struct SMTPSession: Sendable {
         case (.checkProgram(let user), .checkProgramFinished(let termination)):
             waiting = nil
             finishAuth(user: user, termination, &actions)
-        case (.tls(let beforeGreeting), .tlsEstablished(let cipher)):
+        case (.tls(let beforeGreeting), .tlsEstablished(let cipher, let email)):
             waiting = nil
             tlsCipher = cipher
             forgetSessionState()
+            if let email, let listed = configuration.tlsClients {
+                tlsClientMayRelay = listed.contains { ASCII.equalsIgnoringCase($0, email) }
+            }
             if beforeGreeting { greet(&actions) }
         case (.tls, .tlsFailed(let reason)):
             waiting = nil
@@ -374,8 +379,9 @@ public struct SMTPSession: Sendable {
             return
         }
         var address = recipient
-        // AUTH success relays like an empty RELAYCLIENT.
-        if let relayClient = configuration.environment.relayClient ?? (authenticatedUser != nil ? [] : nil) {
+        // AUTH success and a listed client certificate relay like an empty RELAYCLIENT.
+        let relaysAnyway = authenticatedUser != nil || tlsClientMayRelay
+        if let relayClient = configuration.environment.relayClient ?? (relaysAnyway ? [] : nil) {
             address += relayClient
         } else {
             switch configuration.recipientHosts.verdict(for: address) {

@@ -27,6 +27,9 @@ public struct SessionConfiguration: Sendable {
     public var policy: PolicySource
     /// `control/servercert.pem` (tls feature).
     public var serverCertificate: ServerCertificate
+    /// `control/tlsclients` entries (tls feature): client certificate e-mail
+    /// addresses allowed to relay; `nil` if absent.
+    public var tlsClients: [[UInt8]]?
     /// The environment variables of the session.
     public var environment: SessionEnvironment
     /// `argv[1...]` of qmail-smtpd: the checkpassword-style program and its
@@ -52,6 +55,7 @@ public struct SessionConfiguration: Sendable {
                 recipientHosts: RecipientHosts = .open, badMailFrom: [[UInt8]]? = nil,
                 maxRecipients: UInt64? = nil, policy: PolicySource = .absent,
                 serverCertificate: ServerCertificate = .missing(reason: "control/servercert.pem does not exist"),
+                tlsClients: [[UInt8]]? = nil,
                 environment: SessionEnvironment = SessionEnvironment(), checkProgram: [String] = [],
                 features: Features = [], flavour: Flavour = .netqmail,
                 localAddresses: Set<IPv4Address> = [.any], memoryLimit: Int = 1 << 20,
@@ -66,6 +70,7 @@ public struct SessionConfiguration: Sendable {
         self.maxRecipients = maxRecipients
         self.policy = policy
         self.serverCertificate = serverCertificate
+        self.tlsClients = tlsClients
         self.environment = environment
         self.checkProgram = checkProgram
         self.features = features

@@ -122,3 +122,30 @@ struct TLSTests {
             + "250-mail.example.org\r\n250-STARTTLS\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-AUTH LOGIN PLAIN\r\n250 SIZE 0\r\n")
     }
 }
+
+struct TLSClientCertificateTests {
+    func relayReply(email: String?, listed: [String]?) -> String {
+        var session = SMTPSession(configuration: TLSTests.configuration().with { $0.tlsClients = listed.map { $0.map { Array($0.utf8) } } })
+        _ = session.start()
+        _ = session.receive(Array("STARTTLS\r\n".utf8))
+        _ = session.handle(.tlsEstablished(cipher: "C", verifiedClientEmail: email.map { Array($0.utf8) }))
+        let actions = session.receive(Array("MAIL FROM:<a@b>\r\nRCPT TO:<x@far.test>\r\n".utf8))
+        return actions.compactMap { if case .reply(let bytes) = $0 { String(decoding: bytes, as: UTF8.self) } else { nil } }.joined()
+    }
+
+    @Test func listedCertificateRelays() {
+        #expect(relayReply(email: "Client@Example.org", listed: ["client@example.org"]) == "250 ok\r\n250 ok\r\n")
+        let refused = "250 ok\r\n553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)\r\n"
+        #expect(relayReply(email: "other@example.org", listed: ["client@example.org"]) == refused)
+        #expect(relayReply(email: nil, listed: ["client@example.org"]) == refused)
+        #expect(relayReply(email: "client@example.org", listed: nil) == refused)
+    }
+}
+
+extension SessionConfiguration {
+    func with(_ change: (inout SessionConfiguration) -> Void) -> SessionConfiguration {
+        var copy = self
+        change(&copy)
+        return copy
+    }
+}
