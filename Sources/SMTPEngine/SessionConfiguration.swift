@@ -127,6 +127,10 @@ public struct SessionConfiguration: Sendable {
         return digits == 0 ? 5 : Int(min(value, 5))
     }
 
+    /// The program `.startQueue` runs: `QMAILQUEUE`, else `bin/qmail-queue`
+    /// (relative to the qmail home, which is also its working directory).
+    public var queueProgram: String { environment.qmailQueue ?? "bin/qmail-queue" }
+
     /// liberal-lf is built in and `ALLOW_BARELF` is set (any value).
     public var allowsBareLF: Bool { features.contains(.liberalLF) && environment.allowBareLF != nil }
 

@@ -14,6 +14,7 @@ public struct SessionEnvironment: Equatable, Sendable {
     public var smtps: [UInt8]?
     public var authSleep: [UInt8]?
     public var policyDebug: [UInt8]?
+    public var qmailQueue: String?
 
     /// Picks the variables out of a process environment; everything else is
     /// ignored. Pure: pass `ProcessInfo.processInfo.environment` or a literal.
@@ -32,6 +33,7 @@ public struct SessionEnvironment: Equatable, Sendable {
         smtps = value("SMTPS")
         authSleep = value("AUTHSLEEP")
         policyDebug = value("POLICY_DEBUG")
+        qmailQueue = variables["QMAILQUEUE"]
     }
 
     /// `TCPREMOTEIP`, or `unknown`.

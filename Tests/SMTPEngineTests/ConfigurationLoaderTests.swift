@@ -65,6 +65,8 @@ struct ConfigurationLoaderTests {
         #expect(configuration.recipientHosts.verdict(for: Array("a@EXAMPLE.test".utf8)) == .allowed)
         #expect(configuration.recipientHosts.verdict(for: Array("a@other.test".utf8)) == .refused)
         #expect(configuration.environment.remoteIP == Array("192.0.2.1".utf8))
+        #expect(configuration.queueProgram == "bin/qmail-queue")
+        #expect(testConfiguration(environment: ["QMAILQUEUE": "/x/qq"]).queueProgram == "/x/qq")
     }
 
     @Test func unreadableControlIsAnError() throws {
