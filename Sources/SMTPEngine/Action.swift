@@ -40,6 +40,7 @@ public struct QueueRequest: Equatable, Sendable {
     /// The AUTH user: set `TCPREMOTEINFO` to this for the queue program.
     public var authenticatedUser: [UInt8]?
 
+    /// A request naming the AUTH user, if any.
     public init(authenticatedUser: [UInt8]?) {
         self.authenticatedUser = authenticatedUser
     }
@@ -47,7 +48,9 @@ public struct QueueRequest: Equatable, Sendable {
 
 /// How a check program run ended.
 public enum CheckProgramTermination: Equatable, Sendable {
+    /// Exit status; 0 is success, anything else a refusal (535).
     case exited(Int32)
+    /// Killed by a signal (454).
     case crashed
     /// pipe/fork failed or the program could not be waited for.
     case couldNotRun
@@ -55,15 +58,18 @@ public enum CheckProgramTermination: Equatable, Sendable {
 
 /// Completion of an action the session asked for.
 public enum SessionEvent: Equatable, Sendable {
+    /// The queue program runs; `pid` is the qp in the 250 reply.
     case queueStarted(pid: Int)
     /// pipe() or fork() failed: `451 qqt failure (#4.3.0)`.
     case queueStartFailed
     /// `messageWriteFailed`: writing to the message or envelope pipe failed.
     case queueFinished(QueueTermination, messageWriteFailed: Bool)
+    /// The check program ended.
     case checkProgramFinished(CheckProgramTermination)
     /// The handshake completed; `cipher` is the OpenSSL cipher name.
     /// `verifiedClientEmail`: the e-mail address of a client certificate that
     /// verified against control/clientca.pem (and clientcrl.pem), if any.
     case tlsEstablished(cipher: String, verifiedClientEmail: [UInt8]? = nil)
+    /// The handshake failed: `454 TLS connection failed: <reason>` and exit.
     case tlsFailed(reason: String)
 }

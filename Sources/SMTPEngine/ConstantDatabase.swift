@@ -8,7 +8,9 @@
 public struct ConstantDatabase: Sendable {
     /// The result of looking a key up.
     public enum Lookup: Equatable, Sendable {
+        /// The key is present.
         case found
+        /// The key is absent.
         case notFound
         /// The file is shorter than its own pointers say; qmail treats the
         /// read failure as an unreadable control file.

@@ -4,20 +4,30 @@ public struct Features: OptionSet, Hashable, Sendable {
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
 
+    /// SMTP AUTH (LOGIN, PLAIN, CRAM-MD5) with a checkpassword program.
     public static let auth = Features(rawValue: 1 << 0)
+    /// STARTTLS and SMTPS.
     public static let tls = Features(rawValue: 1 << 1)
+    /// No AUTH before TLS (`FORCETLS`).
     public static let forceTLS = Features(rawValue: 1 << 2)
+    /// control/maxrcpt.
     public static let maxRecipients = Features(rawValue: 1 << 3)
+    /// Bare LF in DATA when `ALLOW_BARELF` is set.
     public static let liberalLF = Features(rawValue: 1 << 4)
+    /// control/policy (eMPF).
     public static let empf = Features(rawValue: 1 << 5)
 
+    /// Every feature of the set.
     public static let all: Features = [.auth, .tls, .forceTLS, .maxRecipients, .liberalLF, .empf]
 }
 
 /// Which qmail distribution's fixed texts to speak (smtp-notes 1.12).
 public enum Flavour: Sendable {
+    /// netqmail-1.06 (the default).
     case netqmail
+    /// qmail-1.03.
     case qmail103
+    /// notqmail 1.09.
     case notqmail
 
     /// The whole `214` reply line to HELP, without CRLF.
@@ -40,8 +50,11 @@ public enum Flavour: Sendable {
 
 /// SASL mechanisms the auth feature can offer, in advertising order.
 public enum AuthMechanism: String, CaseIterable, Sendable {
+    /// RFC 4954 LOGIN (username and password prompts).
     case login = "LOGIN"
+    /// RFC 4616 PLAIN.
     case plain = "PLAIN"
+    /// RFC 2195 CRAM-MD5.
     case cramMD5 = "CRAM-MD5"
 }
 
@@ -78,6 +91,7 @@ public struct AuthPolicy: Equatable, Sendable {
         }
     }
 
+    /// A policy given directly.
     public init(mechanisms: [AuthMechanism], required: Bool) {
         self.mechanisms = mechanisms
         self.required = required

@@ -1,7 +1,9 @@
 /// A local interface address, as qmail's `ipme` list holds them.
 public struct IPv4Address: Hashable, Sendable, CustomStringConvertible {
+    /// The four numbers, most significant first.
     public var octets: (UInt8, UInt8, UInt8, UInt8)
 
+    /// `a.b.c.d`.
     public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
         octets = (a, b, c, d)
     }

@@ -7,6 +7,7 @@ public struct RecipientHosts: Sendable {
     /// The morercpthosts database, if the file exists.
     public var moreHosts: ConstantDatabase?
 
+    /// From the rcpthosts entries (`nil` = file absent) and the optional cdb.
     public init(entries: [[UInt8]]?, moreHosts: ConstantDatabase?) {
         self.entries = entries.map { Set($0.map(ASCII.lowercased)) }
         self.moreHosts = moreHosts
@@ -17,7 +18,9 @@ public struct RecipientHosts: Sendable {
 
     /// The verdict for one address.
     public enum Verdict: Equatable, Sendable {
+        /// Listed (or no rcpthosts at all).
         case allowed
+        /// `553 … allowed rcpthosts`.
         case refused
         /// morercpthosts.cdb could not be read: qmail answers `421 unable to
         /// read controls` and exits.

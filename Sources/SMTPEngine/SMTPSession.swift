@@ -84,7 +84,9 @@ public struct SMTPSession: Sendable {
 
     /// The reply to a failure before the greeting (controls or ipme).
     public enum StartupFailure: Sendable {
+        /// A control file could not be read, or neither smtpgreeting nor me exists.
         case unreadableControls
+        /// The interface list could not be read.
         case unknownLocalAddresses
     }
 

@@ -1,6 +1,9 @@
 /// The environment variables qmail-smtpd and our patches read, as raw bytes
 /// (`nil` = unset, empty = set to the empty string).
 public struct SessionEnvironment: Equatable, Sendable {
+    // In order: TCPREMOTEIP, TCPREMOTEHOST, TCPREMOTEINFO, TCPLOCALHOST,
+    // TCPLOCALIP, RELAYCLIENT, DATABYTES, SMTPAUTH, FORCETLS, ALLOW_BARELF,
+    // SMTPS, AUTHSLEEP, POLICY_DEBUG, QMAILQUEUE.
     public var remoteIP: [UInt8]?
     public var remoteHost: [UInt8]?
     public var remoteInfo: [UInt8]?
