@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import Testing
 import SMTPEngine
 
@@ -82,6 +83,35 @@ struct AuthTests {
         let hex = code.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
         #expect(hex == "b913a602c7eda7a495b4e6e7334d3890")
         #expect(b64("tim " + hex) == "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw")
+    }
+
+    static func hexHMAC(_ message: [UInt8], key: String) -> String {
+        HMAC<Insecure.MD5>.authenticationCode(for: message, using: SymmetricKey(data: Array(key.utf8)))
+            .map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    @Test func cramMD5RoundTripWithARealDigest() {
+        // The check program's side: recompute HMAC-MD5(password, challenge).
+        let verifier: ([UInt8]) -> CheckProgramTermination = { payload in
+            let fields = payload.split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
+            return Self.hexHMAC(fields[2], key: "tanstaaftanstaaf") == String(decoding: fields[1], as: UTF8.self) ? .exited(0) : .exited(1)
+        }
+        var session = SMTPSession(configuration: Self.configuration("cram"))
+        _ = session.start()
+        guard case .reply(let prompt)? = session.receive(Array("AUTH CRAM-MD5\r\n".utf8)).first else {
+            Issue.record("no challenge")
+            return
+        }
+        let challenge = Array(String(decoding: prompt.dropFirst(4).dropLast(2), as: UTF8.self).utf8)
+        let decoded = Array(Data(base64Encoded: Data(challenge))!)
+        let answer = Base64Encoder.encode(Array(("tim " + Self.hexHMAC(decoded, key: "tanstaaftanstaaf")).utf8))
+        let actions = session.receive(answer + Array("\r\n".utf8))
+        guard case .runCheckProgram(_, let payload)? = actions.last else {
+            Issue.record("check program not run")
+            return
+        }
+        #expect(session.handle(.checkProgramFinished(verifier(payload)))
+            == [.reply(Array("235 ok, go ahead (#2.0.0)\r\n".utf8)), .flush])
     }
 
     @Test func onlyAdvertisedMechanismsAreAccepted() {
