@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "Recipes", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Console"),
         .target(name: "QmailBuild", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "SMTPEngine"),
         .target(name: "SourceImport", dependencies: ["Archive", "GitStore", "Recipes", "SourceFetch"]),
         .target(name: "PatchEngine", dependencies: [
             "DiffFormat", "GitStore", "Recipes", .product(name: "Crypto", package: "swift-crypto"),
@@ -35,6 +36,7 @@ let package = Package(
         .testTarget(name: "DiffFormatTests", dependencies: ["DiffFormat"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),
         .testTarget(name: "QmailBuildTests", dependencies: ["QmailBuild"]),
+        .testTarget(name: "SMTPEngineTests", dependencies: ["SMTPEngine", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "PatchEngineTests", dependencies: ["PatchEngine", "GitStore", "Recipes"]),
         .testTarget(name: "CLITests", dependencies: ["qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
     ]
