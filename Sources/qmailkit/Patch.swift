@@ -52,10 +52,18 @@ struct Patch: AsyncParsableCommand {
             for added in plan.addedByRequirement {
                 print("adding \(added.feature): required by \(added.requiredBy)")
             }
-            let result = try context.applier(fuzz: fuzz).run(plan)
             let destination = common.path(output ?? "netqmail-1.06-" + plan.features.joined(separator: "-"))
-            try ResultRepository(destination: destination, keepFailed: keepFailed)
-                .write(result, sourceName: context.source.name, commitTime: 0)
+            let repository = ResultRepository(destination: destination, keepFailed: keepFailed)
+            let result: SeriesResult
+            do {
+                result = try context.applier(fuzz: fuzz).run(plan)
+            } catch let PatchEngineError.conflicts(report) where keepFailed {
+                try repository.writeFailed(report, sourceName: context.source.name, commitTime: 0)
+                printError("kept the partial result in \(destination.path): the patches before \(report.patch) "
+                           + "are committed, the conflicted files carry diff3 markers")
+                throw PatchEngineError.conflicts(report)
+            }
+            try repository.write(result, sourceName: context.source.name, commitTime: 0)
             for step in result.steps {
                 print(Self.summary(step.report))
             }
