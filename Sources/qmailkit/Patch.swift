@@ -35,8 +35,6 @@ struct Patch: AsyncParsableCommand {
     @Flag(help: "On failure keep the partial repository for inspection.")
     var keepFailed = false
 
-    @Option(help: ArgumentHelp("Use this local copy of the base tarball.", valueName: "file"))
-    var from: String?
 
     @OptionGroup var common: CommonOptions
 
@@ -46,7 +44,7 @@ struct Patch: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let context = try await RecipeContext.load(common, recipe: recipe, from: from)
+            let context = try await RecipeContext.load(common, recipe: recipe, from: common.from)
             let requested = features.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let plan = try context.catalog.planner.plan(selecting: requested)
             for added in plan.addedByRequirement {
