@@ -24,12 +24,13 @@ let package = Package(
         .target(name: "Recipes", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Console"),
         .target(name: "QmailBuild", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "SMTPEngine"),
         .target(name: "SourceImport", dependencies: ["Archive", "GitStore", "Recipes", "SourceFetch"]),
         .target(name: "PatchEngine", dependencies: [
             "DiffFormat", "GitStore", "Recipes", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "qmailkit", dependencies: [
-            "Archive", "Console", "DiffFormat", "PatchEngine", "Recipes", "SourceFetch", "SourceImport",
+            "Archive", "Console", "DiffFormat", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "Benchmarks", dependencies: [
@@ -42,6 +43,7 @@ let package = Package(
         .testTarget(name: "DiffFormatTests", dependencies: ["DiffFormat"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),
         .testTarget(name: "QmailBuildTests", dependencies: ["QmailBuild"]),
+        .testTarget(name: "SMTPEngineTests", dependencies: ["SMTPEngine", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "PatchEngineTests", dependencies: ["PatchEngine", "GitStore", "Recipes"]),
         .testTarget(name: "CLITests", dependencies: ["qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
     ]

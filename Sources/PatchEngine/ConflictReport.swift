@@ -37,6 +37,8 @@ public struct ConflictReport: Sendable, CustomStringConvertible {
     public var feature: String
     public var appliedBefore: [String]
     public var files: [ConflictFile]
+    /// The series up to the last patch that applied, for `--keep-failed`.
+    public var completed: SeriesResult
 
     /// The earlier patches this one collides with.
     public var collidesWith: [String] {

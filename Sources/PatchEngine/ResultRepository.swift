@@ -14,6 +14,16 @@ public struct ResultRepository {
         self.keepFailed = keepFailed
     }
 
+    /// Keeps what a failed series produced for inspection: the patches that applied as
+    /// commits, and each conflicted file with its diff3 markers left uncommitted in
+    /// the work tree.
+    public func writeFailed(_ report: ConflictReport, sourceName: String, commitTime: Int64) throws {
+        try write(report.completed, sourceName: sourceName, commitTime: commitTime)
+        for file in report.files {
+            try Data(file.diff3).write(to: destination.appendingPathComponent(file.path))
+        }
+    }
+
     /// Writes the repository; returns the id of the final commit.
     @discardableResult
     public func write(_ result: SeriesResult, sourceName: String, commitTime: Int64) throws -> ObjectID {

@@ -99,7 +99,8 @@ public final class SeriesApplier {
             }
             if !conflicts.isEmpty {
                 throw PatchEngineError.conflicts(ConflictReport(
-                    patch: patch.name, feature: step.feature, appliedBefore: applied, files: conflicts))
+                    patch: patch.name, feature: step.feature, appliedBefore: applied, files: conflicts,
+                    completed: SeriesResult(pristine: pristine, steps: steps)))
             }
             applied.append(step.feature)
             let report = StepReport(

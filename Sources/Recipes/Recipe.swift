@@ -10,8 +10,9 @@ import Yams
 /// patches:
 ///   - auth                       # patches/auth.patch
 ///   - tls
-///   - name: extra                # a published patch, pinned by digest
+///   - name: extra                # a published patch, pinned by size and digest
 ///     urls: [https://example.org/extra.patch]
+///     size: 5120
 ///     sha256: 0123…
 /// ```
 public struct Recipe: Sendable, Equatable {
@@ -59,8 +60,8 @@ public struct PatchReference: Sendable, Equatable {
     public enum Location: Sendable, Equatable {
         /// A file of the project, relative to its root (default `patches/<name>.patch`).
         case local(path: String)
-        /// A published patch: mirrors and the SHA-256 of the downloaded bytes.
-        case remote(urls: [URL], sha256: String)
+        /// A published patch: mirrors, and the size and SHA-256 of the downloaded bytes.
+        case remote(urls: [URL], size: Int64, sha256: String)
     }
 
     public var name: String
@@ -77,12 +78,12 @@ public struct PatchReference: Sendable, Equatable {
             return PatchReference(name: name, location: .local(path: "patches/\(name).patch"))
         }
         let fields = try yaml.fields(try yaml.mapping(node, field), field,
-                                     allowed: ["name", "file", "urls", "sha256"])
+                                     allowed: ["name", "file", "urls", "size", "sha256"])
         let name = try yaml.name(try yaml.required(fields, "name", in: node, field), "\(field).name")
         switch (fields["file"], fields["urls"]) {
         case let (file?, nil):
-            if fields["sha256"] != nil {
-                throw yaml.error(node, "\(field).sha256", "sha256 pins a download; a local file needs none")
+            if fields["sha256"] != nil || fields["size"] != nil {
+                throw yaml.error(node, field, "size and sha256 pin a download; a local file needs neither")
             }
             let path = try yaml.string(file, "\(field).file")
             guard !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
@@ -91,8 +92,10 @@ public struct PatchReference: Sendable, Equatable {
             return PatchReference(name: name, location: .local(path: path))
         case let (nil, urls?):
             let digestNode = try yaml.required(fields, "sha256", in: node, field)
+            let sizeNode = try yaml.required(fields, "size", in: node, field)
             return PatchReference(name: name, location: .remote(
                 urls: try yaml.urls(urls, "\(field).urls"),
+                size: try yaml.positiveInteger(sizeNode, "\(field).size"),
                 sha256: try yaml.hexDigest(digestNode, "\(field).sha256", length: 64)))
         case (nil, nil):
             return PatchReference(name: name, location: .local(path: "patches/\(name).patch"))

@@ -21,8 +21,6 @@ struct Check: AsyncParsableCommand {
     @Option(help: "Recipe giving the features and their order.")
     var recipe = "combined"
 
-    @Option(help: ArgumentHelp("Use this local copy of the base tarball.", valueName: "file"))
-    var from: String?
 
     @Flag(help: "Print the matrix as JSON.")
     var json = false
@@ -38,7 +36,7 @@ struct Check: AsyncParsableCommand {
     func run() async throws {
         let matrix: ConflictMatrix
         do {
-            let context = try await RecipeContext.load(common, recipe: recipe, from: from)
+            let context = try await RecipeContext.load(common, recipe: recipe, from: common.from)
             let chosen = all ? nil : features.map { $0.split(separator: ",").map(String.init) }
             matrix = ConflictMatrix.compute(catalog: context.catalog, applier: context.applier(), features: chosen)
         } catch {

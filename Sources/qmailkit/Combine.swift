@@ -21,14 +21,12 @@ struct Combine: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write here instead of standard output.", valueName: "file"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Use this local copy of the base tarball.", valueName: "file"))
-    var from: String?
 
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         do {
-            let context = try await RecipeContext.load(common, recipe: recipe, from: from)
+            let context = try await RecipeContext.load(common, recipe: recipe, from: common.from)
             let plan = try context.catalog.planner.plan(selecting: context.catalog.features)
             let result = try context.applier().run(plan)
             let bytes = try CombinedPatch.render(recipeName: context.recipe.name, sourceName: context.source.name,
@@ -65,15 +63,13 @@ struct Compare: AsyncParsableCommand {
     @Argument(help: "The published combined patch.")
     var file: String
 
-    @Option(help: ArgumentHelp("Use this local copy of the base tarball.", valueName: "file"))
-    var from: String?
 
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         let comparison: CombinedPatch.Comparison
         do {
-            let context = try await RecipeContext.load(common, recipe: recipe, from: from)
+            let context = try await RecipeContext.load(common, recipe: recipe, from: common.from)
             let result = try context.applier().run(try context.catalog.planner.plan(selecting: context.catalog.features))
             let url = common.path(file)
             guard let data = FileManager.default.contents(atPath: url.path) else {

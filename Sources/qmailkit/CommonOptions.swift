@@ -15,6 +15,10 @@ struct CommonOptions: ParsableArguments {
                                discussion: "Default: $XDG_CACHE_HOME/qmailkit, else ~/.cache/qmailkit.", valueName: "dir"))
     var cache: String?
 
+    @Option(help: ArgumentHelp("Take the base tarball from this local copy instead of the cache or the mirrors (verified the same way, then cached).",
+                               valueName: "file"))
+    var from: String?
+
     @Flag(name: .shortAndLong, help: "Print no progress, only results and errors.")
     var quiet = false
 

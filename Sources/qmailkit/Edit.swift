@@ -22,14 +22,12 @@ struct Edit: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Work tree to create (default: ./edit-FEATURE).", valueName: "dir"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Use this local copy of the base tarball.", valueName: "file"))
-    var from: String?
 
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         do {
-            let context = try await RecipeContext.load(common, recipe: recipe, from: from)
+            let context = try await RecipeContext.load(common, recipe: recipe, from: common.from)
             let main = try context.catalog.planner.main(feature)
             guard let patch = context.catalog.patches.values.first(where: { $0.metadata == main }) else {
                 throw PatchEngineError.unknownFeature(feature, known: context.catalog.features)

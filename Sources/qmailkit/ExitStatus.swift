@@ -2,6 +2,7 @@ import ArgumentParser
 import Archive
 import DiffFormat
 import PatchEngine
+import QmailBuild
 import Recipes
 import SourceFetch
 import SourceImport
@@ -17,14 +18,16 @@ enum ExitStatus: Int32 {
     case network = 3
     /// Patches collide or do not apply to their base.
     case conflict = 4
-    /// Local trouble: output exists, unreadable or unwritable files.
+    /// Local trouble: output exists, unreadable or unwritable files, missing users or tools.
     case environment = 5
+    /// make failed.
+    case buildFailed = 6
 
     static let helpText = """
         Exit codes: 0 success; 1 compare found a difference / check found a conflict; \
         2 bad input (checksum, corrupt or hostile archive, malformed recipe or patch, unknown feature); \
-        3 every mirror failed; 4 patches conflict or do not apply; 5 local problem (output exists, I/O); \
-        64 wrong command-line usage.
+        3 every mirror failed; 4 patches conflict or do not apply; 5 local problem (output exists, I/O, \
+        missing qmail users or build tools); 6 the build failed; 64 wrong command-line usage.
         """
 
     static func classify(_ error: Error) -> ExitStatus {
@@ -40,6 +43,12 @@ enum ExitStatus: Int32 {
             
              is RecipeError, is ProjectError, is ImportError, is PatchParseError, is PatchPathError:
             return .badInput
+        case let build as BuildError:
+            switch build {
+            case .makeFailed: return .buildFailed
+            case .invalidOptions, .notANetqmailTree: return .badInput
+            default: return .environment
+            }
         case let engine as PatchEngineError:
             switch engine {
             case .conflicts, .patchDoesNotApply: return .conflict

@@ -26,8 +26,6 @@ struct Fetch: AsyncParsableCommand {
     @Argument(help: "The source to fetch, a name from recipes/sources.")
     var source = "netqmail-1.06"
 
-    @Option(help: ArgumentHelp("Import this local copy instead of downloading.", valueName: "file"))
-    var from: String?
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Repository to create (default: ./<source>).", valueName: "dir"))
     var output: String?
@@ -57,7 +55,7 @@ struct Fetch: AsyncParsableCommand {
             let definition = try project.source(named: source)
             let reporter = common.progress()
             let pristine = PristineSource(definition: definition, cache: try common.sourceCache())
-            let fetched = try await pristine.obtain(localFile: from.map(common.path), progress: reporter.fetchEvents())
+            let fetched = try await pristine.obtain(localFile: common.from.map(common.path), progress: reporter.fetchEvents())
             var report = Report(source: definition.name, sha256: fetched.sha256, size: definition.size,
                                 origin: "\(fetched.origin)", cachedAt: fetched.path.path)
             if !cacheOnly {

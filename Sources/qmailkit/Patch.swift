@@ -35,8 +35,6 @@ struct Patch: AsyncParsableCommand {
     @Flag(help: "On failure keep the partial repository for inspection.")
     var keepFailed = false
 
-    @Option(help: ArgumentHelp("Use this local copy of the base tarball.", valueName: "file"))
-    var from: String?
 
     @OptionGroup var common: CommonOptions
 
@@ -46,16 +44,24 @@ struct Patch: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let context = try await RecipeContext.load(common, recipe: recipe, from: from)
+            let context = try await RecipeContext.load(common, recipe: recipe, from: common.from)
             let requested = features.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let plan = try context.catalog.planner.plan(selecting: requested)
             for added in plan.addedByRequirement {
                 print("adding \(added.feature): required by \(added.requiredBy)")
             }
-            let result = try context.applier(fuzz: fuzz).run(plan)
             let destination = common.path(output ?? "netqmail-1.06-" + plan.features.joined(separator: "-"))
-            try ResultRepository(destination: destination, keepFailed: keepFailed)
-                .write(result, sourceName: context.source.name, commitTime: 0)
+            let repository = ResultRepository(destination: destination, keepFailed: keepFailed)
+            let result: SeriesResult
+            do {
+                result = try context.applier(fuzz: fuzz).run(plan)
+            } catch let PatchEngineError.conflicts(report) where keepFailed {
+                try repository.writeFailed(report, sourceName: context.source.name, commitTime: 0)
+                printError("kept the partial result in \(destination.path): the patches before \(report.patch) "
+                           + "are committed, the conflicted files carry diff3 markers")
+                throw PatchEngineError.conflicts(report)
+            }
+            try repository.write(result, sourceName: context.source.name, commitTime: 0)
             for step in result.steps {
                 print(Self.summary(step.report))
             }

@@ -9,9 +9,10 @@ struct Qmailkit: AsyncParsableCommand {
             A typical session:
               qmailkit fetch                                 # verified netqmail-1.06 in ./netqmail-1.06
               qmailkit patch --with tls,auth,forcetls -o qmail-src
+              qmailkit build qmail-src -j2
               qmailkit combine combined -o netqmail-1.06-combined.patch
 
             \(ExitStatus.helpText)
             """,
-        subcommands: [Fetch.self, Patch.self, Check.self, Combine.self, Compare.self, Edit.self, Refresh.self])
+        subcommands: [Fetch.self, Patch.self, Check.self, Combine.self, Compare.self, Edit.self, Refresh.self, Build.self])
 }

@@ -76,12 +76,14 @@ struct GnuTarInteropTests {
     }
 }
 
-let netqmailTarball = "/work/tarballs/netqmail-1.06.tar.gz"
+/// Where qmailkit caches the verified tarball (`qmailkit fetch` puts it there).
+let netqmailTarball = (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].map { $0 + "/qmailkit" }
+    ?? (ProcessInfo.processInfo.environment["HOME"] ?? "") + "/.cache/qmailkit") + "/sources/netqmail-1.06.tar.gz"
 
 @Test(.enabled(
     if: FileManager.default.fileExists(atPath: netqmailTarball)
         && FileManager.default.isExecutableFile(atPath: tarTool),
-    "needs the cached netqmail-1.06 tarball at /work/tarballs and GNU tar; tests never download it"))
+    "needs netqmail-1.06 in the qmailkit cache (qmailkit fetch --from FILE) and GNU tar; tests never download it"))
 func unpacksTheRealNetqmailTarball() throws {
     let listing = try run(tarTool, ["-tzf", netqmailTarball]).split(separator: "\n")
     let expectedCount = listing.filter { !$0.hasSuffix("/") }.count

@@ -51,6 +51,10 @@ import Testing
         #expect(!tiny.exists("out"))
         let kept = try tiny.qmailkit(["patch", "--with", "alpha,gamma", "-o", "out", "-q", "--keep-failed"])
         #expect(kept.status == 4)
+        #expect(kept.stderr.contains("kept the partial result"))
+        let partial = tiny.root.appendingPathComponent("out")
+        #expect(try git(["log", "--format=%s"], in: partial) == "alpha: applied patches/alpha.patch\ntiny-1.0: pristine upstream tree\n")
+        #expect(try String(contentsOf: partial.appendingPathComponent("main.c"), encoding: .utf8).contains(">>>>>>> gamma"))
 
         let check = try tiny.qmailkit(["check", "--all", "--json", "-q"])
         #expect(check.status == 1)
@@ -87,5 +91,38 @@ import Testing
         let other = try tiny.qmailkit(["compare", "combined", "other.patch", "-q"])
         #expect(other.status == 1)
         #expect(other.stdout.contains("differs:              gamma.c"))
+    }
+}
+
+@Suite struct RemotePatchTests {
+    @Test func publishedPatchIsFetchedVerifiedAndApplied() throws {
+        let tiny = try TinyProject(files: ["main.c": "int main() {\n  return 0;\n}\n"])
+        defer { tiny.remove() }
+        let published = tiny.root.appendingPathComponent("published/delta.patch")
+        let body = "Description: delta\nFeature: delta\nBase: tiny-1.0\n---\n"
+            + "diff --git a/main.c b/main.c\n--- a/main.c\n+++ b/main.c\n@@ -1,3 +1,3 @@\n int main() {\n-  return 0;\n+  return 42;\n }\n"
+        try tiny.write("published/delta.patch", body)
+        let data = Data(body.utf8)
+        try tiny.write("recipes/combined.yaml", """
+            name: combined
+            base: tiny-1.0
+            patches:
+              - name: delta
+                urls: [http://127.0.0.1:9/delta.patch, \(published.absoluteString)]
+                size: \(data.count)
+                sha256: \(SHA256Hex.of(data))
+            """ + "\n")
+        _ = try tiny.qmailkit(["fetch", "tiny-1.0", "--from", tiny.tarball.path, "--cache-only", "-q"])
+        let result = try tiny.qmailkit(["patch", "--with", "delta", "-o", "out", "-q"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try String(contentsOf: tiny.root.appendingPathComponent("out/main.c"), encoding: .utf8).contains("return 42;"))
+
+        try FileManager.default.removeItem(at: tiny.cache.appendingPathComponent("sources").appendingPathComponent(
+            "delta-\(SHA256Hex.of(data).prefix(16)).patch"))
+        try tiny.write("published/delta.patch", body.replacingOccurrences(of: "42", with: "43"))
+        let tampered = try tiny.qmailkit(["patch", "--with", "delta", "-o", "out2", "-q"])
+        #expect(tampered.status == 3)
+        #expect(tampered.stderr.contains(SHA256Hex.of(data)), "\(tampered.stderr)")
+        #expect(!tiny.exists("out2"))
     }
 }

@@ -15,6 +15,7 @@ import Testing
                 file: patches/tls.patch
               - name: extra
                 urls: [https://example.org/extra.patch, file:///srv/extra.patch]
+                size: 512
                 sha256: \(digest)
             """, file: "recipes/tls-auth.yaml")
         #expect(recipe.name == "tls-auth")
@@ -25,7 +26,7 @@ import Testing
             PatchReference(name: "tls", location: .local(path: "patches/tls.patch")),
             PatchReference(name: "extra", location: .remote(
                 urls: [URL(string: "https://example.org/extra.patch")!, URL(string: "file:///srv/extra.patch")!],
-                sha256: digest)),
+                size: 512, sha256: digest)),
         ])
     }
 
@@ -34,9 +35,11 @@ import Testing
         ("name: x\nbase: b\n", 1, 1, "", "missing required field 'patches'"),
         ("name: x\nbase: b\npatches: auth\n", 3, 10, "patches", "expected a list"),
         ("name: x\nbase: b\npatches:\n  - a\n  - a\n", 5, 5, "patches[1]", "listed twice"),
-        ("name: x\nbase: b\npatches:\n  - name: r\n    urls: [https://e.org/r.patch]\n    sha256: XYZ\n",
-         6, 13, "patches[0].sha256", "64 lowercase hexadecimal"),
-        ("name: x\nbase: b\npatches:\n  - name: r\n    urls: [ftp://e.org/r]\n    sha256: \(String(repeating: "0", count: 64))\n",
+        ("name: x\nbase: b\npatches:\n  - name: r\n    urls: [https://e.org/r.patch]\n    size: 9\n    sha256: XYZ\n",
+         7, 13, "patches[0].sha256", "64 lowercase hexadecimal"),
+        ("name: x\nbase: b\npatches:\n  - name: r\n    urls: [https://e.org/r.patch]\n    sha256: \(String(repeating: "0", count: 64))\n",
+         4, 5, "patches[0]", "missing required field 'size'"),
+        ("name: x\nbase: b\npatches:\n  - name: r\n    urls: [ftp://e.org/r]\n    size: 9\n    sha256: \(String(repeating: "0", count: 64))\n",
          5, 12, "patches[0].urls[0]", "not an http, https or file URL"),
         ("name: x\nbase: b\npatches:\n  - name: r\n    file: ../outside.patch\n", 5, 11, "patches[0].file",
          "inside the project"),

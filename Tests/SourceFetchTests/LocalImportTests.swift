@@ -73,11 +73,12 @@ struct LocalImportTests {
         #expect(cacheListing(scratch.cache).isEmpty)
     }
 
-    static let realTarballPath = URL(fileURLWithPath: "/work/tarballs/netqmail-1.06.tar.gz")
+    static let realTarballPath = URL(fileURLWithPath: (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].map { $0 + "/qmailkit" }
+    ?? (ProcessInfo.processInfo.environment["HOME"] ?? "") + "/.cache/qmailkit") + "/sources/netqmail-1.06.tar.gz")
 
     @Test("the real netqmail-1.06 tarball verifies against its published pin",
           .enabled(if: FileManager.default.fileExists(atPath: realTarballPath.path),
-                   "needs the verified netqmail-1.06 tarball at /work/tarballs"))
+                   "needs netqmail-1.06 in the qmailkit cache (qmailkit fetch --from FILE); tests never download it"))
     func realTarballVerifies() throws {
         let scratch = try Scratch()
         defer { scratch.cleanUp() }

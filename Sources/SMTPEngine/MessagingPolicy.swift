@@ -1,0 +1,208 @@
+/// eMPF (`control/policy`, the empf feature): which senders may message
+/// which recipients. Parsed once per session; evaluation is pure.
+///
+/// File format (patchset.md): lines starting `#` or `;` and empty lines are
+/// ignored; every other line is `domain:<policy>,` optionally followed by
+/// `user:<policy>,` elements, each ending in a comma. A policy is a run of
+/// letters, each optionally followed by `(pattern,...)`:
+/// `L`/`R` local (same domain) / remote senders, `I`/`E` internal (same
+/// domain) / external recipients; upper case allows, lower case denies.
+///
+/// Semantics chosen here (patchset.md fixes only the grammar and the
+/// letters):
+/// * The first element is the policy of every user of the domain; a `user:`
+///   element replaces it for that local part (compared case-insensitively).
+/// * `I`/`E` rules come from the **sender's** policy (whom may this sender
+///   message), `L`/`R` rules from the **recipient's** policy (who may message
+///   this recipient).
+/// * Of the rules for the counterpart's class, a rule without patterns
+///   applies to every counterpart, a rule with patterns only to counterparts
+///   whose whole address matches one of them (case-insensitive glob, `*` and
+///   `?`); the last applicable rule decides, none means allowed. So
+///   `rR(*@partner.test)` refuses remote senders except partner.test.
+/// * A domain listed twice, an empty name, a pattern list that is empty or
+///   unterminated, whitespace, or any other letter is a syntax error.
+/// * An address without `@` has an empty domain, which is never "the same
+///   domain" and never has a policy.
+public struct MessagingPolicy: Sendable {
+    enum Letter: Sendable {
+        case local, remote, internalRecipient, externalRecipient
+    }
+
+    struct Rule: Sendable {
+        var letter: Letter
+        var allows: Bool
+        var patterns: [[UInt8]]
+    }
+
+    struct DomainPolicy: Sendable {
+        var rules: [Rule]
+        var users: [[UInt8]: [Rule]]
+    }
+
+    /// Lower-cased domain → its policy.
+    private var domains: [[UInt8]: DomainPolicy] = [:]
+
+    /// A line the parser rejected (1-based line number and what is wrong).
+    public struct SyntaxError: Error, Equatable, CustomStringConvertible {
+        public var line: Int
+        public var problem: String
+        public var description: String { "control/policy line \(line): \(problem)" }
+    }
+
+    /// Parses the whole file; throws on the first malformed line.
+    public init(parsing text: [UInt8]) throws(SyntaxError) {
+        for (index, rawLine) in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            var lineBytes = Array(rawLine)
+            while let last = lineBytes.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") || last == UInt8(ascii: "\r") {
+                lineBytes.removeLast()
+            }
+            guard let first = lineBytes.first, first != UInt8(ascii: "#"), first != UInt8(ascii: ";") else { continue }
+            do throws(ParseProblem) {
+                let (domain, policy) = try Self.parseLine(lineBytes)
+                guard domains[domain] == nil else { throw ParseProblem("domain listed twice") }
+                domains[domain] = policy
+            } catch {
+                throw SyntaxError(line: index + 1, problem: error.text)
+            }
+        }
+    }
+
+    /// Whether mail from `sender` to `recipient` is allowed. `sender` is the
+    /// identity (AUTH user or envelope sender); `authenticated` says which.
+    /// `isLocalDomain` tells whether a domain is one of ours (rcpthosts).
+    public func allows(sender: [UInt8], authenticated: Bool, recipient: [UInt8],
+                       isLocalDomain: ([UInt8]) -> Bool) -> Bool {
+        let (senderUser, senderDomain) = Self.split(sender)
+        let (recipientUser, recipientDomain) = Self.split(recipient)
+        let sameDomain = !senderDomain.isEmpty && senderDomain == recipientDomain
+        if let policy = domains[senderDomain] {
+            // Only an authenticated client may speak for a local domain with a policy.
+            if !authenticated && isLocalDomain(senderDomain) { return false }
+            let rules = policy.users[senderUser] ?? policy.rules
+            if !Self.verdict(rules, for: sameDomain ? .internalRecipient : .externalRecipient, counterpart: recipient) {
+                return false
+            }
+        }
+        if let policy = domains[recipientDomain] {
+            let rules = policy.users[recipientUser] ?? policy.rules
+            if !Self.verdict(rules, for: sameDomain ? .local : .remote, counterpart: sender) { return false }
+        }
+        return true
+    }
+
+    private static func verdict(_ rules: [Rule], for letter: Letter, counterpart: [UInt8]) -> Bool {
+        var allowed = true
+        for rule in rules where rule.letter == letter {
+            if rule.patterns.isEmpty || rule.patterns.contains(where: { Glob.matches($0, ASCII.lowercased(counterpart)) }) {
+                allowed = rule.allows
+            }
+        }
+        return allowed
+    }
+
+    /// Lower-cased local part and domain (split at the last `@`).
+    private static func split(_ address: [UInt8]) -> ([UInt8], [UInt8]) {
+        guard let at = address.lastIndex(of: UInt8(ascii: "@")) else { return (ASCII.lowercased(address), []) }
+        return (ASCII.lowercased(address[..<at]), ASCII.lowercased(address[(at + 1)...]))
+    }
+
+    private struct ParseProblem: Error {
+        var text: String
+        init(_ text: String) { self.text = text }
+    }
+
+    private static func parseLine(_ line: [UInt8]) throws(ParseProblem) -> ([UInt8], DomainPolicy) {
+        var index = 0
+        var domain: [UInt8]?
+        var policy = DomainPolicy(rules: [], users: [:])
+        while index < line.count {
+            let name = try parseName(line, &index)
+            let rules = try parseRules(line, &index)
+            guard index < line.count, line[index] == UInt8(ascii: ",") else {
+                throw ParseProblem("element \(String(decoding: name, as: UTF8.self)) does not end with a comma")
+            }
+            index += 1
+            if domain == nil {
+                domain = name
+                policy.rules = rules
+            } else {
+                guard policy.users[name] == nil else { throw ParseProblem("user listed twice") }
+                policy.users[name] = rules
+            }
+        }
+        guard let domain else { throw ParseProblem("empty line") }
+        return (domain, policy)
+    }
+
+    private static func parseName(_ line: [UInt8], _ index: inout Int) throws(ParseProblem) -> [UInt8] {
+        let start = index
+        while index < line.count, line[index] != UInt8(ascii: ":") {
+            let byte = line[index]
+            if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")")
+                || byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") {
+                throw ParseProblem("unexpected '\(Character(Unicode.Scalar(byte)))' in a name")
+            }
+            index += 1
+        }
+        guard index < line.count else { throw ParseProblem("missing ':' after a name") }
+        guard index > start else { throw ParseProblem("empty name before ':'") }
+        let name = ASCII.lowercased(line[start..<index])
+        index += 1
+        return name
+    }
+
+    private static func parseRules(_ line: [UInt8], _ index: inout Int) throws(ParseProblem) -> [Rule] {
+        var rules: [Rule] = []
+        while index < line.count, line[index] != UInt8(ascii: ",") {
+            let byte = line[index]
+            let letter: Letter
+            switch ASCII.lowercased(byte) {
+            case UInt8(ascii: "l"): letter = .local
+            case UInt8(ascii: "r"): letter = .remote
+            case UInt8(ascii: "i"): letter = .internalRecipient
+            case UInt8(ascii: "e"): letter = .externalRecipient
+            default: throw ParseProblem("unknown policy letter '\(Character(Unicode.Scalar(byte)))'")
+            }
+            index += 1
+            var patterns: [[UInt8]] = []
+            if index < line.count, line[index] == UInt8(ascii: "(") {
+                index += 1
+                guard let close = line[index...].firstIndex(of: UInt8(ascii: ")")) else {
+                    throw ParseProblem("'(' without ')'")
+                }
+                for pattern in line[index..<close].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+                    guard !pattern.isEmpty, !pattern.contains(UInt8(ascii: "(")), !pattern.contains(UInt8(ascii: " ")) else {
+                        throw ParseProblem("empty or malformed pattern")
+                    }
+                    patterns.append(ASCII.lowercased(pattern))
+                }
+                index = close + 1
+            }
+            rules.append(Rule(letter: letter, allows: byte < UInt8(ascii: "a"), patterns: patterns))
+        }
+        return rules
+    }
+}
+
+/// Case-sensitive glob over bytes (callers lower-case both sides): `*` any
+/// run, `?` any one byte. Linear-time backtracking on the last `*`.
+enum Glob {
+    static func matches(_ pattern: [UInt8], _ text: [UInt8]) -> Bool {
+        var p = 0, t = 0
+        var star: Int?, resume = 0
+        while t < text.count {
+            if p < pattern.count, pattern[p] == UInt8(ascii: "*") {
+                star = p; resume = t; p += 1
+            } else if p < pattern.count, pattern[p] == UInt8(ascii: "?") || pattern[p] == text[t] {
+                p += 1; t += 1
+            } else if let s = star {
+                p = s + 1; resume += 1; t = resume
+            } else {
+                return false
+            }
+        }
+        while p < pattern.count, pattern[p] == UInt8(ascii: "*") { p += 1 }
+        return p == pattern.count
+    }
+}

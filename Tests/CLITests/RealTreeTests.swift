@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+/// The real netqmail-1.06 with the project's own recipes and patches, through the
+/// binary. Runs whenever the qmailkit cache holds the verified tarball.
+enum RealTree {
+    static let cache: URL = {
+        let environment = ProcessInfo.processInfo.environment
+        if let xdg = environment["XDG_CACHE_HOME"] { return URL(fileURLWithPath: xdg).appendingPathComponent("qmailkit") }
+        return URL(fileURLWithPath: environment["HOME"] ?? "/").appendingPathComponent(".cache/qmailkit")
+    }()
+    static let tarball = cache.appendingPathComponent("sources/netqmail-1.06.tar.gz")
+    static let cached = FileManager.default.fileExists(atPath: tarball.path)
+    static let skipReason: Comment = "netqmail-1.06 is not in the qmailkit cache; run: qmailkit fetch --from FILE"
+    static let project = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    static func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-real-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static func qmailkit(_ arguments: [String], in directory: URL) throws -> CLIResult {
+        try CLI.run(arguments + ["--project", project.path], in: directory)
+    }
+
+    /// `tar xzf` of the real tarball and the git tree id of what GNU tar wrote.
+    static func gnuExtraction(into directory: URL) throws -> URL {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/tar")
+        process.arguments = ["-xzf", tarball.path, "-C", directory.path]
+        try process.run()
+        process.waitUntilExit()
+        return directory.appendingPathComponent("netqmail-1.06")
+    }
+
+    static func writeTree(of directory: URL) throws -> String {
+        _ = try git(["init", "-q"], in: directory)
+        _ = try git(["add", "-A"], in: directory)
+        return try git(["write-tree"], in: directory).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+@Suite(.enabled(if: RealTree.cached, RealTree.skipReason))
+struct RealTreeTests {
+    @Test func fetchImportsExactlyWhatGNUTarUnpacks() throws {
+        let scratch = try RealTree.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let result = try CLI.run(["fetch", "-o", "repo", "--json", "-q", "--project", RealTree.project.path], in: scratch)
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let gnu = try RealTree.gnuExtraction(into: scratch)
+        let listing = try FileManager.default.subpathsOfDirectory(atPath: gnu.path).filter { path in
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: gnu.appendingPathComponent(path).path, isDirectory: &isDirectory)
+            return !isDirectory.boolValue
+        }
+        #expect(report?["files"] as? Int == listing.count)
+        let expected = try RealTree.writeTree(of: gnu)
+        #expect(report?["treeID"] as? String == expected)
+        #expect(try git(["rev-parse", "HEAD^{tree}"], in: scratch.appendingPathComponent("repo")) == expected + "\n")
+    }
+
+    @Test func everySelectionOfTheProjectPatchSetCombines() throws {
+        let result = try RealTree.qmailkit(["check", "--all", "--json", "-q"], in: RealTree.project)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let rows = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(rows.count >= 6)
+        for row in rows {
+            #expect(["ok", "resolved"].contains(row["status"] as? String), "\(row)")
+        }
+    }
+
+    @Test(arguments: ["combined", "tls-auth"])
+    func combinedPatchAppliesWithGNUPatchToTheSameTree(recipe: String) throws {
+        let scratch = try RealTree.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let combine = try RealTree.qmailkit(["combine", recipe, "-o", "combined.patch", "-q"], in: scratch)
+        #expect(combine.status == 0, "\(combine.stderr)")
+        let text = try String(contentsOf: scratch.appendingPathComponent("combined.patch"), encoding: .utf8)
+        let resultTree = try #require(text.split(separator: "\n").first { $0.hasPrefix("Result-Tree: ") }?.dropFirst(13))
+        let gnu = try RealTree.gnuExtraction(into: scratch)
+        #expect(try run("/usr/bin/patch", ["-p1", "-s", "-i", scratch.appendingPathComponent("combined.patch").path], in: gnu) == 0)
+        #expect(try RealTree.writeTree(of: gnu) == String(resultTree))
+        let compare = try RealTree.qmailkit(["compare", recipe, "combined.patch", "-q"], in: scratch)
+        #expect(compare.status == 0)
+    }
+}
+
+@Suite(.enabled(if: RealTree.cached, RealTree.skipReason), .serialized)
+struct RealBuildTests {
+    /// Each recipe patches and builds (sandboxed, test users) through the binary.
+    @Test(arguments: [("combined", "auth,tls,forcetls,liberal-lf,maxrcpt,empf"), ("tls-auth", "auth,tls,forcetls")])
+    func recipeBuilds(recipe: String, features: String) throws {
+        let scratch = try RealTree.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let patch = try RealTree.qmailkit(["patch", "--recipe", recipe, "--with", features, "-o", "src", "-q"], in: scratch)
+        #expect(patch.status == 0, "\(patch.stderr)")
+        let build = try CLI.run(["build", "src", "-j2", "--sandbox", "home", "--test-users", "root",
+                                 "--cc", "cc -O2 -Wall", "-q"], in: scratch)
+        #expect(build.status == 0, "\(build.stdout)\(build.stderr)")
+        let bin = scratch.appendingPathComponent("src.build")
+        for program in ["qmail-smtpd", "qmail-remote", "qmail-send", "qmail-queue"] {
+            #expect(FileManager.default.isExecutableFile(atPath: bin.appendingPathComponent(program).path), "\(program)")
+        }
+        let provenance = try String(contentsOf: bin.appendingPathComponent("qmailkit-provenance.json"), encoding: .utf8)
+        for feature in features.split(separator: ",") where feature != "tls" {
+            #expect(provenance.contains("/\(feature).patch") || provenance.contains("/\(feature)-on-"), "\(feature) in provenance")
+        }
+        let again = try CLI.run(["build", "src", "-j2", "--sandbox", "home", "--test-users", "root",
+                                 "--cc", "cc -O2 -Wall"], in: scratch)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("(cached)"))
+    }
+
+    @Test func brokenSourceReportsTheFirstErrorWithFileAndLine() throws {
+        let scratch = try RealTree.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let fetch = try RealTree.qmailkit(["fetch", "-o", "src", "-q"], in: scratch)
+        #expect(fetch.status == 0)
+        let file = scratch.appendingPathComponent("src/qmail-smtpd.c")
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        try Data((lines[..<100].joined(separator: "\n") + "\nthis is not C;\n" + lines[100...].joined(separator: "\n")).utf8).write(to: file)
+        let build = try CLI.run(["build", "src", "-j2", "--test-users", "root", "-q"], in: scratch)
+        #expect(build.status == 6)
+        #expect(build.stderr.contains("qmail-smtpd.c:101"), "\(build.stderr)")
+    }
+}
+
+func run(_ executable: String, _ arguments: [String], in directory: URL) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
+}
