@@ -30,7 +30,16 @@ struct ApplyBenchmark {
                    .init(measured: "baseline tar xzf + patch -p1 loop", samples: samples[1])],
             ratios: [.init(name: "qmailkit/baseline (median)",
                            value: samples[0].median.seconds / samples[1].median.seconds, limit: Self.target)])
+        report.ratios.append(.init(name: "qmailkit/baseline (min)",
+                                   value: samples[0].min.seconds / samples[1].min.seconds, limit: nil))
         report.notes.append("series: " + plan.steps.map(\.patchName).joined(separator: ", "))
+        var phases: [String] = []
+        let breakdown = try stopwatch.scratch.fresh("apply-phases")
+        _ = try fixture.patchAll(into: breakdown.appendingPathComponent("result")) { phase, time in
+            phases.append("\(phase) \(format(time.seconds, digits: 3)) s")
+        }
+        try stopwatch.scratch.remove(breakdown)
+        report.notes.append("qmailkit phases (one extra run): " + phases.joined(separator: ", "))
         if failures != ["0"] {
             report.notes.append("GNU patch failed on \(failures.sorted().joined(separator: "/")) of \(files.count) files "
                                 + "in the baseline loop (qmailkit three-way merges these)")

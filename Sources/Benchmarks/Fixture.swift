@@ -49,12 +49,23 @@ struct Fixture {
 
     /// `qmailkit patch`: unpack, load the patches, plan, apply with conflict analysis
     /// and write the result repository to `destination`.
-    func patchAll(into destination: URL) throws -> SeriesResult {
+    /// `phases`, when given, receives the time of each phase by name.
+    func patchAll(into destination: URL, phases: ((String, Duration) -> Void)? = nil) throws -> SeriesResult {
+        let clock = ContinuousClock()
+        var start = clock.now
+        func lap(_ phase: String) {
+            let now = clock.now
+            phases?(phase, now - start)
+            start = now
+        }
         let tree = try source.unpack(tarball)
+        lap("unpack")
         let catalog = try catalog()
         let plan = try fullPlan(catalog)
         let result = try SeriesApplier(catalog: catalog, pristine: FileTree(tree.files)).run(plan)
+        lap("load, plan, apply in memory")
         try ResultRepository(destination: destination).write(result, sourceName: source.definition.name, commitTime: 0)
+        lap("write repository and check out")
         return result
     }
 }

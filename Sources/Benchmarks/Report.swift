@@ -40,7 +40,7 @@ struct Report {
                          + "  " + pad(seconds(row.samples.median), 9) + "  " + pad(seconds(row.samples.min), 9))
         }
         for ratio in ratios {
-            lines.append("  ratio " + ratio.name + ": " + format(ratio.value) + "  " + ratio.verdict)
+            lines.append("  ratio " + ratio.name + ": " + format(ratio.value, digits: 3) + "  " + ratio.verdict)
         }
         lines += notes.map { "  note: " + $0 }
         return lines.joined(separator: "\n")
