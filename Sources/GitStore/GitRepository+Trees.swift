@@ -1,4 +1,7 @@
 import CGit2
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension GitRepository {
     /// Writes `files` as blobs and nested trees and returns the root tree's id:
@@ -118,5 +121,43 @@ extension GitRepository {
         var tree: OpaquePointer?
         try check(git_tree_lookup(&tree, handle, &oid), operation())
         return tree
+    }
+}
+
+extension GitRepository {
+    /// The tree `base` with `files` added or replaced and `removedPaths` deleted:
+    /// the cheap way to record a change to a few files of a large tree. Only the
+    /// new blobs and the trees on their paths are written; the result is the same
+    /// id `writeTree` gives for the full file list. Paths are checked first.
+    public func writeTree(updating base: ObjectID, upserting files: [TreeFile],
+                          removing removedPaths: [String]) throws(GitError) -> ObjectID {
+        let operation = "update tree \(base)"
+        for path in files.map(\.path) + removedPaths {
+            _ = try TreeLayout.components(of: path, operation: operation)
+        }
+        var baseTree: OpaquePointer?
+        var baseID = base.oid
+        try check(git_tree_lookup(&baseTree, handle, &baseID), operation)
+        defer { git_tree_free(baseTree) }
+
+        var paths: [UnsafeMutablePointer<CChar>] = []
+        defer { paths.forEach { free($0) } }
+        var updates: [git_tree_update] = []
+        for file in files {
+            let blob = try writeBlob(file.contents, path: file.path)
+            guard let path = strdup(file.path) else { throw GitError(operation: operation, message: "out of memory") }
+            paths.append(path)
+            updates.append(git_tree_update(action: GIT_TREE_UPDATE_UPSERT, id: blob,
+                                           filemode: git_filemode_t(rawValue: file.mode.filemode), path: path))
+        }
+        for removed in removedPaths {
+            guard let path = strdup(removed) else { throw GitError(operation: operation, message: "out of memory") }
+            paths.append(path)
+            updates.append(git_tree_update(action: GIT_TREE_UPDATE_REMOVE, id: git_oid(),
+                                           filemode: GIT_FILEMODE_UNREADABLE, path: path))
+        }
+        var result = git_oid()
+        try check(git_tree_create_updated(&result, handle, baseTree, updates.count, &updates), operation)
+        return ObjectID(result)
     }
 }

@@ -48,13 +48,17 @@ public struct ResultRepository {
                           commitTime: Int64) throws -> ObjectID {
         let repository = try GitRepository.create(at: directory, bare: false)
         let signature = GitSignature(name: "qmailkit", email: "qmailkit@localhost", time: commitTime)
+        var tree = try repository.writeTree(result.pristine.sortedFiles)
         var parent = try repository.commit(
-            tree: try repository.writeTree(result.pristine.sortedFiles), parents: [],
+            tree: tree, parents: [],
             message: "\(sourceName): pristine upstream tree\n", author: signature, committer: signature,
             updateRef: "refs/heads/main")
         try repository.setReference("refs/tags/pristine", to: parent)
         for step in result.steps {
-            let tree = try repository.writeTree(step.tree.sortedFiles)
+            // A patch changes a few files: record only those on top of the previous tree.
+            let changed = step.report.files.compactMap { step.tree[$0] }
+            let removed = step.report.files.filter { step.tree[$0] == nil }
+            tree = try repository.writeTree(updating: tree, upserting: changed, removing: removed)
             parent = try repository.commit(tree: tree, parents: [parent], message: Self.message(step.report),
                                            author: signature, committer: signature, updateRef: "refs/heads/main")
         }

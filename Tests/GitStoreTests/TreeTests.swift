@@ -102,3 +102,34 @@ import Testing
         try git(["fsck", "--strict", "--full"], in: temporary.url)
     }
 }
+
+@Suite struct TreeUpdateTests {
+    /// Updating a stored tree gives exactly the tree a full write of the result
+    /// gives, on disk and in memory, for changes, additions, deep additions,
+    /// mode flips and removals (including emptying a directory).
+    @Test(arguments: [false, true])
+    func updatedTreeEqualsFullWrite(inMemory: Bool) throws {
+        let temporary = try TemporaryDirectory()
+        let repository = inMemory ? try GitRepository.inMemory()
+            : try GitRepository.create(at: temporary.subdirectory("store"), bare: true)
+        let before = [
+            TreeFile(path: "Makefile", contents: Array("all:\n".utf8)),
+            TreeFile(path: "src/a.c", contents: Array("int a;\n".utf8)),
+            TreeFile(path: "src/b.c", contents: Array("int b;\n".utf8)),
+            TreeFile(path: "doc/only.txt", contents: Array("alone\n".utf8)),
+        ]
+        let base = try repository.writeTree(before)
+        let upserts = [
+            TreeFile(path: "src/a.c", contents: Array("int a = 1;\n".utf8)),
+            TreeFile(path: "src/new/deep.c", contents: Array("int deep;\n".utf8)),
+            TreeFile(path: "Makefile", contents: Array("all:\n".utf8), mode: .executable),
+        ]
+        let updated = try repository.writeTree(updating: base, upserting: upserts, removing: ["doc/only.txt", "src/b.c"])
+        let after = [upserts[2], upserts[0], upserts[1]]
+        #expect(updated == (try repository.writeTree(after)))
+        #expect(try repository.files(inTree: updated).map(\.path) == ["Makefile", "src/a.c", "src/new/deep.c"])
+        #expect(throws: GitError.self) {
+            try repository.writeTree(updating: base, upserting: [TreeFile(path: "../escape", contents: [])], removing: [])
+        }
+    }
+}
