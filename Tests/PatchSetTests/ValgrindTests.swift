@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 
-/// One AUTH dialogue and one STARTTLS dialogue of the auth+tls build under
-/// valgrind (`--error-exitcode=99 --leak-check=no`): exit 0 means no invalid
-/// reads, writes or uses of uninitialised memory.
+/// One AUTH dialogue and one STARTTLS dialogue of the auth+tls build's qmail-smtpd,
+/// and one verified-TLS + CRAM-MD5 delivery of its qmail-remote, under valgrind
+/// (`--error-exitcode=99 --leak-check=no`): exit 0 means no invalid reads, writes
+/// or uses of uninitialised memory.
 @Suite(realTree, tlsTools, .enabled(if: SMTPDConnection.valgrindPath != nil, "needs valgrind"))
 struct ValgrindTests {
     @Test func authDialogueIsCleanUnderValgrind() async throws {
@@ -44,5 +45,18 @@ struct ValgrindTests {
             session.expect("\r\nhi\r\n.\r\n", "250 ok")
             session.expectQuit(status: 0)
         }
+    }
+
+    @Test func qmailRemoteTLSAndCramMD5AreCleanUnderValgrind() async throws {
+        let build = try PatchedBuild.sandbox(features: ["auth", "tls"])
+        let pki = try PKI.get()
+        let server = try FakeSMTPServer(.init(auth: "LOGIN PLAIN CRAM-MD5", tls: TLSSettings(certificate: pki.serverRSA)))
+        let run = try await build.withControl([
+            "smtproutes": "example.net:[127.0.0.1]:\(server.port)|joe|secret\n",
+            "tlshosts/127.0.0.1.pem": try pki.text(pki.ca),
+        ]) { try QmailRemoteRun.run(build, valgrind: true) }
+        server.finish()
+        #expect(run.status == 0 && run.delivered, "qmail-remote under valgrind: exit \(run.status), report \(run.report)")
+        #expect(server.tlsUsed && server.commands.contains("AUTH CRAM-MD5"), "\(server.commands)")
     }
 }
