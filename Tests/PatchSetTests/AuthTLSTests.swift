@@ -57,12 +57,13 @@ struct AuthTLSTests {
     func qmailRemoteVerifiesTLSThenUsesCramMD5(features: [String]) async throws {
         let build = try PatchedBuild.sandbox(features: features)
         let pki = try PKI.get()
-        let server = try FakeSMTPServer(.init(auth: "PLAIN LOGIN CRAM-MD5", tls: TLSSettings(certificate: pki.serverRSA)))
-        let report = try await build.withControl([
-            "smtproutes": "example.net:[127.0.0.1]:\(server.port)|joe|secret\n",
-            "tlshosts/127.0.0.1.pem": try pki.text(pki.ca),
-        ]) { try QmailRemoteRun.run(build) }
-        server.finish()
+        let (report, server) = try await build.withControl(["tlshosts/127.0.0.1.pem": try pki.text(pki.ca)]) {
+            let server = try FakeSMTPServer(.init(auth: "PLAIN LOGIN CRAM-MD5", tls: TLSSettings(certificate: pki.serverRSA)))
+            try build.addControl(["smtproutes": "example.net:[127.0.0.1]:\(server.port)|joe|secret\n"])
+            let report = try QmailRemoteRun.run(build)
+            server.finish()
+            return (report, server)
+        }
         #expect(report.delivered, "verified TLS + CRAM-MD5: \(report.report)")
         let commands = server.commands
         #expect(Array(commands.prefix(4)) == ["EHLO mail.example.org", "STARTTLS", "EHLO mail.example.org", "AUTH CRAM-MD5"]

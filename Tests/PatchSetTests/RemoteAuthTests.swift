@@ -68,13 +68,17 @@ struct RemoteAuthTests {
     func deliveriesWithCredentials(features: [String]) async throws {
         let build = try PatchedBuild.sandbox(features: features)
         for scenario in Self.cases {
-            let server = try FakeSMTPServer(.init(auth: scenario.auth, users: scenario.users, ehloAccepted: scenario.ehloAccepted))
-            var files: [String: String?] = ["smtproutes": "example.net:[127.0.0.1]:\(server.port)\(scenario.routeCredentials)\n"]
-            if let authsenders = scenario.authsenders {
-                files["authsenders"] = authsenders.replacingOccurrences(of: "PORT", with: String(server.port))
+            let (run, server) = try await build.withControl {
+                let server = try FakeSMTPServer(.init(auth: scenario.auth, users: scenario.users, ehloAccepted: scenario.ehloAccepted))
+                var files = ["smtproutes": "example.net:[127.0.0.1]:\(server.port)\(scenario.routeCredentials)\n"]
+                if let authsenders = scenario.authsenders {
+                    files["authsenders"] = authsenders.replacingOccurrences(of: "PORT", with: String(server.port))
+                }
+                try build.addControl(files)
+                let run = try QmailRemoteRun.run(build, sender: scenario.sender)
+                server.finish()
+                return (run, server)
             }
-            let run = try await build.withControl(files) { try QmailRemoteRun.run(build, sender: scenario.sender) }
-            server.finish()
             let commands = server.commands
             let outcome = scenario.delivered ? run.delivered : run.deferred
             #expect(run.status == 0 && outcome && scenario.reportContains.map(run.report.contains) != false,

@@ -64,24 +64,14 @@ struct RemoteTLSTests {
         }
     }
 
-    /// qmail-remote speaks SMTPS only to port 465, so the selections take turns on it
-    /// (another test process may hold it briefly too: the bind is retried for 30 s).
+    /// qmail-remote speaks SMTPS only to port 465, so the selections share it (see `listen`).
     @Test(arguments: selections)
     func smtpsClientOnPort465(features: [String]) async throws {
         let build = try PatchedBuild.sandbox(features: features)
         for scenario in Self.smtpsCases {
-            await Self.port465.acquire()
-            do {
-                try await Self.deliver(scenario, build, port: 465)
-                await Self.port465.release()
-            } catch {
-                await Self.port465.release()
-                throw error
-            }
+            try await Self.deliver(scenario, build, port: 465)
         }
     }
-
-    static let port465 = AsyncLock()
 
     static func deliver(_ scenario: Case, _ build: PatchedBuild, port: UInt16) async throws {
         let pki = try PKI.get()
@@ -90,13 +80,17 @@ struct RemoteTLSTests {
                         requestClientCertificate: scenario.requestClientCertificate)
         }
         let script = FakeSMTPServer.Script(tls: tls, smtps: scenario.smtps, startTLSReply: scenario.startTLSReply)
-        let server = try await listen(script, port: port)
-        var files: [String: String?] = ["smtproutes": "example.net:[127.0.0.1]:\(server.port)\n"]
+        var files: [String: String?] = [:]
         for (name, text) in scenario.files {
             files[name] = text == "CA" ? try pki.text(pki.ca) : text == "CLIENT" ? try pki.text(pki.client) : text
         }
-        let run = try await build.withControl(files) { try QmailRemoteRun.run(build) }
-        server.finish()
+        let (run, server) = try await build.withControl(files) {
+            let server = try await listen(script, port: port)
+            try build.addControl(["smtproutes": "example.net:[127.0.0.1]:\(server.port)\n"])
+            let run = try QmailRemoteRun.run(build)
+            server.finish()
+            return (run, server)
+        }
         let commands = server.commands
         let outcome = scenario.delivered ? run.delivered : run.deferred
         #expect(run.status == 0 && outcome && scenario.reportContains.map(run.report.contains) != false,
@@ -114,6 +108,8 @@ struct RemoteTLSTests {
         }
     }
 
+    /// A server on `port` (0: any free port). Port 465 is busy only between another
+    /// server's bind and its accept (the listener closes then), so its bind is retried for 30 s.
     private static func listen(_ script: FakeSMTPServer.Script, port: UInt16) async throws -> FakeSMTPServer {
         let deadline = Date().addingTimeInterval(30)
         while true {

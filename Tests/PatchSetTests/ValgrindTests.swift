@@ -50,12 +50,13 @@ struct ValgrindTests {
     @Test func qmailRemoteTLSAndCramMD5AreCleanUnderValgrind() async throws {
         let build = try PatchedBuild.sandbox(features: ["auth", "tls"])
         let pki = try PKI.get()
-        let server = try FakeSMTPServer(.init(auth: "LOGIN PLAIN CRAM-MD5", tls: TLSSettings(certificate: pki.serverRSA)))
-        let run = try await build.withControl([
-            "smtproutes": "example.net:[127.0.0.1]:\(server.port)|joe|secret\n",
-            "tlshosts/127.0.0.1.pem": try pki.text(pki.ca),
-        ]) { try QmailRemoteRun.run(build, valgrind: true) }
-        server.finish()
+        let (run, server) = try await build.withControl(["tlshosts/127.0.0.1.pem": try pki.text(pki.ca)]) {
+            let server = try FakeSMTPServer(.init(auth: "LOGIN PLAIN CRAM-MD5", tls: TLSSettings(certificate: pki.serverRSA)))
+            try build.addControl(["smtproutes": "example.net:[127.0.0.1]:\(server.port)|joe|secret\n"])
+            let run = try QmailRemoteRun.run(build, valgrind: true)
+            server.finish()
+            return (run, server)
+        }
         #expect(run.status == 0 && run.delivered, "qmail-remote under valgrind: exit \(run.status), report \(run.report)")
         #expect(server.tlsUsed && server.commands.contains("AUTH CRAM-MD5"), "\(server.commands)")
     }
