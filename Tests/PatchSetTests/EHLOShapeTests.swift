@@ -4,7 +4,7 @@ import Testing
 /// patchset.md "EHLO (any combination)": one well-formed multi-line reply for every
 /// selection, with and without a server certificate, before and after TLS, for each
 /// AUTH setting.
-@Suite(realTree, tlsTools)
+@Suite(realTree, tlsTools, checkpasswordTool)
 struct EHLOShapeTests {
     static let selections = [["auth"], ["tls"], ["auth", "tls"], ["forcetls"]]
 

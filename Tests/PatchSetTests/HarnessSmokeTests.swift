@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite(realTree)
+@Suite(realTree, checkpasswordTool)
 struct HarnessSmokeTests {
     @Test func authBuildGreetsAndQuits() async throws {
         let build = try PatchedBuild.sandbox(features: ["auth"])

@@ -3,7 +3,7 @@ import Testing
 
 /// Third-party clients against the real daemons: swaks over `--pipe` and Python's
 /// smtplib over a socketpair.
-@Suite(realTree, tlsTools)
+@Suite(realTree, tlsTools, checkpasswordTool)
 struct InteropTests {
     static let swaks = ProgramRun.which("swaks")
     static let python = ProgramRun.which("python3")

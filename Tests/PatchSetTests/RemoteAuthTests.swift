@@ -3,7 +3,7 @@ import Testing
 
 /// qmail-remote's AUTH client (patchset.md "auth — qmail-remote") against the
 /// loopback fake server, on every selection with auth.
-@Suite(realTree)
+@Suite(realTree, tlsTools)
 struct RemoteAuthTests {
     static let selections = [["auth"], ["auth", "tls"], ["forcetls"]]
 

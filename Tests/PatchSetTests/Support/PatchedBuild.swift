@@ -48,14 +48,16 @@ struct PatchedBuild: Sendable {
     static let tarballCached: Bool = (try? pristineSource().cachedTarball()) != nil
 
     /// The build for `features` (a selection as given to `qmailkit patch --with`), made once per process.
+    /// Callers of other selections are not held up while one builds.
     static func sandbox(features: [String]) throws -> PatchedBuild {
         let key = features.sorted().joined(separator: "+")
-        return try builds.withLock { cache in
-            if let done = cache[key] { return try done.get() }
-            let made = Result { try make(features) }
-            cache[key] = made
-            return try made.get()
+        let cell = builds.withLock { cells in
+            if let cell = cells[key] { return cell }
+            let cell = BuildCell()
+            cells[key] = cell
+            return cell
         }
+        return try cell.value { try make(features) }
     }
 
     /// Runs `body` with `control/` holding exactly the base files plus `files`
@@ -96,7 +98,22 @@ struct PatchedBuild: Sendable {
 
     // MARK: - Making a build
 
-    private static let builds = Mutex<[String: Result<PatchedBuild, any Error>]>([:])
+    private static let builds = Mutex<[String: BuildCell]>([:])
+
+    /// One selection's build, made by the first caller; later callers wait for it.
+    private final class BuildCell: @unchecked Sendable {
+        private let lock = NSLock()
+        private var result: Result<PatchedBuild, any Error>?
+
+        func value(_ make: () throws -> PatchedBuild) throws -> PatchedBuild {
+            lock.lock()
+            defer { lock.unlock() }
+            if let result { return try result.get() }
+            let made = Result { try make() }
+            result = made
+            return try made.get()
+        }
+    }
 
     /// The checkout this test file belongs to (three levels above Support/).
     static let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
