@@ -1,0 +1,154 @@
+import Foundation
+import GitStore
+import PatchEngine
+import QmailBuild
+import Recipes
+import SourceFetch
+import SourceImport
+import Synchronization
+
+/// netqmail-1.06 with a selection of our patches, applied by qmailkit's own engine
+/// (recipe `combined`, in memory), written out with ResultRepository and built by
+/// QmailBuilder into a sandbox home (`qmail-smtpd`, `qmail-remote`, jobs 2,
+/// `cc -O2 -Wall`, every qmail account mapped to root).
+///
+/// Cost: the first call per selection and process plans, applies and runs
+/// QmailBuilder; its build folder lives at a stable path under `$TMPDIR` keyed by
+/// this checkout and the selection, so QmailBuilder's own cache (same tree, same
+/// options) turns later test runs into a cache hit that costs a few short process
+/// runs. Within a process the result is memoised.
+///
+/// Control files: qmail-smtpd and qmail-remote chdir to the compiled-in home, so
+/// every session of one build shares `<home>/control`. Tests therefore never write
+/// control files directly: ``withControl(_:_:)`` holds the build's lock, rewrites
+/// `control/` to exactly the base files plus the test's files, and runs the session.
+/// Sessions of one build run one after another; different builds run in parallel.
+struct PatchedBuild: Sendable {
+    /// The features applied, in recipe order (requirements added, e.g. forcetls adds auth and tls).
+    let features: [String]
+    /// The sandbox qmail home compiled into the binaries.
+    let home: URL
+    /// QmailBuilder's output folder (sources, objects, log).
+    let buildDirectory: URL
+    /// True when QmailBuilder reused an earlier identical build.
+    let reused: Bool
+    private let lock: AsyncLock
+
+    var control: URL { home.appendingPathComponent("control", isDirectory: true) }
+    var smtpd: URL { home.appendingPathComponent("bin/qmail-smtpd") }
+    var remote: URL { home.appendingPathComponent("bin/qmail-remote") }
+
+    /// `control/me`, `helohost` and `rcpthosts` every session gets unless it overrides them.
+    static let baseControl = ["me": "mail.example.org\n", "helohost": "mail.example.org\n", "rcpthosts": "example.org\n"]
+
+    /// The greeting name the base control files give.
+    static let greeting = "mail.example.org"
+
+    /// Whether the qmailkit cache holds a verified netqmail-1.06 tarball (re-hashes it once per process).
+    static let tarballCached: Bool = (try? pristineSource().cachedTarball()) != nil
+
+    /// The build for `features` (a selection as given to `qmailkit patch --with`), made once per process.
+    static func sandbox(features: [String]) throws -> PatchedBuild {
+        let key = features.sorted().joined(separator: "+")
+        return try builds.withLock { cache in
+            if let done = cache[key] { return try done.get() }
+            let made = Result { try make(features) }
+            cache[key] = made
+            return try made.get()
+        }
+    }
+
+    /// Runs `body` with `control/` holding exactly the base files plus `files`
+    /// (paths relative to `control/`, e.g. `tlshosts/127.0.0.1.pem`), with this
+    /// build's control lock held. A nil value removes a base file.
+    func withControl<T>(_ files: [String: String?] = [:], _ body: () async throws -> T) async throws -> T {
+        await lock.acquire()
+        do {
+            try resetControl(files)
+            let value = try await body()
+            await lock.release()
+            return value
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
+
+    private func resetControl(_ files: [String: String?]) throws {
+        try? FileManager.default.removeItem(at: control)
+        try FileManager.default.createDirectory(at: control, withIntermediateDirectories: true)
+        var all: [String: String?] = Self.baseControl
+        for (name, text) in files { all[name] = text }
+        for (name, text) in all {
+            guard let text else { continue }
+            try Scratch.write(text, to: control.appendingPathComponent(name))
+        }
+    }
+
+    // MARK: - Making a build
+
+    private static let builds = Mutex<[String: Result<PatchedBuild, any Error>]>([:])
+
+    /// The checkout this test file belongs to (three levels above Support/).
+    static let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    private static func pristineSource() throws -> PristineSource {
+        let project = Project(root: projectRoot)
+        return PristineSource(definition: try project.source(named: "netqmail-1.06"),
+                              cache: try SourceCache(environment: ProcessInfo.processInfo.environment))
+    }
+
+    private static func make(_ requested: [String]) throws -> PatchedBuild {
+        let project = Project(root: projectRoot)
+        let combined = try project.recipe("combined", workingDirectory: projectRoot)
+        // `combined` lists features whose patches may not be committed yet on this
+        // branch; keep the recipe's order but only the patches that exist.
+        let present = combined.patches.filter { reference in
+            guard case let .local(path) = reference.location else { return true }
+            return FileManager.default.fileExists(atPath: projectRoot.appendingPathComponent(path).path)
+        }
+        let recipe = Recipe(name: combined.name, summary: combined.summary, base: combined.base, patches: present)
+        let catalog = try PatchCatalog(project: project, recipe: recipe)
+        let plan = try catalog.planner.plan(selecting: requested)
+
+        let source = try pristineSource()
+        guard let tarball = try source.cachedTarball() else {
+            throw HarnessError("netqmail-1.06 is not in the qmailkit cache; run: qmailkit fetch --from FILE")
+        }
+        let pristine = try source.unpack(tarball)
+        let result = try SeriesApplier(catalog: catalog, pristine: FileTree(pristine.files)).run(plan)
+
+        let slot = stableFolder(for: plan.features)
+        let tree = Scratch.root.appendingPathComponent("tree-" + plan.features.joined(separator: "-"))
+        try ResultRepository(destination: tree).write(result, sourceName: "netqmail-1.06", commitTime: 0)
+        defer { try? FileManager.default.removeItem(at: tree) }
+        let treeID = try GitRepository.inMemory().writeTree(result.final.sortedFiles).description
+
+        let home = slot.appendingPathComponent("home", isDirectory: true)
+        var options = BuildOptions(compile: "cc -O2 -Wall", testUsers: TestUsers(user: "root"), sandbox: home, jobs: 2)
+        options.targets = ["qmail-smtpd", "qmail-remote"]
+        let request = BuildRequest(
+            tree: tree, treeIdentity: treeID, output: slot.appendingPathComponent("build", isDirectory: true),
+            options: options,
+            patches: result.steps.map { AppliedPatch(name: $0.report.patchFile, sha256: $0.report.canonicalSHA256) })
+        let built = try QmailBuilder.build(request)
+        for program in ["qmail-smtpd", "qmail-remote"] where !FileManager.default.isExecutableFile(
+            atPath: home.appendingPathComponent("bin/\(program)").path) {
+            throw HarnessError("\(program) was not built for \(plan.features); see \(built.logFile.path)")
+        }
+        return PatchedBuild(features: plan.features, home: home, buildDirectory: built.directory,
+                            reused: built.cacheHit, lock: AsyncLock())
+    }
+
+    /// `$TMPDIR/qmailkit-patchset-builds/<checkout hash>/<features>`: stable across
+    /// runs of this checkout, distinct for other worktrees.
+    private static func stableFolder(for features: [String]) -> URL {
+        var hash: UInt64 = 14_695_981_039_346_656_037
+        for byte in projectRoot.path.utf8 { hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
+        return URL(fileURLWithPath: NSTemporaryDirectory())
+            .appendingPathComponent("qmailkit-patchset-builds", isDirectory: true)
+            .appendingPathComponent(String(hash, radix: 16), isDirectory: true)
+            .appendingPathComponent(features.isEmpty ? "stock" : features.joined(separator: "+"), isDirectory: true)
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real qmail-smtpd on one end of a socketpair (its fd 0 and 1), driven from
+/// the other end: plain bytes first, TLS after ``startTLS(_:)`` or for `SMTPS`.
+///
+/// The environment is exactly `TCPREMOTEIP=127.0.0.1`, `TCPLOCALHOST=mail.example.org`,
+/// `AUTHSLEEP=0`, `QMAILQUEUE` = the capture program with its own `CAPDIR`, and
+/// `PATH`, overridden by `environment` (a nil value removes a variable).
+/// Open it inside ``PatchedBuild/withControl(_:_:)``: the daemon reads the control files then.
+final class SMTPDConnection: @unchecked Sendable {
+    let process: ChildProcess
+    let captureDirectory: URL
+    /// `C: …` / `S: …` lines of everything exchanged, for failure messages.
+    private(set) var transcript: [String] = []
+    private let socket: Int32
+    private var tls: TLSStream?
+    private var buffer: [UInt8] = []
+
+    static let valgrindPath = ProgramRun.which("valgrind")
+
+    /// Starts `build.smtpd arguments…`; under valgrind when `valgrind` is true
+    /// (`--error-exitcode=99 --leak-check=no`: the exit status says whether it found errors).
+    init(_ build: PatchedBuild, arguments: [String] = [], environment: [String: String?] = [:],
+         valgrind: Bool = false) throws {
+        captureDirectory = try Scratch.directory("queue")
+        var env: [String: String] = [
+            "PATH": "/usr/bin:/bin", "TCPREMOTEIP": "127.0.0.1", "TCPLOCALHOST": PatchedBuild.greeting,
+            "QMAILQUEUE": TestTools.captureQueue.path, "CAPDIR": captureDirectory.path, "AUTHSLEEP": "0",
+        ]
+        for (name, value) in environment { env[name] = value }
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            throw HarnessError("socketpair failed: \(String(cString: strerror(errno)))")
+        }
+        var argv = [build.smtpd.path] + arguments
+        if valgrind {
+            guard let valgrindPath = Self.valgrindPath else { throw HarnessError("valgrind is not installed") }
+            argv = [valgrindPath, "-q", "--error-exitcode=99", "--leak-check=no"] + argv
+        }
+        do {
+            process = try ChildProcess(argv, environment: env, descriptors: [0: pair[1], 1: pair[1]])
+        } catch {
+            close(pair[0])
+            close(pair[1])
+            throw error
+        }
+        close(pair[1])
+        socket = pair[0]
+    }
+
+    deinit {
+        close(socket)
+    }
+
+    /// True once the dialogue runs over TLS.
+    var isTLS: Bool { tls != nil }
+
+    /// Sends `text` as it is (the caller writes the CRLFs).
+    func send(_ text: String) {
+        send(bytes: Array(text.utf8))
+    }
+
+    func send(bytes: [UInt8]) {
+        transcript.append("C: " + String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\\r\\n"))
+        if let tls { tls.write(bytes) } else { writeAll(socket, bytes) }
+    }
+
+    /// The next line without its CRLF; nil at end of stream or after `timeout` seconds.
+    func readLine(timeout: Double = 10) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let end = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                var line = Array(buffer[..<end])
+                buffer.removeSubrange(...end)
+                if line.last == UInt8(ascii: "\r") { line.removeLast() }
+                return String(decoding: line, as: UTF8.self)
+            }
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0, let chunk = receive(timeout: remaining) else { return nil }
+            buffer += chunk
+        }
+    }
+
+    /// One reply: lines up to the first whose fourth character is not `-`. Empty
+    /// when nothing arrived in time; a reply cut short ends with the lines it had.
+    func readReply(timeout: Double = 10) -> [String] {
+        var lines: [String] = []
+        while let line = readLine(timeout: timeout) {
+            lines.append(line)
+            transcript.append("S: " + line)
+            let bytes = Array(line.utf8)
+            if bytes.count < 4 || bytes[3] != UInt8(ascii: "-") { break }
+        }
+        return lines
+    }
+
+    /// Sends `text`, returns the reply.
+    func command(_ text: String, timeout: Double = 10) -> [String] {
+        send(text)
+        return readReply(timeout: timeout)
+    }
+
+    /// TLS handshake as the client (after `220 ready for tls`, or first thing for SMTPS).
+    /// Bytes already received in clear must not exist: the server sent nothing after 220.
+    @discardableResult
+    func startTLS(_ settings: TLSSettings = PKI.clientSettings()) throws -> TLSStream {
+        guard buffer.isEmpty else {
+            throw HarnessError("the server sent bytes in clear after its 220: \(String(decoding: buffer, as: UTF8.self))")
+        }
+        setReceiveTimeout(socket, 20)
+        let stream = try TLSStream(descriptor: socket, settings: settings, server: false)
+        tls = stream
+        transcript.append("-- TLS \(stream.version) \(stream.cipher)")
+        return stream
+    }
+
+    /// What the capture queue received so far.
+    func captured() throws -> [CapturedMessage] {
+        try CapturedMessage.all(in: captureDirectory)
+    }
+
+    /// Closes our end and waits for the daemon; returns its exit status.
+    func finish(timeout: Double = 20) -> Int32 {
+        tls?.close()
+        Glibc.shutdown(socket, Int32(SHUT_RDWR))
+        return process.wait(timeout: timeout)
+    }
+
+    /// The transcript as one string, for `#expect` comments.
+    var log: String { transcript.joined(separator: "\n") }
+
+    private func receive(timeout: Double) -> [UInt8]? {
+        if let tls { return tls.read(timeout: timeout) }
+        var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        guard Glibc.poll(&poller, 1, Int32(timeout * 1000) + 1) > 0 else { return nil }
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        let count = Glibc.read(socket, &chunk, chunk.count)
+        return count > 0 ? Array(chunk[..<count]) : nil
+    }
+}
