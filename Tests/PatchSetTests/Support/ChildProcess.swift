@@ -13,17 +13,23 @@ final class ChildProcess: @unchecked Sendable {
     private var status: Int32?
 
     /// Starts `argv[0]` (an absolute path) with exactly `environment`; `descriptors`
-    /// maps child descriptor numbers to ours (dup2'd in the child).
+    /// maps child descriptor numbers to ours (dup2'd in the child). Descriptors 0–2
+    /// not mapped are /dev/null, so the child never reuses them for its own files.
     init(_ argv: [String], environment: [String: String], descriptors: [Int32: Int32]) throws {
         ChildProcess.ignoreSIGPIPEOnce
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        for (child, parent) in descriptors.sorted(by: { $0.key < $1.key }) {
+        var mapped = descriptors
+        for standard in Int32(0)...2 where mapped[standard] == nil {
+            guard ChildProcess.devNull >= 0 else { throw HarnessError("cannot open /dev/null") }
+            mapped[standard] = ChildProcess.devNull
+        }
+        for (child, parent) in mapped.sorted(by: { $0.key < $1.key }) {
             posix_spawn_file_actions_adddup2(&actions, parent, child)
         }
         if let closeFrom = ChildProcess.addCloseFrom {
-            _ = closeFrom(&actions, (descriptors.keys.max() ?? 2) + 1)
+            _ = closeFrom(&actions, (mapped.keys.max() ?? 2) + 1)
         }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -99,6 +105,8 @@ final class ChildProcess: @unchecked Sendable {
         let signal = raw & 0x7f
         return signal == 0 ? (raw >> 8) & 0xff : 128 + signal
     }
+
+    private static let devNull: Int32 = open("/dev/null", O_RDWR | O_CLOEXEC)
 
     /// The test process writes to sockets whose peer may have exited: EPIPE, not death.
     private static let ignoreSIGPIPEOnce: Void = { signal(SIGPIPE, SIG_IGN); () }()

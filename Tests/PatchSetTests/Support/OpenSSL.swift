@@ -179,12 +179,26 @@ final class TLSStream: @unchecked Sendable {
             throw HarnessError("SSL_CTX_new failed: \(library.errors())")
         }
         self.context = context
+        // SSL_new copies the context's certificate, verify mode and protocol range:
+        // configure the context first.
+        do {
+            try Self.configure(context, settings, server: server, library)
+        } catch {
+            library.contextFree(context)
+            throw error
+        }
         guard let ssl = library.sslNew(context) else {
             library.contextFree(context)
             throw HarnessError("SSL_new failed")
         }
         self.ssl = ssl
-        try configure(settings, server: server)
+        if let host = settings.expectedHost {
+            guard library.setHost(ssl, host) == 1 else { throw HarnessError("SSL_set1_host(\(host)) failed") }
+            if host.contains(where: \.isLetter) {
+                let setHostName: Int32 = 55
+                _ = host.withCString { library.sslControl(ssl, setHostName, 0, UnsafeMutableRawPointer(mutating: $0)) }
+            }
+        }
         _ = library.setFD(ssl, descriptor)
         let result = server ? library.accept(ssl) : library.connect(ssl)
         guard result == 1 else {
@@ -192,8 +206,9 @@ final class TLSStream: @unchecked Sendable {
         }
     }
 
-    private func configure(_ settings: TLSSettings, server: Bool) throws {
-        let setMinimum: Int32 = 123, setMaximum: Int32 = 124, setHostName: Int32 = 55
+    private static func configure(_ context: OpaquePointer, _ settings: TLSSettings, server: Bool,
+                                  _ library: OpenSSL) throws {
+        let setMinimum: Int32 = 123, setMaximum: Int32 = 124
         if let level = settings.securityLevel { library.setSecurityLevel(context, level) }
         if let minimum = settings.minimumVersion { _ = library.contextControl(context, setMinimum, minimum.rawValue, nil) }
         if let maximum = settings.maximumVersion { _ = library.contextControl(context, setMaximum, maximum.rawValue, nil) }
@@ -211,12 +226,6 @@ final class TLSStream: @unchecked Sendable {
                 throw HarnessError("cannot load CA \(ca.path): \(library.errors())")
             }
             if !server || settings.requestClientCertificate { library.setVerify(context, 1, nil) }
-        }
-        if let host = settings.expectedHost {
-            guard library.setHost(ssl, host) == 1 else { throw HarnessError("SSL_set1_host(\(host)) failed") }
-            if host.contains(where: \.isLetter) {
-                _ = host.withCString { library.sslControl(ssl, setHostName, 0, UnsafeMutableRawPointer(mutating: $0)) }
-            }
         }
     }
 

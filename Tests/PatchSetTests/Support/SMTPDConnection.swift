@@ -41,7 +41,11 @@ final class SMTPDConnection: @unchecked Sendable {
             argv = [valgrindPath, "-q", "--error-exitcode=99", "--leak-check=no"] + argv
         }
         do {
-            process = try ChildProcess(argv, environment: env, descriptors: [0: pair[1], 1: pair[1]])
+            let errors = open(captureDirectory.appendingPathComponent("stderr.log").path,
+                              O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            defer { if errors >= 0 { close(errors) } }
+            process = try ChildProcess(argv, environment: env,
+                                       descriptors: errors >= 0 ? [0: pair[1], 1: pair[1], 2: errors] : [0: pair[1], 1: pair[1]])
         } catch {
             close(pair[0])
             close(pair[1])
@@ -129,8 +133,11 @@ final class SMTPDConnection: @unchecked Sendable {
         return process.wait(timeout: timeout)
     }
 
-    /// The transcript as one string, for `#expect` comments.
-    var log: String { transcript.joined(separator: "\n") }
+    /// The transcript as one string, for `#expect` comments, with the daemon's stderr (valgrind reports) if any.
+    var log: String {
+        let errors = (try? String(contentsOf: captureDirectory.appendingPathComponent("stderr.log"), encoding: .utf8)) ?? ""
+        return transcript.joined(separator: "\n") + (errors.isEmpty ? "" : "\nstderr:\n" + errors)
+    }
 
     private func receive(timeout: Double) -> [UInt8]? {
         if let tls { return tls.read(timeout: timeout) }
