@@ -73,6 +73,20 @@ struct EmpfTests {
         }
     }
 
+    @Test("in a pattern ? matches exactly one character, * any run", arguments: Selection.with("empf"))
+    func questionMarkMatchesOneCharacter(features: [String]) async throws {
+        let build = try PatchedBuild.sandbox(features: features)
+        let control = PolicyFixture.control(policy: "qdom.test:R(?@friend.test,a*z@foe.test)r,\n",
+                                            rcpthosts: "qdom.test\n")
+        try await build.withControl(control) {
+            try Self.check(build, Case(sender: "x@friend.test", recipient: "u@qdom.test", reply: Self.allowed))
+            try Self.check(build, Case(sender: "xy@friend.test", recipient: "u@qdom.test", reply: Self.denied("u@qdom.test")))
+            try Self.check(build, Case(sender: "az@foe.test", recipient: "u@qdom.test", reply: Self.allowed))
+            try Self.check(build, Case(sender: "abcz@foe.test", recipient: "u@qdom.test", reply: Self.allowed))
+            try Self.check(build, Case(sender: "abc@foe.test", recipient: "u@qdom.test", reply: Self.denied("u@qdom.test")))
+        }
+    }
+
     @Test("a local domain with a policy needs a trusted client to send as it", arguments: Selection.with("empf"))
     func localPolicyDomainNeedsTrust(features: [String]) async throws {
         let build = try PatchedBuild.sandbox(features: features)
