@@ -3,8 +3,6 @@ import Testing
 
 /// The outcome of one qmail-smtpd session driven command by command.
 struct ScriptedSession {
-    /// The greeting line.
-    var greeting: String
     /// The last line of the reply to each command, in order; "" where none came
     /// (the daemon had exited).
     var replies: [String]
@@ -17,13 +15,14 @@ struct ScriptedSession {
     /// The whole exchange, for failure messages.
     var log: Comment
 
-    /// Starts qmail-smtpd on `build`, sends each command (the caller writes the CRLFs)
-    /// and reads one reply after each; then sends QUIT if the daemon still runs.
+    /// Starts qmail-smtpd on `build`, expects the greeting, sends each command (the caller
+    /// writes the CRLFs) and reads one reply after each; then sends QUIT if the daemon still runs.
     /// Call it inside ``PatchedBuild/withControl(_:_:)``. Cost: one short-lived process.
     static func run(_ build: PatchedBuild, arguments: [String] = [], environment: [String: String?] = [:],
                     _ commands: [String]) throws -> ScriptedSession {
         let connection = try SMTPDConnection(build, arguments: arguments, environment: environment)
         let greeting = connection.readReply().last ?? ""
+        #expect(greeting == "220 \(PatchedBuild.greeting) ESMTP", "\(connection.log)")
         var replies: [String] = []
         for command in commands {
             replies.append(connection.command(command).last ?? "")
@@ -35,7 +34,7 @@ struct ScriptedSession {
         // SMTPDConnection sends the daemon's descriptor 2 to this file.
         let stderr = (try? String(contentsOf: connection.captureDirectory.appendingPathComponent("stderr.log"),
                                   encoding: .utf8)) ?? ""
-        return ScriptedSession(greeting: greeting, replies: replies, messages: try connection.captured(),
+        return ScriptedSession(replies: replies, messages: try connection.captured(),
                                status: status, stderr: stderr, log: Comment(rawValue: connection.log))
     }
 
