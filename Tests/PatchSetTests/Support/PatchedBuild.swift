@@ -74,6 +74,15 @@ struct PatchedBuild: Sendable {
         }
     }
 
+    /// Adds or replaces control files; only inside ``withControl(_:_:)``'s body, e.g. for
+    /// an smtproutes line naming the port of a server started under the lock (a server
+    /// started before it could wait longer than the server's accept timeout).
+    func addControl(_ files: [String: String]) throws {
+        for (name, text) in files {
+            try Scratch.write(text, to: control.appendingPathComponent(name))
+        }
+    }
+
     private func resetControl(_ files: [String: String?]) throws {
         try? FileManager.default.removeItem(at: control)
         try FileManager.default.createDirectory(at: control, withIntermediateDirectories: true)
