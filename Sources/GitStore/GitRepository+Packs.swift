@@ -62,3 +62,32 @@ extension GitRepository {
         try check(git_odb_refresh(odb), operation)
     }
 }
+
+extension GitRepository {
+    /// Every object reachable from the commit `head` (its ancestors, their trees
+    /// and blobs) as one pack, for `importPack` into another repository: a whole
+    /// history built in memory reaches the disk as two files instead of a loose
+    /// file per object.
+    public func packHistory(endingAt head: ObjectID) throws(GitError) -> [UInt8] {
+        let operation = "pack the history of \(head)"
+        var walk: OpaquePointer?
+        try check(git_revwalk_new(&walk, handle), operation)
+        defer { git_revwalk_free(walk) }
+        var headID = head.oid
+        try check(git_revwalk_push(walk, &headID), operation)
+        var builder: OpaquePointer?
+        try check(git_packbuilder_new(&builder, handle), operation)
+        defer { git_packbuilder_free(builder) }
+        try check(git_packbuilder_insert_walk(builder, walk), operation)
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        try check(git_packbuilder_write_buf(&buffer, builder), operation)
+        guard let bytes = buffer.ptr else { throw GitError(operation: operation, message: "libgit2 wrote no pack") }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: buffer.size))
+    }
+
+    /// Adds the objects of `pack` (from `packHistory`) to this repository.
+    public func importPack(_ pack: [UInt8]) throws(GitError) {
+        try storePack(pack)
+    }
+}

@@ -106,6 +106,8 @@ extension GitRepository {
         var options = git_checkout_options()
         try check(git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)), operation)
         options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue
+        // Trees written here carry no .gitattributes: skip the per-file attribute lookups.
+        options.disable_filters = 1
         try check(git_checkout_head(handle, &options), operation)
     }
 }

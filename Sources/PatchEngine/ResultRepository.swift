@@ -46,25 +46,28 @@ public struct ResultRepository {
 
     private func populate(_ directory: URL, _ result: SeriesResult, sourceName: String,
                           commitTime: Int64) throws -> ObjectID {
-        let repository = try GitRepository.create(at: directory, bare: false)
+        // The history is built in memory and reaches the disk as one pack.
+        let staging = try GitRepository.inMemory()
         let signature = GitSignature(name: "qmailkit", email: "qmailkit@localhost", time: commitTime)
-        var tree = try repository.writeTree(result.pristine.sortedFiles)
-        var parent = try repository.commit(
-            tree: tree, parents: [],
-            message: "\(sourceName): pristine upstream tree\n", author: signature, committer: signature,
-            updateRef: "refs/heads/main")
-        try repository.setReference("refs/tags/pristine", to: parent)
+        var tree = try staging.writeTree(result.pristine.sortedFiles)
+        let pristine = try staging.commit(tree: tree, parents: [], message: "\(sourceName): pristine upstream tree\n",
+                                          author: signature, committer: signature)
+        var head = pristine
         for step in result.steps {
             // A patch changes a few files: record only those on top of the previous tree.
             let changed = step.report.files.compactMap { step.tree[$0] }
             let removed = step.report.files.filter { step.tree[$0] == nil }
-            tree = try repository.writeTree(updating: tree, upserting: changed, removing: removed)
-            parent = try repository.commit(tree: tree, parents: [parent], message: Self.message(step.report),
-                                           author: signature, committer: signature, updateRef: "refs/heads/main")
+            tree = try staging.writeTree(updating: tree, upserting: changed, removing: removed)
+            head = try staging.commit(tree: tree, parents: [head], message: Self.message(step.report),
+                                      author: signature, committer: signature)
         }
+        let repository = try GitRepository.create(at: directory, bare: false)
+        try repository.importPack(try staging.packHistory(endingAt: head))
+        try repository.setReference("refs/tags/pristine", to: pristine)
+        try repository.setReference("refs/heads/main", to: head)
         try repository.setHead(toBranch: "refs/heads/main")
         try repository.checkoutHead()
-        return parent
+        return head
     }
 
     /// The commit message of one patch step: summary, then metadata trailers.
