@@ -90,7 +90,31 @@ struct RealTreeTests {
 
 @Suite(.enabled(if: RealTree.cached, RealTree.skipReason), .serialized)
 struct RealBuildTests {
-    /// Each recipe patches and builds (sandboxed, test users) through the binary.
+    static let strictCompile = "cc -O2 -Wall -std=gnu17"
+
+    /// gcc warnings per source file in a build log (`file.c:12:5: warning: …`).
+    static func warningsPerFile(_ log: String) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for line in log.split(separator: "\n") where line.contains(": warning: ") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            counts[String(line[..<colon]), default: 0] += 1
+        }
+        return counts
+    }
+
+    /// The pristine tree built with the same strict flags: the warnings our patches must not add to.
+    static let pristineWarnings: Result<[String: Int], Error> = Result {
+        let scratch = try RealTree.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        _ = try RealTree.qmailkit(["fetch", "-o", "src", "-q"], in: scratch)
+        let build = try CLI.run(["build", "src", "-j2", "--test-users", "root", "--cc", strictCompile, "-q"], in: scratch)
+        guard build.status == 0 else { throw CLIFailure(result: build) }
+        let log = try String(contentsOf: scratch.appendingPathComponent("src.build/qmailkit-build.log"), encoding: .utf8)
+        return warningsPerFile(log)
+    }
+
+    /// Each recipe patches and builds (sandboxed, test users) through the binary,
+    /// with -Wall -std=gnu17 and no warning beyond those of pristine netqmail.
     @Test(arguments: [("combined", "auth,tls,forcetls,liberal-lf,maxrcpt,empf"), ("tls-auth", "auth,tls,forcetls")])
     func recipeBuilds(recipe: String, features: String) throws {
         let scratch = try RealTree.scratch()
@@ -98,9 +122,14 @@ struct RealBuildTests {
         let patch = try RealTree.qmailkit(["patch", "--recipe", recipe, "--with", features, "-o", "src", "-q"], in: scratch)
         #expect(patch.status == 0, "\(patch.stderr)")
         let build = try CLI.run(["build", "src", "-j2", "--sandbox", "home", "--test-users", "root",
-                                 "--cc", "cc -O2 -Wall", "-q"], in: scratch)
+                                 "--cc", Self.strictCompile, "-q"], in: scratch)
         #expect(build.status == 0, "\(build.stdout)\(build.stderr)")
         let bin = scratch.appendingPathComponent("src.build")
+        let log = try String(contentsOf: bin.appendingPathComponent("qmailkit-build.log"), encoding: .utf8)
+        let pristine = try Self.pristineWarnings.get()
+        for (file, count) in Self.warningsPerFile(log) {
+            #expect(count <= pristine[file, default: 0], "\(file): \(count) warnings, pristine has \(pristine[file, default: 0])")
+        }
         for program in ["qmail-smtpd", "qmail-remote", "qmail-send", "qmail-queue"] {
             #expect(FileManager.default.isExecutableFile(atPath: bin.appendingPathComponent(program).path), "\(program)")
         }
@@ -136,4 +165,9 @@ func run(_ executable: String, _ arguments: [String], in directory: URL) throws 
     try process.run()
     process.waitUntilExit()
     return process.terminationStatus
+}
+
+struct CLIFailure: Error, CustomStringConvertible {
+    var result: CLIResult
+    var description: String { "exit \(result.status): \(result.stdout)\(result.stderr)" }
 }
