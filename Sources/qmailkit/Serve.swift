@@ -65,6 +65,8 @@ struct Serve: AsyncParsableCommand {
         guard connections >= 1 else { throw ValidationError("--connections takes a number of at least 1") }
         _ = try parsedFeatures()
         if !inetd { _ = try parsedListen() }
+        // Passthrough capture takes --help too when it comes first.
+        if let first = checkProgram.first, ["--help", "-h"].contains(first) { throw CleanExit.helpRequest(self) }
         if let first = checkProgram.first, first.hasPrefix("-") {
             throw ValidationError("unknown option '\(first)'; put options before the checkpassword program")
         }
