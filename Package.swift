@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
@@ -25,12 +27,19 @@ let package = Package(
         .target(name: "Console"),
         .target(name: "QmailBuild", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SMTPEngine"),
+        .target(name: "SMTPServer", dependencies: [
+            "SMTPEngine",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         .target(name: "SourceImport", dependencies: ["Archive", "GitStore", "Recipes", "SourceFetch"]),
         .target(name: "PatchEngine", dependencies: [
             "DiffFormat", "GitStore", "Recipes", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "qmailkit", dependencies: [
-            "Archive", "Console", "DiffFormat", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport",
+            "Archive", "Console", "DiffFormat", "PatchEngine", "QmailBuild", "Recipes", "SMTPServer", "SourceFetch", "SourceImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "Benchmarks", dependencies: [
@@ -44,6 +53,7 @@ let package = Package(
         .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),
         .testTarget(name: "QmailBuildTests", dependencies: ["QmailBuild"]),
         .testTarget(name: "SMTPEngineTests", dependencies: ["SMTPEngine", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "SMTPServerTests", dependencies: ["SMTPServer", "SMTPEngine"]),
         .testTarget(name: "PatchEngineTests", dependencies: ["PatchEngine", "GitStore", "Recipes"]),
         .testTarget(name: "PatchSetTests", dependencies: ["PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch"]),
         .testTarget(name: "CLITests", dependencies: ["qmailkit", .product(name: "Crypto", package: "swift-crypto")]),

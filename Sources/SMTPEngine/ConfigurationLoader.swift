@@ -22,14 +22,17 @@ public enum ConfigurationLoader {
     /// reads; morercpthosts.cdb is read whole.
     /// - Parameters:
     ///   - qmailHome: the directory holding `control/` (normally /var/qmail).
+    ///   - controlDirectory: where the control files are, if not `qmailHome/control`.
     ///   - environment: the process environment of the session.
     ///   - checkProgram: argv after the program name (auth).
     ///   - localAddresses: the ipme list; see `localInterfaceAddresses()`.
-    public static func load(qmailHome: String, environment: [String: String], checkProgram: [String] = [],
+    public static func load(qmailHome: String, controlDirectory: String? = nil,
+                            environment: [String: String], checkProgram: [String] = [],
                             features: Features, flavour: Flavour = .netqmail,
                             localAddresses: Set<IPv4Address>, memoryLimit: Int = 1 << 20,
                             processID: Int, clock: @escaping @Sendable () -> Int64) throws -> SessionConfiguration {
-        func control(_ name: String) throws -> [UInt8]? { try readFile(qmailHome + "/control/" + name) }
+        let controls = controlDirectory ?? qmailHome + "/control"
+        func control(_ name: String) throws -> [UInt8]? { try readFile(controls + "/" + name) }
         func line(_ name: String) throws -> [UInt8]? { try control(name).map(ControlFileRules.firstLine) }
         func number(_ name: String) throws -> UInt64? { try control(name).flatMap(ControlFileRules.leadingNumber) }
 

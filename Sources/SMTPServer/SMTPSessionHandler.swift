@@ -1,0 +1,346 @@
+import NIOCore
+import NIOSSL
+import NIOTLS
+import SMTPEngine
+
+/// The SwiftNIO transport of one `SMTPSession`: feeds it the bytes read,
+/// carries out its actions in order and reports their completion.
+///
+/// Everything runs synchronously on the channel's event loop; only the
+/// blocking parts of delivery and the checkpassword program run elsewhere
+/// and come back with `EventLoop.execute`. The channel must have `autoRead`
+/// off: the handler asks for input only while the session reads (not while
+/// a queue program, checkpassword or a failed-AUTH sleep is pending), which
+/// also keeps what it holds bounded. It also needs half-closure allowed, so
+/// that a client's shutdown(SHUT_WR) still gets its replies.
+final class SMTPSessionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let server: ServerContext
+    private let environment: [String: String]
+    private var log: SessionLogLine
+    private var context: ChannelHandlerContext!
+    private var session: SMTPSession?
+    /// Bytes read while the session must not see them yet (during a sleep).
+    private var held: [UInt8] = []
+    private var output: ByteBuffer
+    private var sawEndOfInput = false
+    private var deliveredEndOfInput = false
+    private var sleeping = false
+    private var awaitingHandshake = false
+    private var closed = false
+    private var readRequested = false
+    private var timer: Scheduled<Void>?
+    /// The event an action completed synchronously with, delivered once the
+    /// current action list is done.
+    private var immediateEvent: SessionEvent?
+    private var transaction: (any DeliveryTransaction)?
+    private let onEnd: (SessionLogLine) -> Void
+
+    /// A handler for one connection; `environment` is the session's full
+    /// environment (process environment plus the connection's TCP* variables).
+    /// `onEnd` gets the log line when the connection is gone.
+    init(server: ServerContext, environment: [String: String], connection: Int,
+         onEnd: @escaping (SessionLogLine) -> Void) {
+        self.server = server
+        self.onEnd = onEnd
+        self.environment = environment
+        output = ByteBuffer()
+        log = SessionLogLine(connection: connection, remoteIP: environment["TCPREMOTEIP"] ?? "unknown",
+                             remotePort: environment["TCPREMOTEPORT"].flatMap { Int($0) },
+                             exitCode: 1, messages: 0, reason: .eof)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { begin() }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        begin()
+        context.fireChannelActive()
+    }
+
+    private func begin() {
+        guard session == nil, !closed else { return }
+        var newSession: SMTPSession
+        do {
+            guard server.knowsLocalAddresses else {
+                return perform(SMTPSession.actions(for: .unknownLocalAddresses), reason: .fatal)
+            }
+            newSession = SMTPSession(configuration: try server.configuration(environment: environment))
+        } catch {
+            return perform(SMTPSession.actions(for: .unreadableControls), reason: .fatal)
+        }
+        let actions = newSession.start()
+        session = newSession
+        perform(actions)
+        afterProgress()
+    }
+
+    // MARK: - Input
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        guard !closed else { return }
+        held += buffer.readBytes(length: buffer.readableBytes) ?? []
+        timer?.cancel()
+        timer = nil
+        feedHeldInput()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        readRequested = false
+        afterProgress()
+        context.fireChannelReadComplete()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let channelEvent = event as? ChannelEvent, channelEvent == .inputClosed {
+            sawEndOfInput = true
+            feedHeldInput()
+            afterProgress()
+        } else if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent, awaitingHandshake {
+            awaitingHandshake = false
+            let version = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).tlsVersion
+            let name = version.map(Self.name(of:)) ?? "TLS"
+            log.tlsVersion = name
+            deliver(.tlsEstablished(cipher: name))
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if awaitingHandshake {
+            // qmail answers in clear: write below the TLS handler.
+            awaitingHandshake = false
+            failedTLS = true
+            let reason = String(describing: error).map { $0 == "\r" || $0 == "\n" ? " " : $0 }
+            deliver(.tlsFailed(reason: String(reason)), reason: .tlsFailed)
+        } else {
+            closeChannel(reason: .eof)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        transaction?.abandon()
+        transaction = nil
+        closed = true
+        onEnd(log)
+        context.fireChannelInactive()
+    }
+
+    /// Gives held bytes (and a pending end of input) to the session unless a
+    /// sleep must pass first.
+    private func feedHeldInput() {
+        guard session != nil, !sleeping, !closed else { return }
+        if !held.isEmpty {
+            let bytes = held
+            held.removeAll(keepingCapacity: true)
+            perform(session!.receive(bytes))
+        }
+        if sawEndOfInput && !deliveredEndOfInput && !sleeping && !closed {
+            deliveredEndOfInput = true
+            perform(session!.endOfInput(), reason: .eof)
+        }
+    }
+
+    /// After any progress: ask for more input and run the idle timer when
+    /// the session reads.
+    private func afterProgress() {
+        guard !closed, let session else { return }
+        let wantsInput = !sleeping && (session.isAwaitingInput || awaitingHandshake) && !sawEndOfInput
+        if wantsInput {
+            if !readRequested {
+                readRequested = true
+                context.read()
+            }
+            if timer == nil {
+                let seconds = session.configuration.readTimeoutSeconds
+                timer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(seconds))) {
+                    self.timer = nil
+                    self.idleTimeout()
+                }
+            }
+        } else {
+            timer?.cancel()
+            timer = nil
+        }
+    }
+
+    private func idleTimeout() {
+        guard !closed else { return }
+        if awaitingHandshake {
+            awaitingHandshake = false
+            failedTLS = true
+            deliver(.tlsFailed(reason: "timeout"), reason: .timeout)
+        } else if session != nil {
+            perform(session!.timeout(), reason: .timeout)
+        }
+    }
+
+    // MARK: - Actions
+
+    private func deliver(_ event: SessionEvent, reason: SessionLogLine.Reason = .fatal) {
+        guard !closed, session != nil else { return }
+        perform(session!.handle(event), reason: reason)
+        feedHeldInput()
+        afterProgress()
+    }
+
+    /// Carries out `actions` in order. `reason` names the ending if they
+    /// close the session with status 1.
+    private func perform(_ actions: [Action], reason: SessionLogLine.Reason = .fatal) {
+        perform(actions[...], reason: reason)
+        if let event = immediateEvent {
+            immediateEvent = nil
+            deliver(event, reason: reason)
+        }
+    }
+
+    private func perform(_ actions: ArraySlice<Action>, reason: SessionLogLine.Reason) {
+        var index = actions.startIndex
+        while index < actions.endIndex, !closed {
+            let action = actions[index]
+            index += 1
+            switch action {
+            case .reply(let bytes):
+                output.writeBytes(bytes)
+            case .flush:
+                flush()
+            case .startQueue(let request):
+                startQueue(request)
+            case .queueMessage(let bytes):
+                transaction?.append(bytes)
+            case .finishQueue(let envelope):
+                finishQueue(envelope)
+            case .runCheckProgram(let argv, let payload):
+                runCheckProgram(argv: argv, payload: payload)
+            case .sleep(let seconds):
+                sleeping = true
+                let rest = actions[index...]
+                context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(seconds))) {
+                    self.sleeping = false
+                    self.perform(Array(rest), reason: reason)
+                    self.feedHeldInput()
+                    self.afterProgress()
+                }
+                return
+            case .startTLS:
+                startTLS()
+            case .diagnostic(let line):
+                server.settings.log(line)
+            case .close(let exitCode):
+                log.exitCode = exitCode
+                closeChannel(reason: exitCode == 0 ? .quit : reason)
+            }
+        }
+    }
+
+    private func flush() {
+        guard output.readableBytes > 0 else { return }
+        let bytes = output
+        output = ByteBuffer()
+        writeContext.writeAndFlush(NIOAny(bytes), promise: nil)
+    }
+
+    /// Writes go below the TLS handler's plaintext bypass once one exists
+    /// and the handshake failed; otherwise through the whole pipeline.
+    private var writeContext: ChannelHandlerContext {
+        if let bypass = bypassContext, failedTLS { return bypass }
+        return context
+    }
+    private var bypassContext: ChannelHandlerContext?
+    private var failedTLS = false
+
+    private func closeChannel(reason: SessionLogLine.Reason) {
+        guard !closed else { return }
+        closed = true
+        log.reason = reason
+        timer?.cancel()
+        timer = nil
+        transaction?.abandon()
+        transaction = nil
+        writeContext.close(promise: nil)
+    }
+
+    private func startQueue(_ request: QueueRequest) {
+        var environment = self.environment
+        if let user = request.authenticatedUser {
+            environment["TCPREMOTEINFO"] = String(decoding: user, as: UTF8.self)
+        }
+        let deliveryContext = DeliveryContext(qmailHome: server.settings.qmailHome,
+                                              program: session!.configuration.queueProgram, environment: environment)
+        do {
+            let started = try server.settings.delivery.begin(deliveryContext)
+            transaction = started
+            immediateEvent = .queueStarted(pid: started.queueID)
+        } catch {
+            immediateEvent = .queueStartFailed
+        }
+    }
+
+    private func finishQueue(_ envelope: [UInt8]?) {
+        guard let transaction else {
+            immediateEvent = .queueFinished(.waitFailed, messageWriteFailed: true)
+            return
+        }
+        self.transaction = nil
+        let loop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        transaction.finish(envelope: envelope) { termination, writeFailed in
+            loop.execute {
+                let handler = bound.value
+                if termination == .exited(0) && !writeFailed && envelope != nil { handler.log.messages += 1 }
+                handler.deliver(.queueFinished(termination, messageWriteFailed: writeFailed))
+            }
+        }
+    }
+
+    private func runCheckProgram(argv: [String], payload: [UInt8]) {
+        let loop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        CheckProgram.run(argv: argv, payload: payload, environment: environment) { termination in
+            loop.execute { bound.value.deliver(.checkProgramFinished(termination)) }
+        }
+    }
+
+    /// smtp-notes 4.2: the `220 ready for tls` is already written; the
+    /// session has dropped the clear-text rest; the TLS handler goes first in
+    /// the pipeline, with a plaintext bypass in front of it for the 454.
+    private func startTLS() {
+        do {
+            let tls = NIOSSLServerHandler(context: try server.serverTLSContext())
+            let bypass = PlaintextBypass()
+            let pipeline = context.pipeline.syncOperations
+            try pipeline.addHandler(tls, position: .first)
+            try pipeline.addHandler(bypass, position: .first)
+            bypassContext = try pipeline.context(handler: bypass)
+            awaitingHandshake = true
+        } catch {
+            immediateEvent = .tlsFailed(reason: String(describing: error))
+            failedTLS = true
+        }
+    }
+
+    private static func name(of version: TLSVersion) -> String {
+        switch version {
+        case .tlsv1: "TLSv1"
+        case .tlsv11: "TLSv1.1"
+        case .tlsv12: "TLSv1.2"
+        case .tlsv13: "TLSv1.3"
+        }
+    }
+}
+
+/// Sits between the socket and the TLS handler so that a reply can still be
+/// written in clear after a failed handshake.
+final class PlaintextBypass: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+}

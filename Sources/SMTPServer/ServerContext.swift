@@ -1,0 +1,59 @@
+import Glibc
+import NIOSSL
+import SMTPEngine
+import Synchronization
+
+/// What every connection of one server shares: the settings, the local
+/// address list (ipme, read once at start) and the TLS context, built from
+/// `servercert.pem` on the first STARTTLS and then reused.
+final class ServerContext: Sendable {
+    let settings: ServerSettings
+    private let localAddresses: Result<Set<IPv4Address>, any Error>
+    private let tlsContext = Mutex<NIOSSLContext?>(nil)
+    fileprivate let connectionCounter = Mutex(0)
+
+    init(settings: ServerSettings) {
+        self.settings = settings
+        localAddresses = Result { try ConfigurationLoader.localInterfaceAddresses() }
+    }
+
+    /// Reads the control files for one connection, like qmail-smtpd at its
+    /// start. Small blocking file reads.
+    func configuration(environment: [String: String]) throws -> SessionConfiguration {
+        let addresses = try localAddresses.get()
+        return try ConfigurationLoader.load(
+            qmailHome: settings.qmailHome, controlDirectory: settings.controlDirectory, environment: environment,
+            checkProgram: settings.checkProgram, features: settings.features, flavour: settings.flavour,
+            localAddresses: addresses, memoryLimit: settings.memoryLimit, processID: Int(getpid()),
+            clock: { Int64(time(nil)) })
+    }
+
+    /// Whether the ipme list could be read (else every session gets `421
+    /// unable to figure out my IP addresses`).
+    var knowsLocalAddresses: Bool {
+        if case .success = localAddresses { return true }
+        return false
+    }
+
+    /// The server TLS context from `servercert.pem` (certificate chain and
+    /// key in one PEM file, as qmail-tls uses it). Costs about a millisecond
+    /// the first time.
+    func serverTLSContext() throws -> NIOSSLContext {
+        if let context = tlsContext.withLock({ $0 }) { return context }
+        let path = settings.controlDirectory + "/servercert.pem"
+        let chain = try NIOSSLCertificate.fromPEMFile(path)
+        let key = try NIOSSLPrivateKey(file: path, format: .pem)
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        let context = try NIOSSLContext(configuration: configuration)
+        tlsContext.withLock { $0 = context }
+        return context
+    }
+}
+
+extension ServerContext {
+    /// Numbers connections 1, 2, … for the log.
+    func nextConnectionNumber() -> Int {
+        connectionCounter.withLock { $0 += 1; return $0 }
+    }
+}

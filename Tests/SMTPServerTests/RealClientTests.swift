@@ -1,0 +1,90 @@
+import Foundation
+import SMTPEngine
+import SMTPServer
+import Testing
+
+/// Real SMTP clients against the in-process server: STARTTLS, every AUTH
+/// mechanism through the checkpassword script, and a message that must
+/// arrive byte-exact.
+@Suite("SMTPServer with real clients", .enabled(if: hasOpenSSL, "needs openssl (certificate, CRAM-MD5 check)"))
+struct RealClientTests {
+    /// CRLF-terminated, with a leading dot and 8-bit text; stored with LF.
+    static let message = "From: alice@b.example\r\nSubject: real client\r\n\r\n.leading dot\r\nna\u{EF}ve 8-bit\r\n\r\nend\r\n"
+
+    static func settings(_ home: TestHome, sink: MemorySink) throws -> ServerSettings {
+        try home.makeServerCertificate()
+        let check = try CheckPasswordScript.write(in: home)
+        return home.settings(features: [.auth, .tls], delivery: .memory(sink), checkProgram: [check, "/bin/true"],
+                             environment: ["SMTPAUTH": "+cram", "AUTHSLEEP": "0"])
+    }
+
+    static func expectDelivered(_ sink: MemorySink, count: Int) {
+        let messages = sink.messages
+        #expect(messages.count == count)
+        let stored = Array(message.replacingOccurrences(of: "\r\n", with: "\n").utf8)
+        for delivered in messages {
+            #expect(bodyAfterReceivedLine(delivered.bytes) == stored)
+            #expect(delivered.sender == Array("alice@b.example".utf8))
+            #expect(delivered.recipients == [Array("c@d.example".utf8)])
+            let received = String(decoding: delivered.bytes.prefix(200), as: UTF8.self)
+            #expect(received.contains("(alice@127.0.0.1)\n  by 127.0.0.1 with ESMTPSA (TLSv1.3 encrypted); "))
+        }
+    }
+
+    @Test("Python smtplib: STARTTLS, then AUTH LOGIN, PLAIN and CRAM-MD5, one message each",
+          .enabled(if: hasPython, "python3 is not installed"))
+    func pythonSmtplib() async throws {
+        let home = try TestHome()
+        defer { home.remove() }
+        let sink = MemorySink()
+        let client = #"""
+            import smtplib, ssl, sys
+            port, message = int(sys.argv[1]), sys.stdin.buffer.read()
+            for mechanism in ("LOGIN", "PLAIN", "CRAM-MD5"):
+                context = ssl.create_default_context()
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+                with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+                    smtp.ehlo("client.example")
+                    smtp.starttls(context=context)
+                    smtp.ehlo("client.example")
+                    smtp.user, smtp.password = "alice", "wonder land"
+                    method = {"LOGIN": smtp.auth_login, "PLAIN": smtp.auth_plain, "CRAM-MD5": smtp.auth_cram_md5}
+                    code, text = smtp.auth(mechanism, method[mechanism], initial_response_ok=False)
+                    print(mechanism, code, text.decode())
+                    smtp.sendmail("alice@b.example", ["c@d.example"], message)
+            """#
+        let result = try await withServer(try Self.settings(home, sink: sink)) { port in
+            try FinishedProcess.run(["python3", "-c", client, String(port)], input: Self.message)
+        }
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output == """
+            LOGIN 235 ok, go ahead (#2.0.0)
+            PLAIN 235 ok, go ahead (#2.0.0)
+            CRAM-MD5 235 ok, go ahead (#2.0.0)
+
+            """)
+        Self.expectDelivered(sink, count: 3)
+    }
+
+    @Test("swaks --tls --auth (PLAIN and CRAM-MD5)", .enabled(if: hasSwaks, "swaks is not installed"))
+    func swaks() async throws {
+        let home = try TestHome()
+        defer { home.remove() }
+        let sink = MemorySink()
+        let results = try await withServer(try Self.settings(home, sink: sink)) { port in
+            try ["PLAIN", "CRAM-MD5"].map { mechanism in
+                try FinishedProcess.run([
+                    "swaks", "--server", "127.0.0.1", "--port", String(port), "--helo", "client.example",
+                    "--tls", "--auth", mechanism, "--auth-user", "alice", "--auth-password", CheckPasswordScript.password,
+                    "--from", "alice@b.example", "--to", "c@d.example", "--timeout", "10", "--data", "-",
+                ], input: String(Self.message.dropLast()))  // drops the final CRLF (one Character): swaks adds CRLF . CRLF
+            }
+        }
+        for result in results {
+            #expect(result.status == 0, "\(result.output)\(result.errors)")
+            #expect(result.output.contains("<~  235 ok, go ahead (#2.0.0)"))
+        }
+        Self.expectDelivered(sink, count: 2)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import SMTPEngine
+import SMTPServer
+import Testing
+
+/// The transport's own duties: timers, end of input, memory bound,
+/// connection limit, AUTH through a real checkpassword program.
+@Suite("SMTPServer transport behaviour")
+struct SessionTransportTests {
+    @Test("idle timeout from control/timeoutsmtpd: 451 timeout and close")
+    func idleTimeout() async throws {
+        let home = try TestHome(controls: ["me": "mx.test.example\n", "timeoutsmtpd": "1\n"])
+        defer { home.remove() }
+        try await withServer(home.settings(delivery: .memory(MemorySink()))) { port in
+            let client = try RawClient(port: port)
+            _ = try client.readReply()
+            try client.send("HELO x\r\n")
+            _ = try client.readReply()
+            let start = Date()
+            #expect(try client.readReply() == "451 timeout (#4.4.2)\r\n")
+            #expect(Date().timeIntervalSince(start) > 0.8)
+            #expect(try client.isClosedByServer())
+        }
+    }
+
+    @Test("half-closed client still gets every reply; a message cut by EOF is not delivered")
+    func halfClosed() async throws {
+        let home = try TestHome()
+        defer { home.remove() }
+        let sink = MemorySink()
+        try await withServer(home.settings(delivery: .memory(sink))) { port in
+            let client = try RawClient(port: port)
+            _ = try client.readReply()
+            try client.send("HELO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nSubject: cut\r\n")
+            client.shutdownWrite()
+            #expect(try client.readUntilClosed() == "250 mx.test.example\r\n250 ok\r\n250 ok\r\n354 go ahead\r\n")
+        }
+        #expect(sink.count == 0)
+    }
+
+    @Test("a 1 MB junk line is an unknown command; past the memory limit it is 421 out of memory")
+    func junkLines() async throws {
+        let home = try TestHome()
+        defer { home.remove() }
+        try await withServer(home.settings(delivery: .memory(MemorySink()))) { port in
+            let client = try RawClient(port: port)
+            _ = try client.readReply()
+            try client.send([UInt8](repeating: UInt8(ascii: "x"), count: (1 << 20) - 2) + Array("\r\nNOOP\r\n".utf8))
+            #expect(try client.readReplies(2) == "502 unimplemented (#5.5.1)\r\n250 ok\r\n")
+
+            let greedy = try RawClient(port: port)
+            _ = try greedy.readReply()
+            try greedy.send([UInt8](repeating: UInt8(ascii: "x"), count: (1 << 20) + 1))
+            #expect(try greedy.readUntilClosed() == "421 out of memory (#4.3.0)\r\n")
+        }
+    }
+
+    @Test("at the connection limit further clients wait until a session ends")
+    func connectionLimit() async throws {
+        let home = try TestHome()
+        defer { home.remove() }
+        var settings = home.settings(delivery: .memory(MemorySink()))
+        settings.connectionLimit = 1
+        try await withServer(settings) { port in
+            let first = try RawClient(port: port)
+            #expect(try first.readReply() == "220 mx.test.example ESMTP\r\n")
+            let second = try RawClient(port: port, timeoutSeconds: 1)
+            #expect(throws: RawClient.Failure.self) { try second.readReply() }
+            try first.send("QUIT\r\n")
+            _ = try first.readReply()
+            #expect(try second.readReply() == "220 mx.test.example ESMTP\r\n")
+        }
+    }
+
+    @Test("AUTH PLAIN through a checkpassword shell script; a wrong password sleeps, then 535, in order",
+          .enabled(if: hasOpenSSL, "the checkpassword script uses openssl for CRAM-MD5"))
+    func authPlain() async throws {
+        let home = try TestHome()
+        defer { home.remove() }
+        let check = try CheckPasswordScript.write(in: home)
+        let sink = MemorySink()
+        let settings = home.settings(features: [.auth], delivery: .memory(sink), checkProgram: [check, "/bin/true"],
+                                     environment: ["SMTPAUTH": "", "AUTHSLEEP": "1"])
+        try await withServer(settings) { port in
+            let client = try RawClient(port: port)
+            _ = try client.readReply()
+            try client.send("EHLO client.example\r\n")
+            #expect(try client.readReply().contains("250-AUTH LOGIN PLAIN\r\n"))
+
+            let wrong = Data("\0alice\0wrong".utf8).base64EncodedString()
+            let start = Date()
+            try client.send("AUTH PLAIN \(wrong)\r\nNOOP\r\n")
+            #expect(try client.readReplies(2) == "535 authentication failed (#5.7.1)\r\n250 ok\r\n")
+            #expect(Date().timeIntervalSince(start) > 0.8)
+
+            let right = Data("\0alice\0\(CheckPasswordScript.password)".utf8).base64EncodedString()
+            try client.send("AUTH PLAIN \(right)\r\n")
+            #expect(try client.readReply() == "235 ok, go ahead (#2.0.0)\r\n")
+            try client.send("MAIL FROM:<alice@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n")
+            #expect(try client.readReplies(3) == "250 ok\r\n250 ok\r\n354 go ahead\r\n")
+            try client.send("hi\r\n.\r\nQUIT\r\n")
+            #expect(try client.readReply().hasPrefix("250 ok "))
+        }
+        let message = try #require(sink.messages.first)
+        let text = String(decoding: message.bytes, as: UTF8.self)
+        #expect(text.hasPrefix("Received: from unknown (HELO client.example) (alice@127.0.0.1)\n  by 127.0.0.1 with ESMTPA; "))
+        #expect(bodyAfterReceivedLine(message.bytes) == Array("hi\n".utf8))
+    }
+}
+
+/// A checkpassword program in /bin/sh: user `alice`, password
+/// `wonder land`; with a timestamp (CRAM-MD5) the password field is the
+/// HMAC-MD5 hex digest, checked with openssl. On success it runs its
+/// arguments, as checkpassword does.
+enum CheckPasswordScript {
+    static let password = "wonder land"
+
+    static func write(in home: TestHome) throws -> String {
+        try home.script("checkpassword", #"""
+            #!/bin/sh
+            payload=$(tr '\0' '\n' <&3)
+            user=$(printf '%s\n' "$payload" | sed -n 1p)
+            pass=$(printf '%s\n' "$payload" | sed -n 2p)
+            stamp=$(printf '%s\n' "$payload" | sed -n 3p)
+            [ "$user" = alice ] || exit 1
+            if [ -n "$stamp" ]; then
+              expected=$(printf '%s' "$stamp" | openssl dgst -md5 -hmac 'wonder land' | sed 's/^.*= //')
+              [ "$pass" = "$expected" ] || exit 1
+            else
+              [ "$pass" = 'wonder land' ] || exit 1
+            fi
+            exec "$@"
+            """#)
+    }
+}
