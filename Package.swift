@@ -22,12 +22,13 @@ let package = Package(
         .target(name: "Console"),
         .target(name: "QmailBuild", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SMTPEngine"),
+        .target(name: "Conformance", dependencies: ["SMTPEngine"]),
         .target(name: "SourceImport", dependencies: ["Archive", "GitStore", "Recipes", "SourceFetch"]),
         .target(name: "PatchEngine", dependencies: [
             "DiffFormat", "GitStore", "Recipes", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "qmailkit", dependencies: [
-            "Archive", "Console", "DiffFormat", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport",
+            "Archive", "Conformance", "Console", "DiffFormat", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CZlib"]),
@@ -38,6 +39,7 @@ let package = Package(
         .testTarget(name: "QmailBuildTests", dependencies: ["QmailBuild"]),
         .testTarget(name: "SMTPEngineTests", dependencies: ["SMTPEngine", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "PatchEngineTests", dependencies: ["PatchEngine", "GitStore", "Recipes"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SMTPEngine", "QmailBuild"]),
         .testTarget(name: "CLITests", dependencies: ["qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )
