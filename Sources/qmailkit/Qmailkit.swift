@@ -14,5 +14,5 @@ struct Qmailkit: AsyncParsableCommand {
 
             \(ExitStatus.helpText)
             """,
-        subcommands: [Fetch.self, Patch.self, Check.self, Combine.self, Compare.self, Edit.self, Refresh.self, Build.self])
+        subcommands: [Fetch.self, Patch.self, Check.self, Combine.self, Compare.self, Edit.self, Refresh.self, Build.self, Verify.self])
 }
