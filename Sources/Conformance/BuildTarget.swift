@@ -21,6 +21,7 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
     /// What is wrong with a build directory.
     public struct SetupError: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Reads `DIR/qmailkit-provenance.json` for the patches and the sandbox.
