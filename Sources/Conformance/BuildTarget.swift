@@ -34,7 +34,7 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
             throw SetupError(description: "\(provenanceFile.path) is missing or not JSON; pass the output directory of 'qmailkit build'")
         }
         let patches = (object["patches"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-        features = Set(patches.map { $0.hasSuffix(".patch") ? String($0.dropLast(6)) : $0 })
+        features = Set(patches.map(Self.featureName))
         guard let options = object["options"] as? [String: Any], let sandbox = options["sandbox"] as? String else {
             throw SetupError(description: "\(buildDirectory.path) was not built with a sandbox home; rebuild with 'qmailkit build --sandbox DIR' so scenarios cannot touch /var/qmail")
         }
@@ -54,6 +54,15 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
 
     deinit {
         try? FileManager.default.removeItem(at: scratch)
+    }
+
+    /// The feature a provenance patch entry stands for: `patches/auth.patch`
+    /// is auth, the resolution `patches/resolutions/tls-on-auth.patch` is tls.
+    static func featureName(_ patch: String) -> String {
+        var name = Substring(patch.split(separator: "/").last ?? Substring(patch))
+        if name.hasSuffix(".patch") { name = name.dropLast(6) }
+        if let on = name.range(of: "-on-") { name = name[..<on.lowerBound] }
+        return String(name)
     }
 
     public func connect(_ scenario: Scenario) throws -> any TargetConnection {

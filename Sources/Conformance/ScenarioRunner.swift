@@ -119,7 +119,8 @@ public struct ScenarioRunner: Sendable {
             case .expectEOF:
                 sendPending()
                 switch connection.nextLine(timeout: replyTimeout) {
-                case .closed: transcript.append(.serverClosed)
+                case .closed:
+                    if transcript.last != .serverClosed { transcript.append(.serverClosed) }
                 case .line(let line):
                     transcript.append(.received(line))
                     violate(step.line, "expected the server to close the connection, got '\(ByteEscapes.encode(line))'")
