@@ -58,7 +58,7 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
 
     /// The feature a provenance patch entry stands for: `patches/auth.patch`
     /// is auth, the resolution `patches/resolutions/tls-on-auth.patch` is tls.
-    static func featureName(_ patch: String) -> String {
+    public static func featureName(_ patch: String) -> String {
         var name = Substring(patch.split(separator: "/").last ?? Substring(patch))
         if name.hasSuffix(".patch") { name = name.dropLast(6) }
         if let on = name.range(of: "-on-") { name = name[..<on.lowerBound] }

@@ -18,6 +18,10 @@ public struct ReferenceTarget: ConformanceTarget {
     public static let queuePID = 4242
     public static let clock: Int64 = 1_795_618_026 // 25 Nov 2026 14:47:06 UTC
 
+    /// This host's interfaces (ipme), read once; loopback if they cannot be read.
+    static let localAddresses: Set<IPv4Address> =
+        (try? ConfigurationLoader.localInterfaceAddresses()) ?? [.any, IPv4Address(127, 0, 0, 1)]
+
     public init(features: Set<String>, adjust: @escaping @Sendable (inout SessionConfiguration) -> Void = { _ in }) {
         self.features = features
         self.adjust = adjust
@@ -34,7 +38,7 @@ public struct ReferenceTarget: ConformanceTarget {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-ref-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: home) }
         try ControlDirectory.write(ScenarioBase.controls(for: scenario), into: home.appendingPathComponent("control"))
-        let localAddresses = (try? ConfigurationLoader.localInterfaceAddresses()) ?? [.any, IPv4Address(127, 0, 0, 1)]
+        let localAddresses = Self.localAddresses
         let startup: [Action]
         var session: SMTPSession?
         do {

@@ -72,6 +72,20 @@ public struct FeatureRequirement: Sendable, Equatable {
 
     /// The feature names scenarios may use: the patch names of patchset.md.
     public static let known: Set<String> = ["auth", "tls", "forcetls", "maxrcpt", "liberal-lf", "empf"]
+
+    /// patchset.md's `requires` column: forcetls needs auth and tls.
+    public static let requires: [String: Set<String>] = ["forcetls": ["auth", "tls"]]
+
+    /// `features` plus everything they require: a selection that can be built.
+    public static func closed(_ features: Set<String>) -> Set<String> {
+        features.reduce(into: features) { $0.formUnion(requires[$1] ?? []) }
+    }
+
+    /// The smallest buildable selection this requirement applies to, if any.
+    public var smallestSelection: Set<String>? {
+        let selection = Self.closed(required)
+        return isSatisfied(by: selection) ? selection : nil
+    }
 }
 
 /// A control file as a scenario sets it.

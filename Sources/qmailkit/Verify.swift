@@ -117,6 +117,6 @@ struct Verify: ParsableCommand {
         guard unknown.isEmpty else {
             throw ValidationError("unknown feature(s) \(unknown.sorted().joined(separator: ", ")); known: \(FeatureRequirement.known.sorted().joined(separator: ","))")
         }
-        return names
+        return FeatureRequirement.closed(names)
     }
 }

@@ -138,3 +138,19 @@ import Testing
         #expect(ByteEscapes.encode([13, 10, 0, 9, 0x5C, 0x41, 0x7F]) == "\\r\\n\\0\\t\\\\A\\x7f")
     }
 }
+
+@Suite struct FeatureSelectionTests {
+    @Test func provenancePatchPathsNameFeatures() {
+        #expect(BuildTarget.featureName("patches/auth.patch") == "auth")
+        #expect(BuildTarget.featureName("patches/resolutions/tls-on-auth.patch") == "tls")
+        #expect(BuildTarget.featureName("patches/resolutions/empf-on-auth.patch") == "empf")
+        #expect(BuildTarget.featureName("liberal-lf") == "liberal-lf")
+    }
+
+    @Test func selectionsAreClosedUnderRequires() {
+        #expect(FeatureRequirement.closed(["forcetls"]) == ["forcetls", "auth", "tls"])
+        #expect(FeatureRequirement(required: ["forcetls"]).smallestSelection == ["forcetls", "auth", "tls"])
+        #expect(FeatureRequirement(required: ["forcetls"], excluded: ["auth"]).smallestSelection == nil)
+        #expect(FeatureRequirement(excluded: ["auth"]).smallestSelection == [])
+    }
+}
