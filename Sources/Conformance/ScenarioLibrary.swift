@@ -65,8 +65,9 @@ public struct TranscriptDifference: Sendable {
 public enum Differential {
     /// Scenarios whose transcripts differ once the values that legitimately
     /// differ are normalised: a reply line that matched a `< ~ regex` step on
-    /// both sides counts as equal, as do queued messages (compared through
-    /// the scenario's own queue checks) and the exit status when both passed.
+    /// both sides counts as equal, as do CRAM-MD5 answers (they depend on the
+    /// challenge) and queued messages (their envelopes are compared; the
+    /// message text through the scenario's own queue checks).
     public static func compare(_ first: [ScenarioResult], _ second: [ScenarioResult]) -> [TranscriptDifference] {
         zip(first, second).compactMap { a, b -> TranscriptDifference? in
             let left = normalised(a), right = normalised(b)
@@ -90,6 +91,8 @@ public enum Differential {
                     return "S: ~ " + hit.pattern
                 }
                 return entry.description
+            case .sentChallengeResponse:
+                return "C: (CRAM-MD5 response)"
             case .queued(let index, let message):
                 return "Q\(index): envelope " + ByteEscapes.encode(message.envelope)
             default:

@@ -3,6 +3,9 @@ import Foundation
 /// One line of what happened on a connection, in order.
 public enum TranscriptEntry: Equatable, Sendable, CustomStringConvertible {
     case sent([UInt8])
+    /// A computed CRAM-MD5 answer (sent as its own write); it depends on the
+    /// challenge, so differential mode compares only its presence.
+    case sentChallengeResponse([UInt8])
     case received([UInt8])
     case clientClosed
     case serverClosed
@@ -13,6 +16,7 @@ public enum TranscriptEntry: Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .sent(let bytes): return "C: " + ByteEscapes.encode(bytes)
+        case .sentChallengeResponse(let bytes): return "C: (CRAM-MD5) " + ByteEscapes.encode(bytes)
         case .received(let line): return "S: " + ByteEscapes.encode(line)
         case .clientClosed: return "-- client closed its side"
         case .serverClosed: return "-- server closed the connection"
@@ -94,7 +98,10 @@ public struct ScenarioRunner: Sendable {
                     continue
                 }
                 let digest = CheckPasswordStandIn.cramDigest(challenge: Array(challenge), password: password)
-                pending += Array(Data("\(user) \(digest)".utf8).base64EncodedString().utf8) + [13, 10]
+                let response = Array(Data("\(user) \(digest)".utf8).base64EncodedString().utf8) + [13, 10]
+                sendPending()
+                connection.send(response)
+                transcript.append(.sentChallengeResponse(response))
             case .expect(let match):
                 sendPending()
                 switch connection.nextLine(timeout: replyTimeout) {
