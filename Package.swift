@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "QmailBuildTests", dependencies: ["QmailBuild"]),
         .testTarget(name: "SMTPEngineTests", dependencies: ["SMTPEngine", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "PatchEngineTests", dependencies: ["PatchEngine", "GitStore", "Recipes"]),
-        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SMTPEngine", "QmailBuild"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SMTPEngine", "QmailBuild", "qmailkit"]),
         .testTarget(name: "CLITests", dependencies: ["qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )
