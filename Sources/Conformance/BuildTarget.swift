@@ -17,6 +17,8 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
     private let captureDirectory: URL
     private let queueScript: URL
     private let checkScript: URL
+    /// Connections made so far (scenarios run one at a time).
+    private var connections = 0
 
     /// What is wrong with a build directory.
     public struct SetupError: Error, CustomStringConvertible {
@@ -67,19 +69,23 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
 
     public func connect(_ scenario: Scenario) throws -> any TargetConnection {
         try ControlDirectory.write(ScenarioBase.controls(for: scenario), into: home.appendingPathComponent("control"))
-        try? FileManager.default.removeItem(at: captureDirectory)
-        try FileManager.default.createDirectory(at: captureDirectory, withIntermediateDirectories: true)
+        // A fresh capture folder per connection: a queue program abandoned by
+        // an earlier connection (qmail-smtpd exited mid-DATA) may still be
+        // finishing, and must not touch this one's files.
+        connections += 1
+        let capture = captureDirectory.appendingPathComponent(String(connections))
+        try FileManager.default.createDirectory(at: capture, withIntermediateDirectories: true)
         var environment = ScenarioBase.environment(for: scenario)
         environment["PATH"] = environment["PATH"] ?? "/usr/bin:/bin"
         environment["QMAILQUEUE"] = environment["QMAILQUEUE"] ?? queueScript.path
-        environment["QMAILKIT_CAPTURE"] = captureDirectory.path
+        environment["QMAILKIT_CAPTURE"] = capture.path
         environment["QMAILKIT_QUEUE_EXIT"] = switch scenario.queueOutcome {
         case .exit(let code): String(code)
         case .crash: "crash"
         }
         let arguments = scenario.arguments.map { $0 == CheckPasswordStandIn.argumentName ? checkScript.path : $0 }
         let server = try SpawnedServer(program: smtpd.path, arguments: arguments, environment: environment)
-        return BuildConnection(server: server, captureDirectory: captureDirectory)
+        return BuildConnection(server: server, captureDirectory: capture)
     }
 
     /// Stores the message (fd 0) and envelope (fd 1) as N.msg and N.env, then
