@@ -1,0 +1,53 @@
+import Foundation
+
+/// The suite's checkpassword program. `args: checkpassword` in a scenario
+/// names it; the reference target runs `verdict(for:)` in process and a build
+/// target runs `shellScript`, which decides the same way.
+///
+/// Accounts: `alice` with password `secret` succeeds (LOGIN, PLAIN, and
+/// CRAM-MD5 where the password field is the hex HMAC-MD5 of the challenge);
+/// user `crash` kills the program with a signal; everything else fails.
+public enum CheckPasswordStandIn {
+    /// The word scenarios write in `args:`.
+    public static let argumentName = "checkpassword"
+    public static let user = "alice"
+    public static let password = "secret"
+
+    /// How the program ends for a `user\0password\0timestamp\0` payload.
+    public static func exitsSuccessfully(payload: [UInt8]) -> Bool? {
+        let fields = payload.split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
+        guard fields.count >= 3 else { return false }
+        let (user, secret, timestamp) = (fields[0], fields[1], fields[2])
+        if user == Array("crash".utf8) { return nil }
+        guard user == Array(Self.user.utf8) else { return false }
+        if timestamp.isEmpty { return secret == Array(password.utf8) }
+        return secret == Array(cramDigest(challenge: timestamp, password: password).utf8)
+    }
+
+    /// The lower-case hex HMAC-MD5 of `challenge` keyed with `password`.
+    public static func cramDigest(challenge: [UInt8], password: String) -> String {
+        MD5.hex(MD5.hmac(key: Array(password.utf8), message: challenge))
+    }
+
+    /// The same rules as a POSIX shell script (needs `openssl` for CRAM-MD5).
+    /// Further arguments are exec'd on success, as checkpassword does.
+    public static let shellScript = """
+        #!/bin/sh
+        # qmailkit conformance: checkpassword stand-in (alice/secret; user crash is killed)
+        payload=$(tr '\\000' '\\n' <&3)
+        user=$(printf '%s\\n' "$payload" | sed -n 1p)
+        pass=$(printf '%s\\n' "$payload" | sed -n 2p)
+        stamp=$(printf '%s\\n' "$payload" | sed -n 3p)
+        [ "$user" = crash ] && kill -9 $$
+        [ "$user" = \(user) ] || exit 1
+        if [ -n "$stamp" ]; then
+          want=$(printf '%s' "$stamp" | openssl dgst -md5 -hmac \(password) | sed 's/^.* //')
+        else
+          want=\(password)
+        fi
+        [ "$pass" = "$want" ] || exit 1
+        [ $# -gt 0 ] && exec "$@"
+        exit 0
+
+        """
+}

@@ -1,0 +1,148 @@
+import Foundation
+import SMTPEngine
+
+/// The reference engine (`SMTPSession`) in process, with an in-memory queue,
+/// a fixed clock and pid, and `CheckPasswordStandIn` as the check program.
+/// Control files are written to a fresh temporary qmail home per connection
+/// and read with `ConfigurationLoader`, exactly as the engine's binary would.
+public struct ReferenceTarget: ConformanceTarget {
+    public let name = "ref"
+    public let kind = "ref"
+    public let features: Set<String>
+    public let maxParallelism = 8
+    /// Changes the session's configuration after loading (mutation testing).
+    public let adjust: @Sendable (inout SessionConfiguration) -> Void
+
+    /// Fixed values the engine sees: qmail-smtpd's pid, the queue's pid, the clock.
+    public static let processID = 31337
+    public static let queuePID = 4242
+    public static let clock: Int64 = 1_795_618_026 // 25 Nov 2026 14:47:06 UTC
+
+    /// This host's interfaces (ipme), read once; loopback if they cannot be read.
+    static let localAddresses: Set<IPv4Address> =
+        (try? ConfigurationLoader.localInterfaceAddresses()) ?? [.any, IPv4Address(127, 0, 0, 1)]
+
+    public init(features: Set<String>, adjust: @escaping @Sendable (inout SessionConfiguration) -> Void = { _ in }) {
+        self.features = features
+        self.adjust = adjust
+    }
+
+    /// The engine's option set for patch names.
+    public static func engineFeatures(_ names: Set<String>) -> Features {
+        let table: [String: Features] = ["auth": .auth, "tls": .tls, "forcetls": .forceTLS,
+                                         "maxrcpt": .maxRecipients, "liberal-lf": .liberalLF, "empf": .empf]
+        return names.reduce(into: Features()) { $0.formUnion(table[$1] ?? []) }
+    }
+
+    public func connect(_ scenario: Scenario) throws -> any TargetConnection {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-ref-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: home) }
+        try ControlDirectory.write(ScenarioBase.controls(for: scenario), into: home.appendingPathComponent("control"))
+        let localAddresses = Self.localAddresses
+        let startup: [Action]
+        var session: SMTPSession?
+        do {
+            var configuration = try ConfigurationLoader.load(
+                qmailHome: home.path, environment: ScenarioBase.environment(for: scenario),
+                checkProgram: scenario.arguments, features: Self.engineFeatures(features),
+                localAddresses: localAddresses, processID: Self.processID, clock: { Self.clock })
+            adjust(&configuration)
+            session = SMTPSession(configuration: configuration)
+            startup = []
+        } catch is ConfigurationLoader.UnreadableControl {
+            startup = SMTPSession.actions(for: .unreadableControls)
+        }
+        return ReferenceConnection(session: session, startup: startup, queueOutcome: scenario.queueOutcome)
+    }
+}
+
+/// Carries out a session's actions: replies become readable at `.flush`,
+/// queue runs and check programs complete at once.
+final class ReferenceConnection: TargetConnection {
+    private var session: SMTPSession?
+    private let queueOutcome: QueueOutcome
+    private var readable: [UInt8] = []
+    private var unflushed: [UInt8] = []
+    private var closed = false
+    private var exitStatus: Int32?
+    private var queued: [CapturedMessage] = []
+    private var currentMessage: [UInt8] = []
+
+    init(session: SMTPSession?, startup: [Action], queueOutcome: QueueOutcome) {
+        self.session = session
+        self.queueOutcome = queueOutcome
+        perform(startup)
+        if session != nil { perform(self.session!.start()) }
+    }
+
+    func send(_ bytes: [UInt8]) {
+        guard !closed, session != nil else { return }
+        perform(session!.receive(bytes))
+    }
+
+    func nextLine(timeout: Double) -> LineRead {
+        if let end = readable.firstIndex(of: 10) {
+            var line = Array(readable[..<end])
+            readable.removeSubrange(...end)
+            if line.last == 13 { line.removeLast() }
+            return .line(line)
+        }
+        return closed ? .closed : .timedOut
+    }
+
+    func shutdownInput() {
+        guard !closed, session != nil else { return }
+        perform(session!.endOfInput())
+    }
+
+    func finish(timeout: Double) -> Completion {
+        Completion(exitStatus: exitStatus, queued: queued)
+    }
+
+    private func perform(_ actions: [Action]) {
+        for action in actions {
+            switch action {
+            case .reply(let bytes):
+                unflushed += bytes
+            case .flush:
+                readable += unflushed
+                unflushed = []
+            case .startQueue:
+                currentMessage = []
+                perform(session!.handle(.queueStarted(pid: ReferenceTarget.queuePID)))
+            case .queueMessage(let bytes):
+                currentMessage += bytes
+            case .finishQueue(let envelope):
+                if let envelope { queued.append(CapturedMessage(message: currentMessage, envelope: envelope)) }
+                let termination: QueueTermination = switch queueOutcome {
+                case .exit(let code): envelope == nil && code == 0 ? .exited(81) : .exited(code)
+                case .crash: .crashed
+                }
+                perform(session!.handle(.queueFinished(termination, messageWriteFailed: false)))
+            case .runCheckProgram(let argv, let payload):
+                let termination: CheckProgramTermination
+                if argv.first == CheckPasswordStandIn.argumentName {
+                    switch CheckPasswordStandIn.exitsSuccessfully(payload: payload) {
+                    case true?: termination = .exited(0)
+                    case false?: termination = .exited(1)
+                    case nil: termination = .crashed
+                    }
+                } else {
+                    termination = .couldNotRun
+                }
+                perform(session!.handle(.checkProgramFinished(termination)))
+            case .sleep:
+                break
+            case .startTLS:
+                perform(session!.handle(.tlsFailed(reason: "the reference target has no TLS transport")))
+            case .diagnostic:
+                break
+            case .close(let code):
+                readable += unflushed
+                unflushed = []
+                closed = true
+                exitStatus = code
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+/// One conformance scenario: the setting of one qmail-smtpd connection and
+/// the dialogue expected on it. Parsed from a `.scn` file by `ScenarioParser`.
+public struct Scenario: Sendable, Equatable {
+    /// Unique within the suite; used in reports.
+    public var name: String
+    /// Where it was written (file name and line of its `name:`).
+    public var file: String
+    public var line: Int
+    /// `desc:` text, if any.
+    public var summary: String?
+    /// `spec:` references (e.g. `smtp-notes.md#1.4`, `RFC 5321 4.1.4`).
+    public var spec: [String]
+    /// `features:` — which patches must be (or must not be) built in.
+    public var features: FeatureRequirement
+    /// `env:` changes to the base environment: a value sets, `nil` unsets.
+    public var environment: [String: String?]
+    /// `control:` changes to the base control files: bytes write the file,
+    /// `nil` removes it. `.directory` puts a directory in its place (an
+    /// unreadable control file).
+    public var controls: [String: ControlFile]
+    /// `args:` — qmail-smtpd's arguments; `checkpassword` stands for the
+    /// suite's check program (see `CheckPasswordStandIn`).
+    public var arguments: [String]
+    /// `queue-exit:` — how the capture queue program ends.
+    public var queueOutcome: QueueOutcome
+    /// `targets:` — the target kinds that can run it (`ref`, `build`); empty = all.
+    public var targets: Set<String>
+    /// The dialogue.
+    public var steps: [Step]
+    /// `queue:` blocks, in order: exactly these messages must be queued.
+    public var queue: [QueuedMessage]
+    /// `expect-exit:` — the process's exit status, if checked.
+    public var exitStatus: Int32?
+
+    public init(name: String, file: String, line: Int) {
+        self.name = name
+        self.file = file
+        self.line = line
+        summary = nil
+        spec = []
+        features = FeatureRequirement()
+        environment = [:]
+        controls = [:]
+        arguments = []
+        queueOutcome = .exit(0)
+        targets = []
+        steps = []
+        queue = []
+        exitStatus = nil
+    }
+
+    /// Whether a target with `features` and of kind `kind` runs this scenario.
+    public func applies(to features: Set<String>, kind: String) -> Bool {
+        self.features.isSatisfied(by: features) && (targets.isEmpty || targets.contains(kind))
+    }
+}
+
+/// Patches a scenario needs (`auth`) or needs absent (`!auth`).
+public struct FeatureRequirement: Sendable, Equatable {
+    public var required: Set<String> = []
+    public var excluded: Set<String> = []
+
+    public init(required: Set<String> = [], excluded: Set<String> = []) {
+        self.required = required
+        self.excluded = excluded
+    }
+
+    /// True when every required feature is present and no excluded one is.
+    public func isSatisfied(by features: Set<String>) -> Bool {
+        required.isSubset(of: features) && excluded.isDisjoint(with: features)
+    }
+
+    /// The feature names scenarios may use: the patch names of patchset.md.
+    public static let known: Set<String> = ["auth", "tls", "forcetls", "maxrcpt", "liberal-lf", "empf"]
+
+    /// patchset.md's `requires` column: forcetls needs auth and tls.
+    public static let requires: [String: Set<String>] = ["forcetls": ["auth", "tls"]]
+
+    /// `features` plus everything they require: a selection that can be built.
+    public static func closed(_ features: Set<String>) -> Set<String> {
+        features.reduce(into: features) { $0.formUnion(requires[$1] ?? []) }
+    }
+
+    /// The smallest buildable selection this requirement applies to, if any.
+    public var smallestSelection: Set<String>? {
+        let selection = Self.closed(required)
+        return isSatisfied(by: selection) ? selection : nil
+    }
+}
+
+/// A control file as a scenario sets it.
+public enum ControlFile: Sendable, Equatable {
+    case contents([UInt8])
+    case absent
+    /// A directory in the file's place: opening works, reading fails.
+    case directory
+}
+
+/// How the queue program ends for every message of a scenario.
+public enum QueueOutcome: Sendable, Equatable {
+    case exit(Int32)
+    /// Killed by a signal.
+    case crash
+}
+
+/// One step of the dialogue, with the line it was written on.
+public struct Step: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// `> text` (CRLF appended) or `>> bytes` (sent exactly).
+        case send([UInt8])
+        /// `< line` / `< ~ regex`: the next reply line.
+        case expect(LineMatch)
+        /// `cram: user password` — answer the last `334` challenge.
+        case cramResponse(user: String, password: String)
+        /// `close` — the client shuts down its sending side.
+        case close
+        /// `eof` — the server must close the connection now (no more lines).
+        case expectEOF
+    }
+    public var kind: Kind
+    public var line: Int
+
+    public init(_ kind: Kind, line: Int) {
+        self.kind = kind
+        self.line = line
+    }
+}
+
+/// How an expected line (reply, envelope, message part) is compared.
+public enum LineMatch: Sendable, Equatable, CustomStringConvertible {
+    /// Byte for byte.
+    case exact([UInt8])
+    /// An ICU regular expression that must match somewhere (anchor it).
+    case regex(String)
+
+    public var description: String {
+        switch self {
+        case .exact(let bytes): return ByteEscapes.encode(bytes)
+        case .regex(let pattern): return "~ " + pattern
+        }
+    }
+}
+
+/// What one queued message must look like.
+public struct QueuedMessage: Sendable, Equatable {
+    /// The envelope bytes (`F…\0T…\0\0`).
+    public var envelope: LineMatch
+    /// The first two lines (qmail-smtpd's Received header), if checked.
+    public var received: LineMatch?
+    /// Everything after the Received header, if checked.
+    public var body: LineMatch?
+    public var line: Int
+
+    public init(envelope: LineMatch, line: Int) {
+        self.envelope = envelope
+        self.line = line
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+
+/// Loads every `*.scn` file of a directory (sorted by name).
+public enum ScenarioLibrary {
+    /// All scenarios of `directory`, in file order; names must be unique
+    /// across files. Throws the first parse error, naming file and line.
+    public static func load(directory: URL) throws -> [Scenario] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            .filter { $0.hasSuffix(".scn") }.sorted()
+        guard !names.isEmpty else {
+            throw ScenarioParseError(file: directory.path, line: 0, message: "no .scn files in this directory")
+        }
+        var scenarios: [Scenario] = []
+        var seen: [String: Scenario] = [:]
+        for name in names {
+            let bytes = try Array(Data(contentsOf: directory.appendingPathComponent(name)))
+            for scenario in try ScenarioParser.parse(bytes, file: name) {
+                if let earlier = seen[scenario.name] {
+                    throw ScenarioParseError(file: name, line: scenario.line,
+                                             message: "scenario name '\(scenario.name)' is already used at \(earlier.file):\(earlier.line)")
+                }
+                seen[scenario.name] = scenario
+                scenarios.append(scenario)
+            }
+        }
+        return scenarios
+    }
+}
+
+/// Runs a set of scenarios on a target, several at once where the target allows.
+public struct SuiteRun: Sendable {
+    public var runner: ScenarioRunner
+    /// Requested parallelism; capped by the target's `maxParallelism`.
+    public var jobs: Int
+
+    public init(runner: ScenarioRunner = ScenarioRunner(), jobs: Int = 1) {
+        self.runner = runner
+        self.jobs = jobs
+    }
+
+    /// Results in the order of `scenarios`.
+    public func run(_ scenarios: [Scenario], on target: any ConformanceTarget) -> [ScenarioResult] {
+        let width = max(1, min(jobs, target.maxParallelism))
+        let results = ResultSlots(count: scenarios.count)
+        let next = Counter()
+        DispatchQueue.concurrentPerform(iterations: width) { _ in
+            while let index = next.take(below: scenarios.count) {
+                results.store(runner.run(scenarios[index], on: target), at: index)
+            }
+        }
+        return results.all()
+    }
+}
+
+/// A transcript difference between two targets on the same scenario.
+public struct TranscriptDifference: Sendable {
+    public var scenario: Scenario
+    public var first: ScenarioResult
+    public var second: ScenarioResult
+    /// The first entry index where the normalised transcripts disagree.
+    public var index: Int
+}
+
+/// Differential mode: the same scenarios on two targets.
+public enum Differential {
+    /// Scenarios whose transcripts differ once the values that legitimately
+    /// differ are normalised: a reply line that matched a `< ~ regex` step on
+    /// both sides counts as equal, as do CRAM-MD5 answers (they depend on the
+    /// challenge) and queued messages (their envelopes are compared; the
+    /// message text through the scenario's own queue checks).
+    public static func compare(_ first: [ScenarioResult], _ second: [ScenarioResult]) -> [TranscriptDifference] {
+        zip(first, second).compactMap { a, b -> TranscriptDifference? in
+            let left = normalised(a), right = normalised(b)
+            guard left != right else { return nil }
+            let index = zip(left, right).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(left.count, right.count)
+            return TranscriptDifference(scenario: a.scenario, first: a, second: b, index: index)
+        }
+    }
+
+    /// Transcript lines with the regex-matched replies replaced by their pattern.
+    static func normalised(_ result: ScenarioResult) -> [String] {
+        let patterns: [String] = result.scenario.steps.compactMap {
+            if case .expect(.regex(let pattern)) = $0.kind { pattern } else { nil }
+        }
+        let regexes = patterns.compactMap { try? NSRegularExpression(pattern: $0) }
+        return result.transcript.compactMap { entry -> String? in
+            switch entry {
+            case .received(let line):
+                let text = String(line.map { Character(Unicode.Scalar($0)) })
+                if let hit = regexes.first(where: { $0.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil }) {
+                    return "S: ~ " + hit.pattern
+                }
+                return entry.description
+            case .sentChallengeResponse:
+                return "C: (CRAM-MD5 response)"
+            case .queued(let index, let message):
+                return "Q\(index): envelope " + ByteEscapes.encode(message.envelope)
+            default:
+                return entry.description
+            }
+        }
+    }
+}
+
+/// Thread-safe slots for results computed out of order.
+private final class ResultSlots: @unchecked Sendable {
+    private var slots: [ScenarioResult?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func store(_ result: ScenarioResult, at index: Int) { lock.withLock { slots[index] = result } }
+    func all() -> [ScenarioResult] { lock.withLock { slots.map { $0! } } }
+}
+
+private final class Counter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func take(below limit: Int) -> Int? {
+        lock.withLock {
+            guard value < limit else { return nil }
+            defer { value += 1 }
+            return value
+        }
+    }
+}

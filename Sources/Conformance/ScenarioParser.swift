@@ -1,0 +1,185 @@
+import Foundation
+
+/// A scenario file could not be read: names the file, the line and what to fix.
+public struct ScenarioParseError: Error, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var message: String
+    public var description: String { "\(file):\(line): \(message)" }
+}
+
+/// Parses `.scn` files: bytes in, scenarios out (no I/O).
+///
+/// A file holds one or more scenarios; each starts with `name:`. Blank lines
+/// and lines starting with `#` are ignored. Settings (`desc:`, `spec:`,
+/// `features:`, `env:`, `control:`, `args:`, `queue-exit:`, `targets:`) may
+/// appear anywhere in a scenario; the dialogue lines run in order:
+///
+///     > HELO x                 send "HELO x" CR LF (escapes \r \n \t \0 \\ \xHH)
+///     >> DATA\n                send exactly these bytes
+///     < 250 ok                 the next reply line, byte for byte
+///     < ~ ^250 ok \d+ qp \d+$  the next reply line matches this regex
+///     cram: alice secret       answer the last 334 challenge with CRAM-MD5
+///     close                    shut down the client's sending side
+///     eof                      the server has closed: no further reply
+///     queue: Fa@b\0Tc@d\0\0    next queued message's envelope (or `~ regex`)
+///     queue-received: ~ …      its Received header (the first two lines)
+///     queue-body: hello\n      the message after the Received header
+///     expect-exit: 0           the process's exit status
+public enum ScenarioParser {
+    /// Parses one file's bytes; `file` names it in errors and reports.
+    /// Cost: linear in the input, plus compiling each regex once to check it.
+    public static func parse(_ bytes: [UInt8], file: String) throws(ScenarioParseError) -> [Scenario] {
+        var scenarios: [Scenario] = []
+        var names: Set<String> = []
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        for (offset, rawLine) in lines.enumerated() {
+            let number = offset + 1
+            func fail(_ message: String) -> ScenarioParseError { ScenarioParseError(file: file, line: number, message: message) }
+            var lineBytes = Array(rawLine)
+            if lineBytes.last == 13 { lineBytes.removeLast() }
+            guard let text = String(validating: lineBytes, as: UTF8.self) else { throw fail("line is not UTF-8; write other bytes as \\xHH") }
+            let trimmed = text.drop { $0 == " " || $0 == "\t" }
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+
+            if let value = setting("name", text) {
+                guard !value.isEmpty, !value.contains(" ") else { throw fail("name must be one word, e.g. name: helo-empty") }
+                guard names.insert(value).inserted else { throw fail("scenario name '\(value)' is used twice in this file") }
+                if let last = scenarios.last { try check(last, file: file) }
+                scenarios.append(Scenario(name: value, file: file, line: number))
+                continue
+            }
+            guard !scenarios.isEmpty else { throw fail("expected 'name: <scenario>' before anything else") }
+            do {
+                try apply(text, to: &scenarios[scenarios.count - 1], line: number)
+            } catch {
+                throw fail(error.description)
+            }
+        }
+        if let last = scenarios.last { try check(last, file: file) }
+        return scenarios
+    }
+
+    private struct LineError: Error { var description: String }
+
+    private static func check(_ scenario: Scenario, file: String) throws(ScenarioParseError) {
+        guard scenario.steps.contains(where: { if case .expect = $0.kind { true } else { false } }) else {
+            throw ScenarioParseError(file: file, line: scenario.line,
+                                     message: "scenario '\(scenario.name)' expects no reply line; add at least one '< …'")
+        }
+    }
+
+    /// The value of `key: value` (or `key:` alone), if the line is that setting.
+    private static func setting(_ key: String, _ line: String) -> String? {
+        guard line.hasPrefix(key + ":") else { return nil }
+        return String(line.dropFirst(key.count + 1).drop { $0 == " " })
+    }
+
+    private static func apply(_ text: String, to scenario: inout Scenario, line: Int) throws(LineError) {
+        if text.hasPrefix(">> ") || text == ">>" {
+            scenario.steps.append(Step(.send(try decode(text.dropFirst(3))), line: line))
+        } else if text.hasPrefix("> ") || text == ">" {
+            scenario.steps.append(Step(.send(try decode(text.dropFirst(2)) + [13, 10]), line: line))
+        } else if text.hasPrefix("< ") || text == "<" {
+            scenario.steps.append(Step(.expect(try match(String(text.dropFirst(2)))), line: line))
+        } else if text == "close" {
+            scenario.steps.append(Step(.close, line: line))
+        } else if text == "eof" {
+            scenario.steps.append(Step(.expectEOF, line: line))
+        } else if let value = setting("cram", text) {
+            let words = value.split(separator: " ")
+            guard words.count == 2 else { throw LineError(description: "cram: needs a user and a password, e.g. cram: alice secret") }
+            scenario.steps.append(Step(.cramResponse(user: String(words[0]), password: String(words[1])), line: line))
+        } else if let value = setting("queue", text) {
+            var message = QueuedMessage(envelope: try match(value), line: line)
+            message.line = line
+            scenario.queue.append(message)
+        } else if let value = setting("queue-received", text) {
+            guard !scenario.queue.isEmpty else { throw LineError(description: "queue-received: must follow a queue: line") }
+            scenario.queue[scenario.queue.count - 1].received = try match(value)
+        } else if let value = setting("queue-body", text) {
+            guard !scenario.queue.isEmpty else { throw LineError(description: "queue-body: must follow a queue: line") }
+            scenario.queue[scenario.queue.count - 1].body = try match(value)
+        } else if let value = setting("expect-exit", text) {
+            guard let status = Int32(value) else { throw LineError(description: "expect-exit: takes a number, e.g. expect-exit: 1") }
+            scenario.exitStatus = status
+        } else if let value = setting("desc", text) {
+            scenario.summary = value
+        } else if let value = setting("spec", text) {
+            scenario.spec.append(value)
+        } else if let value = setting("features", text) {
+            for word in value.split(separator: " ") {
+                let excluded = word.hasPrefix("!")
+                let name = String(excluded ? word.dropFirst() : word)
+                guard FeatureRequirement.known.contains(name) else {
+                    throw LineError(description: "unknown feature '\(name)'; known: \(FeatureRequirement.known.sorted().joined(separator: " "))")
+                }
+                if excluded { scenario.features.excluded.insert(name) } else { scenario.features.required.insert(name) }
+            }
+        } else if let value = setting("env", text) {
+            if value.hasPrefix("-") {
+                scenario.environment[String(value.dropFirst())] = .some(nil)
+            } else if let equals = value.firstIndex(of: "=") {
+                scenario.environment[String(value[..<equals])] = String(decoding: try decode(value[value.index(after: equals)...]), as: UTF8.self)
+            } else {
+                throw LineError(description: "env: takes NAME=value, NAME= (empty) or -NAME (unset)")
+            }
+        } else if let value = setting("control", text) {
+            try applyControl(value, to: &scenario)
+        } else if let value = setting("args", text) {
+            scenario.arguments = value.split(separator: " ").map(String.init)
+        } else if let value = setting("queue-exit", text) {
+            if value == "crash" { scenario.queueOutcome = .crash }
+            else if let code = Int32(value), (0...255).contains(code) { scenario.queueOutcome = .exit(code) }
+            else { throw LineError(description: "queue-exit: takes an exit status 0-255 or 'crash'") }
+        } else if let value = setting("targets", text) {
+            let kinds = Set(value.split(separator: " ").map(String.init))
+            guard kinds.isSubset(of: ["ref", "build"]), !kinds.isEmpty else { throw LineError(description: "targets: takes ref and/or build") }
+            scenario.targets = kinds
+        } else {
+            throw LineError(description: "cannot read '\(text)': expected '> ', '>> ', '< ', close, eof, cram:, queue:, queue-received:, queue-body:, expect-exit: or a setting (desc, spec, features, env, control, args, queue-exit, targets)")
+        }
+    }
+
+    /// `control: name=line` (repeat to add lines), `control: -name` (absent),
+    /// `control: name/` (a directory: unreadable).
+    private static func applyControl(_ value: String, to scenario: inout Scenario) throws(LineError) {
+        if value.hasPrefix("-") {
+            scenario.controls[try controlName(value.dropFirst())] = .absent
+        } else if value.hasSuffix("/") {
+            scenario.controls[try controlName(value.dropLast())] = .directory
+        } else if let equals = value.firstIndex(of: "=") {
+            let name = try controlName(value[..<equals])
+            let line = try decode(value[value.index(after: equals)...]) + [10]
+            if case .contents(let earlier)? = scenario.controls[name] {
+                scenario.controls[name] = .contents(earlier + line)
+            } else {
+                scenario.controls[name] = .contents(line)
+            }
+        } else {
+            throw LineError(description: "control: takes name=line, -name (absent) or name/ (unreadable)")
+        }
+    }
+
+    private static func controlName(_ name: Substring) throws(LineError) -> String {
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+            throw LineError(description: "'\(name)' is not a control file name")
+        }
+        return String(name)
+    }
+
+    private static func decode(_ text: Substring) throws(LineError) -> [UInt8] {
+        do { return try ByteEscapes.decode(text) } catch { throw LineError(description: error.description) }
+    }
+
+    private static func match(_ text: String) throws(LineError) -> LineMatch {
+        if text.hasPrefix("~ ") {
+            let pattern = String(text.dropFirst(2))
+            do { _ = try NSRegularExpression(pattern: pattern) } catch {
+                throw LineError(description: "invalid regular expression '\(pattern)'")
+            }
+            return .regex(pattern)
+        }
+        return .exact(try decode(Substring(text)))
+    }
+}

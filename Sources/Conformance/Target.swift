@@ -1,0 +1,99 @@
+/// Something that can play qmail-smtpd for scenarios: the reference engine in
+/// process (`ReferenceTarget`) or a real build (`BuildTarget`).
+public protocol ConformanceTarget: Sendable {
+    /// As given on the command line: `ref` or `build:DIR`.
+    var name: String { get }
+    /// `ref` or `build`, matched against a scenario's `targets:`.
+    var kind: String { get }
+    /// The patches built in (names from patchset.md).
+    var features: Set<String> { get }
+    /// How many scenarios may run at once (1 when they share files).
+    var maxParallelism: Int { get }
+    /// Starts one connection set up as `scenario` says (environment, control
+    /// files, arguments, queue outcome). The greeting is read like any reply.
+    func connect(_ scenario: Scenario) throws -> any TargetConnection
+}
+
+/// One connection to a target, used by one scenario run.
+public protocol TargetConnection: AnyObject {
+    /// Sends bytes as one write. A server that has gone away is not an error
+    /// here: the next read reports it.
+    func send(_ bytes: [UInt8])
+    /// The next reply line without its CR LF.
+    func nextLine(timeout: Double) -> LineRead
+    /// The client shuts down its sending side (EOF for the server).
+    func shutdownInput()
+    /// Waits for the server to end and collects what it handed to the queue.
+    func finish(timeout: Double) -> Completion
+}
+
+/// The result of reading one reply line.
+public enum LineRead: Equatable, Sendable {
+    case line([UInt8])
+    /// The server closed the connection.
+    case closed
+    /// Nothing arrived in time.
+    case timedOut
+}
+
+/// How a connection ended.
+public struct Completion: Equatable, Sendable {
+    /// Exit status; `nil` if the process did not end in time (it was killed).
+    public var exitStatus: Int32?
+    /// Messages handed to the queue program with a complete envelope, in order.
+    public var queued: [CapturedMessage]
+
+    public init(exitStatus: Int32?, queued: [CapturedMessage]) {
+        self.exitStatus = exitStatus
+        self.queued = queued
+    }
+}
+
+/// What the queue program received.
+public struct CapturedMessage: Equatable, Sendable {
+    /// The message pipe: Received line and body.
+    public var message: [UInt8]
+    /// The envelope pipe: `F…\0T…\0\0`.
+    public var envelope: [UInt8]
+
+    public init(message: [UInt8], envelope: [UInt8]) {
+        self.message = message
+        self.envelope = envelope
+    }
+}
+
+/// What every scenario starts from, before its own `env:` and `control:`.
+public enum ScenarioBase {
+    /// The environment tcpserver would give a local client (no DNS, no
+    /// ident), plus `AUTHSLEEP=0` so failed AUTH does not wait.
+    public static let environment: [String: String] = [
+        "TCPREMOTEIP": "127.0.0.1", "TCPLOCALIP": "127.0.0.1", "TCPLOCALHOST": "mail.example.org",
+        "AUTHSLEEP": "0",
+    ]
+    /// control/me and control/rcpthosts.
+    public static let controls: [String: [UInt8]] = [
+        "me": Array("mail.example.org\n".utf8),
+        "rcpthosts": Array("example.org\n.example.net\n".utf8),
+    ]
+    /// Every control file qmail-smtpd and the patches read; a build target
+    /// removes them before writing a scenario's set.
+    public static let knownControls: [String] = [
+        "me", "smtpgreeting", "localiphost", "timeoutsmtpd", "rcpthosts", "morercpthosts.cdb", "badmailfrom",
+        "databytes", "maxrcpt", "policy", "servercert.pem", "clientca.pem", "clientcrl.pem", "tlsclients",
+        "tlsserverciphers",
+    ]
+
+    /// The scenario's environment: the base with its `env:` changes.
+    public static func environment(for scenario: Scenario) -> [String: String] {
+        var result = environment
+        for (name, value) in scenario.environment { result[name] = value }
+        return result
+    }
+
+    /// The scenario's control files: the base with its `control:` changes.
+    public static func controls(for scenario: Scenario) -> [String: ControlFile] {
+        var result = controls.mapValues(ControlFile.contents)
+        for (name, file) in scenario.controls { result[name] = file }
+        return result.filter { $0.value != .absent }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+/// `qmailkit verify` through the built binary, as a CI script would run it.
+@Suite struct VerifyCommandTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    private static var binary: URL {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [directory, Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("qmailkit")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return directory.appendingPathComponent("qmailkit")
+    }
+
+    private func verify(_ arguments: [String], in directory: URL) throws -> Run {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["verify"] + arguments
+        process.currentDirectoryURL = directory
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    private func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-verify-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url.appendingPathComponent("scenarios"), withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func stockRunPassesAndWritesJUnit() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try verify(["--scenarios", scenarioDirectory.path, "--features", "none", "-j", "2", "--junit", "out.xml"], in: directory)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains(" 0 failed, "))
+        #expect(run.stdout.contains("pass    relay-refused"))
+        #expect(!run.stdout.contains("auth-plain-initial-response"))
+        let junit = try String(contentsOf: directory.appendingPathComponent("out.xml"), encoding: .utf8)
+        #expect(junit.contains("failures=\"0\""))
+        #expect(junit.contains("classname=\"stock-relay\" name=\"relay-refused\""))
+    }
+
+    @Test func failureExitsOneWithTranscriptAndTAP() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("name: wrong-noop\nspec: smtp-notes.md#1.4 NOOP\n< 220 mail.example.org ESMTP\n> NOOP\n< 250 OK\n".utf8)
+            .write(to: directory.appendingPathComponent("scenarios/a.scn"))
+        let table = try verify([], in: directory)
+        #expect(table.status == 1)
+        #expect(table.stdout.contains("a.scn:5: expected '250 OK', got '250 ok'"))
+        #expect(table.stdout.contains("spec: smtp-notes.md#1.4 NOOP"))
+        #expect(table.stdout.contains("C: NOOP\\r\\n"))
+        let tap = try verify(["--tap"], in: directory)
+        #expect(tap.status == 1)
+        #expect(tap.stdout.hasPrefix("TAP version 13\n1..1\nnot ok 1 - wrong-noop\n"))
+    }
+
+    @Test func differentialAgainstAnIdenticalTargetFindsNothing() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try verify(["--scenarios", scenarioDirectory.path, "--features", "maxrcpt", "--diff", "ref"], in: directory)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("differential ref vs ref:"))
+        #expect(run.stdout.contains("\n0 of "))
+    }
+
+    @Test func badInputIsExplained() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("name: x\nbogus line\n".utf8).write(to: directory.appendingPathComponent("scenarios/b.scn"))
+        let malformed = try verify([], in: directory)
+        #expect(malformed.status == 2)
+        #expect(malformed.stderr.contains("b.scn:2: cannot read 'bogus line'"))
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("scenarios/b.scn"))
+        try Data("name: x\n< 220 x\n".utf8).write(to: directory.appendingPathComponent("scenarios/c.scn"))
+        let unknown = try verify(["--features", "auth,smtputf8"], in: directory)
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("unknown feature(s) smtputf8"))
+        let noBuild = try verify(["--target", "build:nowhere"], in: directory)
+        #expect(noBuild.status == 5)
+        #expect(noBuild.stderr.contains("qmailkit-provenance.json is missing"))
+        let badTarget = try verify(["--target", "vm"], in: directory)
+        #expect(badTarget.status == 64)
+    }
+}
