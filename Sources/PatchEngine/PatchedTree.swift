@@ -16,6 +16,8 @@ public struct PatchedTree: Sendable {
     public var matchesHead: Bool
     /// Patches in the order they were applied (empty for a pristine tree).
     public var patches: [Applied]
+    /// The pristine upstream (`netqmail-1.06 tree <id>`) from the `pristine` tag, when there is one.
+    public var upstream: String?
 
     /// Reads `directory`. A directory that is not a git repository is described by
     /// its content alone (no patch history).
@@ -23,7 +25,8 @@ public struct PatchedTree: Sendable {
         let files = try GitRepository.treeFromDirectory(directory)
         guard let repository = try? GitRepository.open(at: directory) else {
             let scratch = try GitRepository.inMemory()
-            return PatchedTree(treeID: try scratch.writeTree(files).description, matchesHead: false, patches: [])
+            return PatchedTree(treeID: try scratch.writeTree(files).description, matchesHead: false, patches: [],
+                               upstream: nil)
         }
         let onDisk = try GitRepository.inMemory().writeTree(files)
         var patches: [Applied] = []
@@ -34,7 +37,14 @@ public struct PatchedTree: Sendable {
             if let applied = Self.applied(from: record.message) { patches.insert(applied, at: 0) }
             commit = record.parents.first
         }
-        return PatchedTree(treeID: onDisk.description, matchesHead: headTree == onDisk, patches: patches)
+        var upstream: String?
+        if let pristine = try? repository.resolve("refs/tags/pristine") {
+            let record = try repository.readCommit(pristine)
+            let name = record.message.split(separator: ":").first.map(String.init) ?? "upstream"
+            upstream = "\(name) tree \(record.tree)"
+        }
+        return PatchedTree(treeID: onDisk.description, matchesHead: headTree == onDisk, patches: patches,
+                           upstream: upstream)
     }
 
     /// The metadata trailers `ResultRepository` writes into each patch commit.

@@ -24,14 +24,17 @@ public struct BuildRequest: Sendable, Equatable {
     public var options: BuildOptions
     /// Patches applied to the tree, for provenance (and the cache key).
     public var patches: [AppliedPatch]
+    /// The pristine upstream the patches were applied to (`netqmail-1.06 tree <id>`), for provenance.
+    public var upstream: String?
 
     public init(tree: URL, treeIdentity: String, output: URL, options: BuildOptions = BuildOptions(),
-                patches: [AppliedPatch] = []) {
+                patches: [AppliedPatch] = [], upstream: String? = nil) {
         self.tree = tree
         self.treeIdentity = treeIdentity
         self.output = output
         self.options = options
         self.patches = patches
+        self.upstream = upstream
     }
 }
 

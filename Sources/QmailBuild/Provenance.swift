@@ -17,6 +17,8 @@ public struct Provenance: Sendable, Equatable, Codable {
     public var format: Int
     /// The tree identity (git tree id or content hash).
     public var base: String
+    /// The pristine upstream the patches were applied to, when known (`netqmail-1.06 tree <id>`).
+    public var upstream: String?
     public var patches: [AppliedPatch]
     public var options: Options
     /// First line of `cc --version`.

@@ -110,7 +110,7 @@ public enum QmailBuilder {
         }
 
         let provenance = Provenance(
-            format: 1, base: request.treeIdentity, patches: request.patches,
+            format: 1, base: request.treeIdentity, upstream: request.upstream, patches: request.patches,
             options: .init(conf: confValues, targets: options.effectiveTargets, jobs: options.jobs,
                            sanitizers: options.sanitizers.map(\.rawValue),
                            testUsers: options.testUsers.map { [$0.user, $0.group].compactMap { $0 }.joined(separator: ":") },

@@ -86,7 +86,8 @@ struct Build: ParsableCommand {
                 ?? tree.deletingLastPathComponent().appendingPathComponent(tree.lastPathComponent + ".build")
             let request = BuildRequest(
                 tree: tree, treeIdentity: described.treeID, output: output, options: options,
-                patches: described.patches.map { AppliedPatch(name: $0.patchFile, sha256: $0.canonicalSHA256) })
+                patches: described.patches.map { AppliedPatch(name: $0.patchFile, sha256: $0.canonicalSHA256) },
+                upstream: described.upstream)
             let result = try QmailBuilder.build(request) { event in
                 switch event {
                 case let .cacheHit(key, directory):

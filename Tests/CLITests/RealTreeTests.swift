@@ -134,11 +134,12 @@ struct RealBuildTests {
             #expect(FileManager.default.isExecutableFile(atPath: bin.appendingPathComponent(program).path), "\(program)")
         }
         let provenance = try String(contentsOf: bin.appendingPathComponent("qmailkit-provenance.json"), encoding: .utf8)
+        #expect(provenance.contains("\"upstream\" : \"netqmail-1.06 tree 385358983f064a1f10a5080b33a3ba13010886db\""))
         for feature in features.split(separator: ",") where feature != "tls" {
             #expect(provenance.contains("/\(feature).patch") || provenance.contains("/\(feature)-on-"), "\(feature) in provenance")
         }
         let again = try CLI.run(["build", "src", "-j2", "--sandbox", "home", "--test-users", "root",
-                                 "--cc", "cc -O2 -Wall"], in: scratch)
+                                 "--cc", Self.strictCompile], in: scratch)
         #expect(again.status == 0)
         #expect(again.stdout.contains("(cached)"))
     }
