@@ -4,12 +4,13 @@ import ArgumentParser
 struct Qmailkit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qmailkit",
-        abstract: "Build a custom netqmail-1.06: fetch, patch, combine, compare, check.",
+        abstract: "Build a custom netqmail-1.06: fetch, patch, build, verify.",
         discussion: """
             A typical session:
-              qmailkit fetch                                 # verified netqmail-1.06 in ./netqmail-1.06
+              qmailkit fetch                    # verified netqmail-1.06 in ./netqmail-1.06
               qmailkit patch --with tls,auth,forcetls -o qmail-src
-              qmailkit build qmail-src -j2
+              qmailkit build qmail-src -j2 --sandbox /tmp/qmail-home --test-users nobody
+              qmailkit verify --target build:qmail-src.build
               qmailkit combine combined -o netqmail-1.06-combined.patch
 
             \(ExitStatus.helpText)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Conformance
 import Foundation
+import Recipes
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,8 +36,8 @@ struct Verify: ParsableCommand {
                                valueName: "list"))
     var features: String?
 
-    @Option(help: ArgumentHelp("Folder of .scn files.", valueName: "dir"))
-    var scenarios = "scenarios"
+    @Option(help: ArgumentHelp("Folder of .scn files (default: the project's scenarios/).", valueName: "dir"))
+    var scenarios: String?
 
     @Option(name: [.customShort("j", allowingJoined: true), .customLong("jobs")], help: ArgumentHelp("Scenarios run at once (ref only).", valueName: "n"))
     var jobs = 4
@@ -57,13 +58,27 @@ struct Verify: ParsableCommand {
     func run() throws {
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let library: [Scenario]
+        let directory: URL
         do {
-            library = try ScenarioLibrary.load(directory: URL(fileURLWithPath: scenarios, relativeTo: cwd).standardizedFileURL)
+            if let scenarios {
+                directory = URL(fileURLWithPath: scenarios, relativeTo: cwd).standardizedFileURL
+            } else {
+                let builtFrom = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                    .deletingLastPathComponent().deletingLastPathComponent()
+                directory = try Project.locate(explicit: nil, environment: ProcessInfo.processInfo.environment,
+                                               workingDirectory: cwd, builtFrom: builtFrom).root
+                    .appendingPathComponent("scenarios")
+            }
+        } catch {
+            throw failure(error)
+        }
+        do {
+            library = try ScenarioLibrary.load(directory: directory)
         } catch let error as ScenarioParseError {
             FileHandle.standardError.write(Data("qmailkit verify: \(error)\n".utf8))
             throw ExitCode(2)
         } catch {
-            FileHandle.standardError.write(Data("qmailkit verify: cannot read scenarios from \(scenarios): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("qmailkit verify: cannot read scenarios from \(directory.path): \(error)\n".utf8))
             throw ExitCode(5)
         }
         let first = try makeTarget(target, featuresOf: nil, cwd: cwd)
