@@ -58,14 +58,22 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         try Data("name: wrong-noop\nspec: smtp-notes.md#1.4 NOOP\n< 220 mail.example.org ESMTP\n> NOOP\n< 250 OK\n".utf8)
             .write(to: directory.appendingPathComponent("scenarios/a.scn"))
-        let table = try verify([], in: directory)
+        let table = try verify(["--scenarios", "scenarios"], in: directory)
         #expect(table.status == 1)
         #expect(table.stdout.contains("a.scn:5: expected '250 OK', got '250 ok'"))
         #expect(table.stdout.contains("spec: smtp-notes.md#1.4 NOOP"))
         #expect(table.stdout.contains("C: NOOP\\r\\n"))
-        let tap = try verify(["--tap"], in: directory)
+        let tap = try verify(["--scenarios", "scenarios", "--tap"], in: directory)
         #expect(tap.status == 1)
         #expect(tap.stdout.hasPrefix("TAP version 13\n1..1\nnot ok 1 - wrong-noop\n"))
+    }
+
+    @Test func withoutScenariosOptionTheProjectsScenariosRun() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let run = try verify(["--features", "none"], in: directory)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("pass    relay-refused"))
     }
 
     @Test func differentialAgainstAnIdenticalTargetFindsNothing() throws {
@@ -81,18 +89,18 @@ import Testing
         let directory = try scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
         try Data("name: x\nbogus line\n".utf8).write(to: directory.appendingPathComponent("scenarios/b.scn"))
-        let malformed = try verify([], in: directory)
+        let malformed = try verify(["--scenarios", "scenarios"], in: directory)
         #expect(malformed.status == 2)
         #expect(malformed.stderr.contains("b.scn:2: cannot read 'bogus line'"))
         try FileManager.default.removeItem(at: directory.appendingPathComponent("scenarios/b.scn"))
         try Data("name: x\n< 220 x\n".utf8).write(to: directory.appendingPathComponent("scenarios/c.scn"))
-        let unknown = try verify(["--features", "auth,smtputf8"], in: directory)
+        let unknown = try verify(["--scenarios", "scenarios", "--features", "auth,smtputf8"], in: directory)
         #expect(unknown.status == 64)
         #expect(unknown.stderr.contains("unknown feature(s) smtputf8"))
-        let noBuild = try verify(["--target", "build:nowhere"], in: directory)
+        let noBuild = try verify(["--scenarios", "scenarios", "--target", "build:nowhere"], in: directory)
         #expect(noBuild.status == 5)
         #expect(noBuild.stderr.contains("qmailkit-provenance.json is missing"))
-        let badTarget = try verify(["--target", "vm"], in: directory)
+        let badTarget = try verify(["--scenarios", "scenarios", "--target", "vm"], in: directory)
         #expect(badTarget.status == 64)
     }
 }
