@@ -39,8 +39,10 @@ let package = Package(
         .target(name: "PatchEngine", dependencies: [
             "DiffFormat", "GitStore", "Recipes", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .target(name: "SelectionMatrix", dependencies: ["Conformance", "PatchEngine", "QmailBuild"]),
         .executableTarget(name: "qmailkit", dependencies: [
-            "Archive", "Conformance", "Console", "DiffFormat", "PatchEngine", "QmailBuild", "Recipes", "SMTPServer",
+            "Archive", "Conformance", "Console", "DiffFormat", "PatchEngine", "QmailBuild", "Recipes", "SelectionMatrix",
+            "SMTPServer",
             "SourceFetch", "SourceImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

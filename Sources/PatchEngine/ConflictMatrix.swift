@@ -53,14 +53,7 @@ public struct ConflictMatrix: Sendable {
             cache[plan.features] = result
             return result
         }
-        var rows: [Row] = []
-        for mask in 1..<(1 << chosen.count) {
-            let selection = chosen.enumerated().filter { mask & (1 << $0.offset) != 0 }.map(\.element)
-            guard let plan = try? catalog.planner.plan(selecting: selection),
-                  Set(plan.features) == Set(selection) else { continue }
-            rows.append(Row(selection: selection, outcome: outcome(selection)))
-        }
-        rows.sort { ($0.selection.count, $0.selection.joined(separator: ",")) < ($1.selection.count, $1.selection.joined(separator: ",")) }
+        let rows = closedSelections(catalog: catalog, features: chosen).map { Row(selection: $0, outcome: outcome($0)) }
         var pairs: [String: Outcome] = [:]
         for (i, a) in chosen.enumerated() {
             for b in chosen[(i + 1)...] {
@@ -68,5 +61,21 @@ public struct ConflictMatrix: Sendable {
             }
         }
         return ConflictMatrix(features: chosen, selections: rows, pairs: pairs)
+    }
+
+    /// Every non-empty subset of `features` that the planner accepts as it is
+    /// (nothing added by Requires, no declared conflict), in `features` order,
+    /// smallest first. Cost: one plan per subset (2^n; n is 6 for `combined`).
+    public static func closedSelections(catalog: PatchCatalog, features: [String]) -> [[String]] {
+        var selections: [[String]] = []
+        for mask in 1..<(1 << features.count) {
+            let selection = features.enumerated().filter { mask & (1 << $0.offset) != 0 }.map(\.element)
+            guard let plan = try? catalog.planner.plan(selecting: selection),
+                  Set(plan.features) == Set(selection) else { continue }
+            selections.append(selection)
+        }
+        return selections.sorted {
+            ($0.count, $0.joined(separator: ",")) < ($1.count, $1.joined(separator: ","))
+        }
     }
 }

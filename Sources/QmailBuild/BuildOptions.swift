@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Everything that decides how a netqmail tree is configured and built.
 ///
@@ -32,6 +33,9 @@ public struct BuildOptions: Sendable, Equatable {
     public var jobs: Int
     /// Make targets; empty means the Makefile's default target `it`.
     public var targets: [String]
+    /// Compiles through ccache. Gives the same objects, so it is not part of the
+    /// cache key or the provenance.
+    public var compilerCache: CompilerCache?
 
     public init(
         qmailHome: String = "/var/qmail",
@@ -59,6 +63,7 @@ public struct BuildOptions: Sendable, Equatable {
         self.sanitizers = sanitizers
         self.jobs = jobs
         self.targets = targets
+        compilerCache = nil
     }
 
     /// The qmail home the binaries will use: the sandbox when set, else `qmailHome`.
@@ -136,6 +141,18 @@ public struct TestUsers: Sendable, Equatable {
     public init(user: String, group: String? = nil) {
         self.user = user
         self.group = group
+    }
+
+    /// `user` or `user:group`, as the command line takes it.
+    public init(parsing text: String) {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        self.init(user: parts.first ?? text, group: parts.count > 1 ? parts[1] : nil)
+    }
+
+    /// The account this process runs as, or nil if the account database does not know it.
+    public static func currentUser() -> TestUsers? {
+        guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return nil }
+        return TestUsers(user: String(cString: name))
     }
 }
 

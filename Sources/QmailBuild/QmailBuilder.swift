@@ -72,7 +72,11 @@ public enum QmailBuilder {
         }
 
         try prepareOutput(output, from: tree)
-        try writeConfFiles(confValues, in: output)
+        var written = confValues
+        if let cache = options.compilerCache, let compile = written["conf-cc"]?.first {
+            written["conf-cc"] = [cache.wrapping(compile)]
+        }
+        try writeConfFiles(written, in: output)
         if let sandbox = options.sandbox {
             for sub in ["control", "bin"] {
                 try FileSystem.createDirectory(sandbox.appendingPathComponent(sub))

@@ -28,7 +28,8 @@ public enum Action: Equatable, Sendable {
     /// been flushed in clear). Bytes given to `receive` from now on must be
     /// decrypted ones. Answer with `.tlsEstablished` or `.tlsFailed`.
     case startTLS
-    /// Write this line to stderr (eMPF decisions, only with `POLICY_DEBUG`).
+    /// Write this line to stderr (eMPF decisions with `POLICY_DEBUG`; why an
+    /// SMTPS session ended before its handshake).
     case diagnostic(String)
     /// End the session: exit status 0 after QUIT, 1 otherwise. Abandon any
     /// queue program still running (closing its pipes aborts it).

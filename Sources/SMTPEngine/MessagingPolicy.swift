@@ -11,15 +11,18 @@
 /// Semantics chosen here (patchset.md fixes only the grammar and the
 /// letters):
 /// * The first element is the policy of every user of the domain; a `user:`
-///   element replaces it for that local part (compared case-insensitively).
+///   element (local part compared case-insensitively) is consulted first for
+///   that user, and the domain's policy decides when none of the user's
+///   letters applies.
 /// * `I`/`E` rules come from the **sender's** policy (whom may this sender
 ///   message), `L`/`R` rules from the **recipient's** policy (who may message
 ///   this recipient).
 /// * Of the rules for the counterpart's class, a rule without patterns
 ///   applies to every counterpart, a rule with patterns only to counterparts
 ///   whose whole address matches one of them (case-insensitive glob, `*` and
-///   `?`); the last applicable rule decides, none means allowed. So
-///   `rR(*@partner.test)` refuses remote senders except partner.test.
+///   `?`); the first applicable rule decides (as in a firewall rule list),
+///   none means allowed. So `R(*@partner.test)r` refuses remote senders
+///   except partner.test. This is what patches/empf.patch does.
 /// * A domain listed twice, an empty name, a pattern list that is empty or
 ///   unterminated, whitespace, or any other letter is a syntax error.
 /// * An address without `@` has an empty domain, which is never "the same
@@ -79,26 +82,36 @@ public struct MessagingPolicy: Sendable {
         if let policy = domains[senderDomain] {
             // Only an authenticated client may speak for a local domain with a policy.
             if !authenticated && isLocalDomain(senderDomain) { return false }
-            let rules = policy.users[senderUser] ?? policy.rules
-            if !Self.verdict(rules, for: sameDomain ? .internalRecipient : .externalRecipient, counterpart: recipient) {
+            if !Self.verdict(policy, user: senderUser, for: sameDomain ? .internalRecipient : .externalRecipient,
+                             counterpart: recipient) {
                 return false
             }
         }
         if let policy = domains[recipientDomain] {
-            let rules = policy.users[recipientUser] ?? policy.rules
-            if !Self.verdict(rules, for: sameDomain ? .local : .remote, counterpart: sender) { return false }
+            if !Self.verdict(policy, user: recipientUser, for: sameDomain ? .local : .remote, counterpart: sender) {
+                return false
+            }
         }
         return true
     }
 
-    private static func verdict(_ rules: [Rule], for letter: Letter, counterpart: [UInt8]) -> Bool {
-        var allowed = true
+    /// The user's own rules first, then the domain's; allowed when no rule applies.
+    private static func verdict(_ policy: DomainPolicy, user: [UInt8], for letter: Letter, counterpart: [UInt8]) -> Bool {
+        if let rules = policy.users[user], let decided = firstApplicable(rules, for: letter, counterpart: counterpart) {
+            return decided
+        }
+        return firstApplicable(policy.rules, for: letter, counterpart: counterpart) ?? true
+    }
+
+    /// Whether the first rule of `letter`'s kind that applies to `counterpart` allows; nil when none applies.
+    private static func firstApplicable(_ rules: [Rule], for letter: Letter, counterpart: [UInt8]) -> Bool? {
+        let address = ASCII.lowercased(counterpart)
         for rule in rules where rule.letter == letter {
-            if rule.patterns.isEmpty || rule.patterns.contains(where: { Glob.matches($0, ASCII.lowercased(counterpart)) }) {
-                allowed = rule.allows
+            if rule.patterns.isEmpty || rule.patterns.contains(where: { Glob.matches($0, address) }) {
+                return rule.allows
             }
         }
-        return allowed
+        return nil
     }
 
     /// Lower-cased local part and domain (split at the last `@`).

@@ -110,14 +110,17 @@ public struct SMTPSession: Sendable {
         dohelo(configuration.environment.remoteHostOrUnknown)
         var actions: [Action] = []
         if configuration.startsWithTLS {
+            // Port 465 without a usable certificate cannot speak at all: the client
+            // waits for a TLS handshake, so a reply in clear would only be noise
+            // on the wire. The reason goes to stderr (the log), as the tls patch
+            // ends the same way (exit 1, nothing written).
             switch configuration.serverCertificate {
             case .missing(let reason):
-                // Port 465 without a certificate cannot speak at all.
-                out("454 TLS missing certificate: \(reason) (#4.3.0)\r\n", &actions)
-                fatal(&actions)
+                actions.append(.diagnostic("SMTPS: TLS missing certificate: \(reason)"))
+                close(1, &actions)
             case .unusable(let reason):
-                out("454 TLS \(reason) (#4.3.0)\r\n", &actions)
-                fatal(&actions)
+                actions.append(.diagnostic("SMTPS: TLS \(reason)"))
+                close(1, &actions)
             case .usable:
                 waiting = .tls(beforeGreeting: true)
                 actions.append(.startTLS)

@@ -78,10 +78,7 @@ struct Build: ParsableCommand {
                 }
                 return sanitizer
             }
-            if let testUsers {
-                let parts = testUsers.split(separator: ":", maxSplits: 1).map(String.init)
-                options.testUsers = TestUsers(user: parts[0], group: parts.count > 1 ? parts[1] : nil)
-            }
+            options.testUsers = testUsers.map(TestUsers.init(parsing:))
             let output = self.output.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
                 ?? tree.deletingLastPathComponent().appendingPathComponent(tree.lastPathComponent + ".build")
             let request = BuildRequest(

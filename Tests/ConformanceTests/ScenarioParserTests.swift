@@ -107,7 +107,7 @@ import Testing
         ("name: a\n< 1\n> trailing \\\n", 3, "lone backslash"),
         ("name: a\n< ~ ([unclosed\n", 2, "invalid regular expression"),
         ("name: a\nfeatures: auth smtputf8\n< 1\n", 2, "unknown feature 'smtputf8'"),
-        ("name: a\n> HELO x\n", 1, "expects no reply line"),
+        ("name: a\n> HELO x\n", 1, "expects nothing"),
         ("name: a\n< 1\nqueue-body: x\n", 3, "must follow a queue: line"),
         ("name: a\n< 1\nexpect-exit: zero\n", 3, "takes a number"),
         ("name: a\n< 1\nqueue-exit: 300\n", 3, "0-255"),

@@ -7,7 +7,7 @@ struct MessagingPolicyTests {
     # comment
     ; another comment
 
-    example.org:LrIe,boss:LRIE,intern:Li(*@example.org)I(x@example.org),
+    example.org:LrIe,boss:LRIE,intern:I(x@example.org)i(*@example.org)E,temp:i,
     example.net:lR(*@partner.test)e,
     """
 
@@ -49,9 +49,23 @@ struct MessagingPolicyTests {
             == "250 ok\r\n" + Self.denied("far@elsewhere.test"))
         // boss may message anyone.
         #expect(replies(from: "x", to: ["far@elsewhere.test"], authAs: "BOSS@example.org") == "250 ok\r\n")
-        // intern: internal denied except x@example.org; external allowed (no e rule).
+        // intern: internal denied except x@example.org (the first applicable letter
+        // decides); external allowed by the user's own E.
         #expect(replies(from: "x", to: ["ann@example.org", "X@example.org", "far@elsewhere.test"], authAs: "intern@example.org")
             == Self.denied("ann@example.org") + "250 ok\r\n250 ok\r\n")
+        // temp has no external letter of its own: the domain's e decides.
+        #expect(replies(from: "x", to: ["ann@example.org", "far@elsewhere.test"], authAs: "temp@example.org")
+            == Self.denied("ann@example.org") + Self.denied("far@elsewhere.test"))
+    }
+
+    @Test func theFirstApplicableLetterDecides() {
+        let denyFirst = Self.configuration("sub.example.net:rR(*@partner.test),\n")
+        #expect(replies(from: "a@partner.test", to: ["u@sub.example.net"], configuration: denyFirst)
+            == Self.denied("u@sub.example.net"))
+        let allowFirst = Self.configuration("sub.example.net:R(*@partner.test)r,\n")
+        #expect(replies(from: "a@partner.test", to: ["u@sub.example.net"], configuration: allowFirst) == "250 ok\r\n")
+        #expect(replies(from: "a@other.test", to: ["u@sub.example.net"], configuration: allowFirst)
+            == Self.denied("u@sub.example.net"))
     }
 
     @Test func recipientSideLocalRemote() {
@@ -61,10 +75,6 @@ struct MessagingPolicyTests {
         // example.net: remote senders refused except partner.test.
         #expect(replies(from: "a@partner.test", to: ["u@sub.example.net"], configuration: Self.configuration(
             "sub.example.net:lR(*@partner.test),\n")) == "250 ok\r\n")
-        #expect(replies(from: "a@other.test", to: ["u@sub.example.net"], configuration: Self.configuration(
-            "sub.example.net:rR(*@partner.test),\n")) == Self.denied("u@sub.example.net"))
-        #expect(replies(from: "a@partner.test", to: ["u@sub.example.net"], configuration: Self.configuration(
-            "sub.example.net:rR(*@partner.test),\n")) == "250 ok\r\n")
     }
 
     @Test func policyRunsAfterTheRelayCheck() {

@@ -78,6 +78,17 @@ struct TLSTests {
         #expect(empty.start() == [.reply(Array(greetingLine.utf8)), .flush])
     }
 
+    /// Nothing in clear on a TLS port: the reason goes to stderr, the session ends with 1.
+    @Test func smtpsWithoutACertificateEndsSilently() {
+        var missing = SMTPSession(configuration: Self.configuration(environment: ["SMTPS": "1"],
+                                                                    certificate: .missing(reason: "no such file")))
+        #expect(missing.start() == [.diagnostic("SMTPS: TLS missing certificate: no such file"), .close(exitCode: 1)])
+        var unusable = SMTPSession(configuration: Self.configuration(environment: ["SMTPS": "1"],
+                                                                     certificate: .unusable(reason: "bad key")))
+        #expect(unusable.start() == [.diagnostic("SMTPS: TLS bad key"), .close(exitCode: 1)])
+        #expect(unusable.receive(Array("EHLO x\r\n".utf8)).isEmpty)
+    }
+
     @Test func authUnderTLSSaysESMTPSA() {
         var driver = SessionDriver(Self.configuration([.tls, .auth], environment: ["SMTPAUTH": "", "AUTHSLEEP": "0"]))
         driver.checkResult = AuthTests.accept
