@@ -33,6 +33,8 @@ struct RemoteTLSTests {
         Case(name: "EC server certificate verified", certificate: "server-ec.pem", files: ["tlshosts/127.0.0.1.pem": "CA"]),
         Case(name: "IP SAN mismatch", certificate: "wrongip.pem", files: ["tlshosts/127.0.0.1.pem": "CA"], delivered: false,
              reportContains: "IP address mismatch"),
+        Case(name: "IP literal named only by CN and DNS SAN", certificate: "ipasname.pem",
+             files: ["tlshosts/127.0.0.1.pem": "CA"], delivered: false, reportContains: "IP address mismatch"),
         Case(name: "untrusted chain", certificate: "untrusted.pem", files: ["tlshosts/127.0.0.1.pem": "CA"], delivered: false,
              reportContains: "TLS negotiation failed: unable to get local issuer certificate"),
         Case(name: "mandatory TLS, STARTTLS not offered", certificate: nil, files: ["tlshosts/127.0.0.1.pem": "CA"],
