@@ -47,7 +47,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "Benchmarks", dependencies: [
-            "GitStore", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport",
+            "Conformance", "GitStore", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "CZlib"]),

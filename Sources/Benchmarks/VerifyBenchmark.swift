@@ -1,0 +1,54 @@
+import Conformance
+import Foundation
+import GitStore
+import QmailBuild
+
+/// `verify`: the whole conformance suite against a real build of the combined
+/// recipe, the way `qmailkit verify --target build:DIR` runs it (target: under
+/// 20 s), with the same suite against the reference engine in process as the
+/// baseline, interleaved run by run. The build itself is made once, untimed.
+struct VerifyBenchmark {
+    static let target = 20.0
+
+    let fixture: Fixture
+    let scratch: ScratchSpace
+    let stopwatch: Stopwatch
+
+    func run() throws -> Report {
+        let tree = try scratch.fresh("verify-tree").appendingPathComponent("combined")
+        let result = try fixture.patchAll(into: tree)
+        let directory = try scratch.fresh("verify-build")
+        var options = BuildOptions(testUsers: TestUsers.currentUser(), sandbox: directory.appendingPathComponent("sandbox"), jobs: 2)
+        options.targets = ["qmail-smtpd", "qmail-remote"]
+        let request = BuildRequest(
+            tree: tree, treeIdentity: try GitRepository.inMemory().writeTree(result.final.sortedFiles).description,
+            output: directory.appendingPathComponent("build"), options: options,
+            patches: result.steps.map { AppliedPatch(name: $0.report.patchFile, sha256: $0.report.canonicalSHA256) })
+        let build: BuildResult
+        do {
+            build = try QmailBuilder.build(request)
+        } catch {
+            throw BenchmarkError.unexpected("qmailkit build failed: \(error)")
+        }
+
+        let library = try ScenarioLibrary.load(directory: fixture.project.root.appendingPathComponent("scenarios"))
+        let real = try BuildTarget(buildDirectory: build.directory)
+        let reference = ReferenceTarget(features: real.features)
+        let onReal = library.filter { $0.applies(to: real.features, kind: real.kind) }
+        let onReference = library.filter { $0.applies(to: reference.features, kind: reference.kind) }
+        var failed: [String] = []
+        let samples = try stopwatch.compare("verify", [
+            { _ in failed = SuiteRun(jobs: 4).run(onReal, on: real).filter { !$0.passed }.map(\.scenario.name) },
+            { _ in _ = SuiteRun(jobs: 4).run(onReference, on: reference) },
+        ])
+        let seconds = samples[0].median.seconds
+        var report = Report(
+            benchmark: "verify",
+            rows: [.init(measured: "suite on the combined build (\(onReal.count) scenarios)", samples: samples[0]),
+                   .init(measured: "baseline: suite on ref (\(onReference.count) scenarios)", samples: samples[1])],
+            ratios: [.init(name: "build suite median in seconds", value: seconds, limit: Self.target),
+                     .init(name: "build/ref (median)", value: seconds / samples[1].median.seconds, limit: nil)])
+        if !failed.isEmpty { report.notes.append("\(failed.count) scenarios failed on the build: \(failed.joined(separator: ", "))") }
+        return report
+    }
+}
