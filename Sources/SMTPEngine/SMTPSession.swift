@@ -184,12 +184,22 @@ public struct SMTPSession: Sendable {
         case (.checkProgram(let user), .checkProgramFinished(let termination)):
             waiting = nil
             finishAuth(user: user, termination, &actions)
-        case (.tls(let beforeGreeting), .tlsEstablished(let cipher, let email)):
+        case (.tls(let beforeGreeting), .tlsEstablished(let cipher, let emails)):
             waiting = nil
             tlsCipher = cipher
             forgetSessionState()
-            if let email, let listed = configuration.tlsClients {
-                tlsClientMayRelay = listed.contains { ASCII.equalsIgnoringCase($0, email) }
+            if let emails {
+                switch configuration.tlsClients {
+                case .absent: break
+                case .listed(let listed):
+                    tlsClientMayRelay = emails.contains { email in
+                        !email.isEmpty && listed.contains { ASCII.equalsIgnoringCase($0, email) }
+                    }
+                case .unreadable:
+                    out("421 unable to read controls (#4.3.0)\r\n", &actions)
+                    fatal(&actions)
+                    return actions
+                }
             }
             if beforeGreeting { greet(&actions) }
         case (.tls, .tlsFailed(let reason)):
