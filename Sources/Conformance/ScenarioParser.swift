@@ -64,9 +64,14 @@ public enum ScenarioParser {
     private struct LineError: Error { var description: String }
 
     private static func check(_ scenario: Scenario, file: String) throws(ScenarioParseError) {
-        guard scenario.steps.contains(where: { if case .expect = $0.kind { true } else { false } }) else {
+        guard scenario.steps.contains(where: {
+            switch $0.kind {
+            case .expect, .expectEOF: true
+            default: false
+            }
+        }) else {
             throw ScenarioParseError(file: file, line: scenario.line,
-                                     message: "scenario '\(scenario.name)' expects no reply line; add at least one '< …'")
+                                     message: "scenario '\(scenario.name)' expects no reply line; add at least one '< …' or 'eof'")
         }
     }
 

@@ -111,12 +111,10 @@ public struct SMTPSession: Sendable {
         var actions: [Action] = []
         if configuration.startsWithTLS {
             switch configuration.serverCertificate {
-            case .missing(let reason):
-                // Port 465 without a certificate cannot speak at all.
-                out("454 TLS missing certificate: \(reason) (#4.3.0)\r\n", &actions)
-                fatal(&actions)
-            case .unusable(let reason):
-                out("454 TLS \(reason) (#4.3.0)\r\n", &actions)
+            case .missing, .unusable:
+                // Port 465 without a certificate cannot speak at all: like
+                // tls.patch, exit 1 without a word (a TLS client could not
+                // read a clear-text 454 anyway).
                 fatal(&actions)
             case .usable:
                 waiting = .tls(beforeGreeting: true)

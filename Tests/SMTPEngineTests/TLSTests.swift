@@ -76,6 +76,8 @@ struct TLSTests {
         #expect(session.receive(Array("STARTTLS\r\n".utf8)) == [.reply(Array("502 unimplemented (#5.5.1)\r\n".utf8)), .flush])
         var empty = SMTPSession(configuration: Self.configuration(environment: ["SMTPS": ""]))
         #expect(empty.start() == [.reply(Array(greetingLine.utf8)), .flush])
+        var missing = SMTPSession(configuration: Self.configuration(environment: ["SMTPS": "1"], certificate: .missing(reason: "x")))
+        #expect(missing.start() == [.close(exitCode: 1)], "tls.patch exits without a reply")
     }
 
     @Test func authUnderTLSSaysESMTPSA() {

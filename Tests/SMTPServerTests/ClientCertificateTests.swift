@@ -48,7 +48,8 @@ struct ClientCertificateTests {
     }
 
     func makeHome(crl: Bool = false, clientCA: Bool = true) throws -> TestHome {
-        let home = try TestHome(controls: ["me": "mx.test.example\n", "tlsclients": "relay@example.org\n"])
+        let home = try TestHome(controls: ["me": "mx.test.example\n", "rcpthosts": "example.org\n",
+                                           "tlsclients": "relay@example.org\n"])
         try Data(try SuitePKI.pem("server")).write(to: home.control.appendingPathComponent("servercert.pem"))
         if clientCA { try Data(try SuitePKI.pem("ca")).write(to: home.control.appendingPathComponent("clientca.pem")) }
         if crl { try Data(try SuitePKI.pem("crl")).write(to: home.control.appendingPathComponent("clientcrl.pem")) }
