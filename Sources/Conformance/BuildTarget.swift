@@ -121,6 +121,9 @@ final class BuildConnection: TargetConnection {
     func send(_ bytes: [UInt8]) { server.send(bytes) }
     func nextLine(timeout: Double) -> LineRead { server.nextLine(timeout: timeout) }
     func shutdownInput() { server.shutdownInput() }
+    func startTLS(clientCertificate: [UInt8]?, timeout: Double) -> String? {
+        server.startTLS(clientCertificate: clientCertificate, timeout: timeout)
+    }
 
     func finish(timeout: Double) -> Completion {
         let status = server.waitForExit(timeout: timeout)

@@ -16,6 +16,7 @@ enum ControlDirectory {
             switch file {
             case .contents(let bytes): try Data(bytes).write(to: path)
             case .directory: try manager.createDirectory(at: path, withIntermediateDirectories: false)
+            case .certificate(let item): try Data(try SuitePKI.pem(item)).write(to: path)
             case .absent: break
             }
         }

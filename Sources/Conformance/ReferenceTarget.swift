@@ -1,10 +1,14 @@
 import Foundation
 import SMTPEngine
+import SMTPServer
 
 /// The reference engine (`SMTPSession`) in process, with an in-memory queue,
 /// a fixed clock and pid, and `CheckPasswordStandIn` as the check program.
 /// Control files are written to a fresh temporary qmail home per connection
 /// and read with `ConfigurationLoader`, exactly as the engine's binary would.
+/// TLS is real: the transport's `ServerTLS` (certificates, client
+/// certificate check) on one in-memory NIOSSL endpoint, the suite's client
+/// on another, ciphertext passed between them.
 public struct ReferenceTarget: ConformanceTarget {
     public let name = "ref"
     public let kind = "ref"
@@ -52,12 +56,16 @@ public struct ReferenceTarget: ConformanceTarget {
         } catch is ConfigurationLoader.UnreadableControl {
             startup = SMTPSession.actions(for: .unreadableControls)
         }
-        return ReferenceConnection(session: session, startup: startup, queueOutcome: scenario.queueOutcome)
+        // Read now: the folder goes when this returns.
+        let tls = features.contains("tls")
+            ? Result { try ServerTLS(controlDirectory: home.appendingPathComponent("control").path) } : nil
+        return ReferenceConnection(session: session, startup: startup, queueOutcome: scenario.queueOutcome, tls: tls)
     }
 }
 
 /// Carries out a session's actions: replies become readable at `.flush`,
-/// queue runs and check programs complete at once.
+/// queue runs and check programs complete at once, a handshake when the
+/// client starts one.
 final class ReferenceConnection: TargetConnection {
     private var session: SMTPSession?
     private let queueOutcome: QueueOutcome
@@ -67,17 +75,75 @@ final class ReferenceConnection: TargetConnection {
     private var exitStatus: Int32?
     private var queued: [CapturedMessage] = []
     private var currentMessage: [UInt8] = []
+    private let tls: Result<ServerTLS, any Error>?
+    /// The server's endpoint from `.startTLS` on; the client's once the
+    /// handshake is done.
+    private var server: (endpoint: TLSEndpoint, outcome: ClientCertificateOutcome)?
+    private var client: TLSEndpoint?
 
-    init(session: SMTPSession?, startup: [Action], queueOutcome: QueueOutcome) {
+    init(session: SMTPSession?, startup: [Action], queueOutcome: QueueOutcome, tls: Result<ServerTLS, any Error>?) {
         self.session = session
         self.queueOutcome = queueOutcome
+        self.tls = tls
         perform(startup)
         if session != nil { perform(self.session!.start()) }
     }
 
     func send(_ bytes: [UInt8]) {
         guard !closed, session != nil else { return }
-        perform(session!.receive(bytes))
+        if let client, let server {
+            client.send(bytes)
+            perform(session!.receive(server.endpoint.incoming(client.outgoing())))
+        } else if let server {
+            // Clear text where the server awaits a ClientHello: as over a
+            // socket, it goes into the handshake (and breaks it).
+            _ = server.endpoint.incoming(bytes)
+            if let failure = server.endpoint.failure { handshakeFailed(failure) }
+        } else {
+            perform(session!.receive(bytes))
+        }
+    }
+
+    func startTLS(clientCertificate: [UInt8]?, timeout: Double) -> String? {
+        guard client == nil, let server, !closed else { return "the server did not start a TLS handshake" }
+        let newClient: TLSEndpoint
+        do { newClient = try TLSEndpoint.client(certificate: clientCertificate) } catch { return "TLS client: \(error)" }
+        var quiet = false
+        while !quiet {
+            let toServer = newClient.outgoing()
+            _ = server.endpoint.incoming(toServer)
+            let toClient = server.endpoint.outgoing()
+            _ = newClient.incoming(toClient)
+            if let failure = server.endpoint.failure ?? newClient.failure {
+                handshakeFailed(failure)
+                return failure
+            }
+            quiet = toServer.isEmpty && toClient.isEmpty
+        }
+        guard newClient.isEstablished, server.endpoint.isEstablished else {
+            handshakeFailed("the handshake stalled")
+            return "the handshake stalled"
+        }
+        client = newClient
+        let version = server.endpoint.version.map(ServerTLS.versionName) ?? "TLS"
+        perform(session!.handle(.tlsEstablished(cipher: version, verifiedClientEmails: server.outcome.verifiedEmails)))
+        return nil
+    }
+
+    private func handshakeFailed(_ reason: String) {
+        server = nil
+        perform(session!.handle(.tlsFailed(reason: reason)))
+    }
+
+    /// Makes written replies readable, through TLS when it is on.
+    private func deliver(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        if let client, let server {
+            server.endpoint.send(bytes)
+            readable += client.incoming(server.endpoint.outgoing())
+        } else {
+            readable += bytes
+        }
     }
 
     func nextLine(timeout: Double) -> LineRead {
@@ -105,7 +171,7 @@ final class ReferenceConnection: TargetConnection {
             case .reply(let bytes):
                 unflushed += bytes
             case .flush:
-                readable += unflushed
+                deliver(unflushed)
                 unflushed = []
             case .startQueue:
                 currentMessage = []
@@ -134,11 +200,17 @@ final class ReferenceConnection: TargetConnection {
             case .sleep:
                 break
             case .startTLS:
-                perform(session!.handle(.tlsFailed(reason: "the reference target has no TLS transport")))
+                do {
+                    guard let tls else { throw SuitePKI.SetupError(description: "tls is not built in") }
+                    let (handler, outcome) = try tls.get().makeHandler()
+                    server = (try TLSEndpoint(handler), outcome)
+                } catch {
+                    perform(session!.handle(.tlsFailed(reason: "\(error)")))
+                }
             case .diagnostic:
                 break
             case .close(let code):
-                readable += unflushed
+                deliver(unflushed)
                 unflushed = []
                 closed = true
                 exitStatus = code

@@ -94,6 +94,8 @@ public enum ControlFile: Sendable, Equatable {
     case absent
     /// A directory in the file's place: opening works, reading fails.
     case directory
+    /// One of the suite's generated certificates (`SuitePKI`).
+    case certificate(String)
 }
 
 /// How the queue program ends for every message of a scenario.
@@ -116,6 +118,9 @@ public struct Step: Sendable, Equatable {
         case close
         /// `eof` — the server must close the connection now (no more lines).
         case expectEOF
+        /// `tls` / `tls: relay` — a TLS handshake now, presenting the named
+        /// `SuitePKI` client certificate if one is given.
+        case startTLS(clientCertificate: String?)
     }
     public var kind: Kind
     public var line: Int

@@ -93,6 +93,8 @@ public enum Differential {
                 return entry.description
             case .sentChallengeResponse:
                 return "C: (CRAM-MD5 response)"
+            case .tlsFailed:
+                return "-- TLS handshake failed"
             case .queued(let index, let message):
                 return "Q\(index): envelope " + ByteEscapes.encode(message.envelope)
             default:

@@ -12,7 +12,7 @@ public struct ScenarioParseError: Error, Equatable, CustomStringConvertible {
 ///
 /// A file holds one or more scenarios; each starts with `name:`. Blank lines
 /// and lines starting with `#` are ignored. Settings (`desc:`, `spec:`,
-/// `features:`, `env:`, `control:`, `args:`, `queue-exit:`, `targets:`) may
+/// `features:`, `env:`, `control:`, `pki:`, `args:`, `queue-exit:`, `targets:`) may
 /// appear anywhere in a scenario; the dialogue lines run in order:
 ///
 ///     > HELO x                 send "HELO x" CR LF (escapes \r \n \t \0 \\ \xHH)
@@ -22,6 +22,7 @@ public struct ScenarioParseError: Error, Equatable, CustomStringConvertible {
 ///     cram: alice secret       answer the last 334 challenge with CRAM-MD5
 ///     close                    shut down the client's sending side
 ///     eof                      the server has closed: no further reply
+///     tls / tls: relay         TLS handshake now (with a SuitePKI client certificate)
 ///     queue: Fa@b\0Tc@d\0\0    next queued message's envelope (or `~ regex`)
 ///     queue-received: ~ …      its Received header (the first two lines)
 ///     queue-body: hello\n      the message after the Received header
@@ -70,7 +71,7 @@ public enum ScenarioParser {
             }
         }) else {
             throw ScenarioParseError(file: file, line: scenario.line,
-                                     message: "scenario '\(scenario.name)' expects nothing; add at least one '< …' or 'eof'")
+                                     message: "scenario '\(scenario.name)' expects no reply line; add at least one '< …' or 'eof'")
         }
     }
 
@@ -91,6 +92,18 @@ public enum ScenarioParser {
             scenario.steps.append(Step(.close, line: line))
         } else if text == "eof" {
             scenario.steps.append(Step(.expectEOF, line: line))
+        } else if text == "tls" {
+            scenario.steps.append(Step(.startTLS(clientCertificate: nil), line: line))
+        } else if let value = setting("tls", text) {
+            guard SuitePKI.items.contains(value) else {
+                throw LineError(description: "tls: takes one of the suite's certificates: \(SuitePKI.items.sorted().joined(separator: " "))")
+            }
+            scenario.steps.append(Step(.startTLS(clientCertificate: value), line: line))
+        } else if let value = setting("pki", text) {
+            guard let equals = value.firstIndex(of: "="), SuitePKI.items.contains(String(value[value.index(after: equals)...])) else {
+                throw LineError(description: "pki: takes name=item with an item of the suite's certificates: \(SuitePKI.items.sorted().joined(separator: " "))")
+            }
+            scenario.controls[try controlName(value[..<equals])] = .certificate(String(value[value.index(after: equals)...]))
         } else if let value = setting("cram", text) {
             let words = value.split(separator: " ")
             guard words.count == 2 else { throw LineError(description: "cram: needs a user and a password, e.g. cram: alice secret") }
@@ -142,7 +155,7 @@ public enum ScenarioParser {
             guard kinds.isSubset(of: ["ref", "build"]), !kinds.isEmpty else { throw LineError(description: "targets: takes ref and/or build") }
             scenario.targets = kinds
         } else {
-            throw LineError(description: "cannot read '\(text)': expected '> ', '>> ', '< ', close, eof, cram:, queue:, queue-received:, queue-body:, expect-exit: or a setting (desc, spec, features, env, control, args, queue-exit, targets)")
+            throw LineError(description: "cannot read '\(text)': expected '> ', '>> ', '< ', close, eof, tls, tls:, cram:, queue:, queue-received:, queue-body:, expect-exit: or a setting (desc, spec, features, env, control, pki, args, queue-exit, targets)")
         }
     }
 

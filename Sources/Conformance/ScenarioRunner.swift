@@ -10,6 +10,9 @@ public enum TranscriptEntry: Equatable, Sendable, CustomStringConvertible {
     case clientClosed
     case serverClosed
     case noReply(seconds: Double)
+    /// A completed TLS handshake (with this client certificate).
+    case tlsEstablished(clientCertificate: String?)
+    case tlsFailed(String)
     case queued(index: Int, CapturedMessage)
     case exited(Int32?)
 
@@ -21,6 +24,9 @@ public enum TranscriptEntry: Equatable, Sendable, CustomStringConvertible {
         case .clientClosed: return "-- client closed its side"
         case .serverClosed: return "-- server closed the connection"
         case .noReply(let seconds): return "-- no reply within \(seconds) s"
+        case .tlsEstablished(let certificate):
+            return "-- TLS established" + (certificate.map { " (client certificate \($0))" } ?? "")
+        case .tlsFailed(let reason): return "-- TLS handshake failed: " + reason
         case .queued(let index, let message):
             return "Q\(index): envelope " + ByteEscapes.encode(message.envelope) + "\nQ\(index): message " + ByteEscapes.encode(message.message)
         case .exited(let status): return "-- exit " + (status.map(String.init) ?? "(did not end; killed)")
@@ -117,6 +123,20 @@ public struct ScenarioRunner: Sendable {
                 case .timedOut:
                     transcript.append(.noReply(seconds: replyTimeout))
                     violate(step.line, "expected '\(match)', but no reply came")
+                }
+            case .startTLS(let item):
+                sendPending()
+                let failure: String?
+                do {
+                    failure = connection.startTLS(clientCertificate: try item.map(SuitePKI.pem), timeout: replyTimeout)
+                } catch {
+                    failure = "\(error)"
+                }
+                if let failure {
+                    transcript.append(.tlsFailed(failure))
+                    violate(step.line, "TLS handshake failed: \(failure)")
+                } else {
+                    transcript.append(.tlsEstablished(clientCertificate: item))
                 }
             case .close:
                 sendPending()

@@ -7,7 +7,8 @@ import Darwin
 
 /// A program run with fd 0 and fd 1 on one end of a socketpair (as tcpserver
 /// runs qmail-smtpd), SIGCHLD and SIGPIPE at their default disposition and
-/// stderr to /dev/null. Every read is bounded in time.
+/// stderr to /dev/null. Every read is bounded in time. After `startTLS` the
+/// suite's TLS client sits between the caller and the socket.
 final class SpawnedServer {
     struct SpawnError: Error, CustomStringConvertible {
         var description: String
@@ -18,6 +19,7 @@ final class SpawnedServer {
     private var buffer: [UInt8] = []
     private var sawEOF = false
     private var status: Int32?
+    private var tls: TLSEndpoint?
 
     init(program: String, arguments: [String], environment: [String: String]) throws {
         var pair: [Int32] = [-1, -1]
@@ -71,8 +73,18 @@ final class SpawnedServer {
         close(socket)
     }
 
-    /// Writes all bytes; stops quietly if the peer has gone.
+    /// Writes all bytes (through TLS once it is on); stops quietly if the
+    /// peer has gone.
     func send(_ bytes: [UInt8]) {
+        if let tls {
+            tls.send(bytes)
+            sendRaw(tls.outgoing())
+        } else {
+            sendRaw(bytes)
+        }
+    }
+
+    private func sendRaw(_ bytes: [UInt8]) {
         var sent = 0
         while sent < bytes.count {
             let count = bytes[sent...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -97,15 +109,59 @@ final class SpawnedServer {
                 buffer = []
                 return .line(rest)
             }
+            guard let chunk = readChunk(before: deadline) else {
+                if sawEOF { continue }
+                return .timedOut
+            }
+            if let tls {
+                buffer += tls.incoming(chunk)
+                sendRaw(tls.outgoing())
+            } else {
+                buffer += chunk
+            }
+        }
+    }
+
+    /// The next bytes from the socket; `nil` at the deadline or at EOF (then
+    /// `sawEOF` is set).
+    private func readChunk(before deadline: Date) -> [UInt8]? {
+        while true {
             let remaining = deadline.timeIntervalSinceNow
-            guard remaining > 0 else { return .timedOut }
+            guard remaining > 0 else { return nil }
             var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
             guard poll(&poller, 1, Int32(remaining * 1000) + 1) > 0 else { continue }
             var chunk = [UInt8](repeating: 0, count: 65536)
             let count = read(socket, &chunk, chunk.count)
             if count < 0 && errno == EINTR { continue }
-            if count <= 0 { sawEOF = true } else { buffer += chunk[..<count] }
+            if count <= 0 {
+                sawEOF = true
+                return nil
+            }
+            return Array(chunk[..<count])
         }
+    }
+
+    /// The client side of a TLS handshake over the socket; `nil` on success,
+    /// else why it failed. Plaintext arriving with the last flight is kept.
+    func startTLS(clientCertificate: [UInt8]?, timeout: Double) -> String? {
+        guard tls == nil else { return "TLS is already on" }
+        let endpoint: TLSEndpoint
+        do { endpoint = try TLSEndpoint.client(certificate: clientCertificate) } catch { return "TLS client: \(error)" }
+        let deadline = Date().addingTimeInterval(timeout)
+        sendRaw(endpoint.outgoing())
+        while !endpoint.isEstablished {
+            if let failure = endpoint.failure { return failure }
+            guard let chunk = readChunk(before: deadline) else {
+                return sawEOF ? "the server closed the connection during the handshake"
+                    : "the handshake did not complete within \(timeout) s"
+            }
+            let plaintext = endpoint.incoming(chunk)
+            sendRaw(endpoint.outgoing())
+            if let failure = endpoint.failure { return failure }
+            buffer += plaintext
+        }
+        tls = endpoint
+        return nil
     }
 
     func shutdownInput() {

@@ -23,6 +23,10 @@ public protocol TargetConnection: AnyObject {
     func nextLine(timeout: Double) -> LineRead
     /// The client shuts down its sending side (EOF for the server).
     func shutdownInput()
+    /// A TLS handshake as the client, presenting `clientCertificate` (PEM
+    /// certificate and key) if given; from then on `send` and `nextLine`
+    /// carry plaintext through TLS. Returns why it failed, `nil` on success.
+    func startTLS(clientCertificate: [UInt8]?, timeout: Double) -> String?
     /// Waits for the server to end and collects what it handed to the queue.
     func finish(timeout: Double) -> Completion
 }

@@ -68,9 +68,12 @@ public enum SessionEvent: Equatable, Sendable {
     /// The check program ended.
     case checkProgramFinished(CheckProgramTermination)
     /// The handshake completed; `cipher` is the OpenSSL cipher name.
-    /// `verifiedClientEmail`: the e-mail address of a client certificate that
-    /// verified against control/clientca.pem (and clientcrl.pem), if any.
-    case tlsEstablished(cipher: String, verifiedClientEmail: [UInt8]? = nil)
+    /// `verifiedClientEmails`: `nil` when no client certificate was asked for
+    /// (no control/clientca.pem); otherwise the e-mail addresses (rfc822Name
+    /// SANs, then subject emailAddress) of a client certificate that verified
+    /// against clientca.pem and clientcrl.pem, empty when there was none or
+    /// it did not verify.
+    case tlsEstablished(cipher: String, verifiedClientEmails: [[UInt8]]? = nil)
     /// The handshake failed: `454 TLS connection failed: <reason>` and exit.
     case tlsFailed(reason: String)
 }

@@ -59,7 +59,11 @@ public enum ConfigurationLoader {
             }
         }
         if features.contains(.tls) {
-            configuration.tlsClients = try control("tlsclients").map(ControlFileRules.list)
+            do {
+                configuration.tlsClients = try control("tlsclients").map { .listed(ControlFileRules.list($0)) } ?? .absent
+            } catch {
+                configuration.tlsClients = .unreadable
+            }
             do {
                 if try control("servercert.pem") == nil {
                     configuration.serverCertificate = .missing(reason: "control/servercert.pem does not exist")

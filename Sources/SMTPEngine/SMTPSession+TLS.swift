@@ -1,10 +1,14 @@
 /// The tls feature's STARTTLS command (patchset.md).
 ///
 /// Where patchset.md is silent: while TLS is active STARTTLS is unknown
-/// (502) whatever its argument; trailing spaces are not an argument. A client
-/// certificate verified by the transport relays when its e-mail address is
-/// listed in control/tlsclients (compared case-insensitively), like an empty
-/// RELAYCLIENT.
+/// (502) whatever its argument; trailing spaces are not an argument.
+///
+/// As tls.patch does after every handshake that asked for a client
+/// certificate (control/clientca.pem exists): a certificate verified by the
+/// transport relays, like an empty RELAYCLIENT, when one of its e-mail
+/// addresses is listed in control/tlsclients (compared case-insensitively,
+/// as qmail's constmap does); an unreadable tlsclients is `421 unable to
+/// read controls` and exit, even without a certificate.
 extension SMTPSession {
     mutating func startTLS(_ argument: ArraySlice<UInt8>, _ actions: inout [Action]) {
         if tlsCipher != nil {

@@ -112,8 +112,8 @@ public struct SMTPSession: Sendable {
         if configuration.startsWithTLS {
             // Port 465 without a usable certificate cannot speak at all: the client
             // waits for a TLS handshake, so a reply in clear would only be noise
-            // on the wire. The reason goes to stderr (the log), as the tls patch
-            // ends the same way (exit 1, nothing written).
+            // on the wire. Like tls.patch, exit 1 without a reply; the reason also
+            // goes to stderr (the log).
             switch configuration.serverCertificate {
             case .missing(let reason):
                 actions.append(.diagnostic("SMTPS: TLS missing certificate: \(reason)"))
@@ -187,12 +187,22 @@ public struct SMTPSession: Sendable {
         case (.checkProgram(let user), .checkProgramFinished(let termination)):
             waiting = nil
             finishAuth(user: user, termination, &actions)
-        case (.tls(let beforeGreeting), .tlsEstablished(let cipher, let email)):
+        case (.tls(let beforeGreeting), .tlsEstablished(let cipher, let emails)):
             waiting = nil
             tlsCipher = cipher
             forgetSessionState()
-            if let email, let listed = configuration.tlsClients {
-                tlsClientMayRelay = listed.contains { ASCII.equalsIgnoringCase($0, email) }
+            if let emails {
+                switch configuration.tlsClients {
+                case .absent: break
+                case .listed(let listed):
+                    tlsClientMayRelay = emails.contains { email in
+                        !email.isEmpty && listed.contains { ASCII.equalsIgnoringCase($0, email) }
+                    }
+                case .unreadable:
+                    out("421 unable to read controls (#4.3.0)\r\n", &actions)
+                    fatal(&actions)
+                    return actions
+                }
             }
             if beforeGreeting { greet(&actions) }
         case (.tls, .tlsFailed(let reason)):

@@ -27,9 +27,9 @@ public struct SessionConfiguration: Sendable {
     public var policy: PolicySource
     /// `control/servercert.pem` (tls feature).
     public var serverCertificate: ServerCertificate
-    /// `control/tlsclients` entries (tls feature): client certificate e-mail
-    /// addresses allowed to relay; `nil` if absent.
-    public var tlsClients: [[UInt8]]?
+    /// `control/tlsclients` (tls feature): client certificate e-mail
+    /// addresses allowed to relay.
+    public var tlsClients: TLSClients
     /// The environment variables of the session.
     public var environment: SessionEnvironment
     /// `argv[1...]` of qmail-smtpd: the checkpassword-style program and its
@@ -55,7 +55,7 @@ public struct SessionConfiguration: Sendable {
                 recipientHosts: RecipientHosts = .open, badMailFrom: [[UInt8]]? = nil,
                 maxRecipients: UInt64? = nil, policy: PolicySource = .absent,
                 serverCertificate: ServerCertificate = .missing(reason: "control/servercert.pem does not exist"),
-                tlsClients: [[UInt8]]? = nil,
+                tlsClients: TLSClients = .absent,
                 environment: SessionEnvironment = SessionEnvironment(), checkProgram: [String] = [],
                 features: Features = [], flavour: Flavour = .netqmail,
                 localAddresses: Set<IPv4Address> = [.any], memoryLimit: Int = 1 << 20,
@@ -145,5 +145,17 @@ public enum PolicySource: Equatable, Sendable {
     /// The file's bytes.
     case text([UInt8])
     /// The file exists but could not be read: every RCPT gets `454 … broken policy`.
+    case unreadable
+}
+
+/// The contents of `control/tlsclients`, read only after a handshake that
+/// asked for a client certificate (as the tls patch does).
+public enum TLSClients: Equatable, Sendable {
+    /// No file: no certificate relays.
+    case absent
+    /// The addresses, one per line (qmail's control file rules).
+    case listed([[UInt8]])
+    /// The file exists but could not be read: `421 unable to read controls`
+    /// after such a handshake.
     case unreadable
 }

@@ -29,6 +29,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private var deliveredEndOfInput = false
     private var sleeping = false
     private var awaitingHandshake = false
+    private var clientCertificate: ClientCertificateOutcome?
     private var closed = false
     private var readRequested = false
     private var timer: Scheduled<Void>?
@@ -104,9 +105,9 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         } else if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent, awaitingHandshake {
             awaitingHandshake = false
             let version = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).tlsVersion
-            let name = version.map(Self.name(of:)) ?? "TLS"
+            let name = version.map(ServerTLS.versionName) ?? "TLS"
             log.tlsVersion = name
-            deliver(.tlsEstablished(cipher: name))
+            deliver(.tlsEstablished(cipher: name, verifiedClientEmails: clientCertificate?.verifiedEmails))
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -313,7 +314,8 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     /// the pipeline, with a plaintext bypass in front of it for the 454.
     private func startTLS() {
         do {
-            let tls = NIOSSLServerHandler(context: try server.serverTLSContext())
+            let (tls, outcome) = try server.serverTLS().makeHandler()
+            clientCertificate = outcome
             let bypass = PlaintextBypass()
             let pipeline = context.pipeline.syncOperations
             try pipeline.addHandler(tls, position: .first)
@@ -326,14 +328,6 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         }
     }
 
-    private static func name(of version: TLSVersion) -> String {
-        switch version {
-        case .tlsv1: "TLSv1"
-        case .tlsv11: "TLSv1.1"
-        case .tlsv12: "TLSv1.2"
-        case .tlsv13: "TLSv1.3"
-        }
-    }
 }
 
 /// Sits between the socket and the TLS handler so that a reply can still be

@@ -1,15 +1,14 @@
 import Glibc
-import NIOSSL
 import SMTPEngine
 import Synchronization
 
 /// What every connection of one server shares: the settings, the local
-/// address list (ipme, read once at start) and the TLS context, built from
-/// `servercert.pem` on the first STARTTLS and then reused.
+/// address list (ipme, read once at start) and the TLS setup, built from
+/// the control files on the first STARTTLS and then reused.
 final class ServerContext: Sendable {
     let settings: ServerSettings
     private let localAddresses: Result<Set<IPv4Address>, any Error>
-    private let tlsContext = Mutex<NIOSSLContext?>(nil)
+    private let tlsSetup = Mutex<ServerTLS?>(nil)
     fileprivate let connectionCounter = Mutex(0)
 
     init(settings: ServerSettings) {
@@ -35,19 +34,13 @@ final class ServerContext: Sendable {
         return false
     }
 
-    /// The server TLS context from `servercert.pem` (certificate chain and
-    /// key in one PEM file, as qmail-tls uses it). Costs about a millisecond
-    /// the first time.
-    func serverTLSContext() throws -> NIOSSLContext {
-        if let context = tlsContext.withLock({ $0 }) { return context }
-        let path = settings.controlDirectory + "/servercert.pem"
-        let chain = try NIOSSLCertificate.fromPEMFile(path)
-        let key = try NIOSSLPrivateKey(file: path, format: .pem)
-        let configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-        let context = try NIOSSLContext(configuration: configuration)
-        tlsContext.withLock { $0 = context }
-        return context
+    /// The TLS setup from `servercert.pem`, `clientca.pem` and
+    /// `clientcrl.pem`, read on the first STARTTLS and then reused.
+    func serverTLS() throws -> ServerTLS {
+        if let setup = tlsSetup.withLock({ $0 }) { return setup }
+        let setup = try ServerTLS(controlDirectory: settings.controlDirectory)
+        tlsSetup.withLock { $0 = setup }
+        return setup
     }
 }
 

@@ -10,7 +10,10 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Speaks SMTP exactly as qmail-smtpd with the selected patches does. The control \
             directory is read as qmail-smtpd reads it (me, smtpgreeting, rcpthosts, \
-            databytes, timeoutsmtpd, servercert.pem, …), once per connection. Messages go \
+            databytes, timeoutsmtpd, tlsclients, …), once per connection; servercert.pem, \
+            clientca.pem and clientcrl.pem at the first STARTTLS, then kept. A client \
+            certificate that verifies against clientca.pem and names an address in \
+            tlsclients may relay. Messages go \
             to the queue program (QMAILQUEUE, else bin/qmail-queue in the qmail home) unless \
             --maildir or --discard is given. Arguments after the options are the \
             checkpassword program and its arguments, as for qmail-smtpd. Each connection \

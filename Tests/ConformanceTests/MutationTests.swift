@@ -74,6 +74,7 @@ struct Mutant: Sendable {
         Mutant(name: "maxrcpt ignored", adjust: { $0.maxRecipients = nil }),
         Mutant(name: "policy ignored", adjust: { $0.policy = .absent }),
         Mutant(name: "certificate always usable", adjust: { $0.serverCertificate = .usable }),
+        Mutant(name: "tlsclients ignored", adjust: { $0.tlsClients = .absent }),
         Mutant(name: "smtpgreeting ignored", adjust: { $0.smtpGreeting = nil }),
         Mutant(name: "localiphost ignored", adjust: { $0.localIPHost = Array("elsewhere.example".utf8) }),
     ]
@@ -109,6 +110,9 @@ final class MutantConnection: TargetConnection {
 
     func send(_ bytes: [UInt8]) { inner.send(bytes) }
     func shutdownInput() { inner.shutdownInput() }
+    func startTLS(clientCertificate: [UInt8]?, timeout: Double) -> String? {
+        inner.startTLS(clientCertificate: clientCertificate, timeout: timeout)
+    }
     func finish(timeout: Double) -> Completion { mutant.completion(inner.finish(timeout: timeout)) }
     func nextLine(timeout: Double) -> LineRead {
         guard case .line(let line) = inner.nextLine(timeout: timeout) else { return inner.nextLine(timeout: timeout) }

@@ -31,6 +31,35 @@ private let pristineBuild: Result<BuildTarget, any Error> = Result {
 /// Written once by `pristineBuild` before `atexit` is registered.
 nonisolated(unsafe) private var scratchToRemove: String?
 
+/// A tls+auth+forcetls sandbox build made as README says, with the qmailkit
+/// binary: `patch --with tls,auth,forcetls`, then `build --sandbox`. Built
+/// once per test process and removed at exit.
+private let tlsBuild: Result<BuildTarget, any Error> = Result {
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-conformance-tls-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    tlsScratchToRemove = scratch.path
+    atexit { if let path = tlsScratchToRemove { try? FileManager.default.removeItem(atPath: path) } }
+    for arguments in [["patch", "--with", "tls,auth,forcetls", "-o", "src", "--quiet",
+                       "--project", scenarioDirectory.deletingLastPathComponent().path],
+                      ["build", "src", "--sandbox", "sandbox", "--test-users", "root", "-j", "2", "--quiet"]] {
+        let process = Process()
+        process.executableURL = VerifyCommandTests.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = scratch
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw BuildTarget.SetupError(description: "qmailkit \(arguments.joined(separator: " ")) failed: \(String(decoding: message, as: UTF8.self))")
+        }
+    }
+    return try BuildTarget(buildDirectory: scratch.appendingPathComponent("src.build"))
+}
+nonisolated(unsafe) private var tlsScratchToRemove: String?
+
 @Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: cachedTarball),
                              "needs the cached tarball ~/.cache/qmailkit/sources/netqmail-1.06.tar.gz to build real qmail-smtpd"))
 struct RealBuildTests {
@@ -59,6 +88,20 @@ struct RealBuildTests {
             .run(shared, on: ReferenceTarget(features: []))
         let differences = Differential.compare(real, reference)
         #expect(differences.isEmpty, "\(Reports.differences(differences, total: shared.count))")
+    }
+
+    /// Every scenario that applies, real TLS handshakes included (server
+    /// and client certificates from the suite's PKI against OpenSSL).
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "needs openssl for the suite's certificates"))
+    func scenariosPassOnATLSBuild() throws {
+        let target = try tlsBuild.get()
+        #expect(target.features == ["tls", "auth", "forcetls"])
+        let applicable = library.filter { $0.applies(to: target.features, kind: target.kind) }
+        #expect(applicable.filter { $0.file == "tls-handshake.scn" }.count >= 15)
+        let results = SuiteRun(runner: ScenarioRunner(replyTimeout: 5, exitTimeout: 5)).run(applicable, on: target)
+        for result in results where !result.passed {
+            Issue.record("\(Reports.failureDetail(result))")
+        }
     }
 
     @Test func aBrokenExpectationFailsOnTheRealBuildWithItsTranscript() throws {

@@ -15,6 +15,24 @@ import Testing
         }
     }
 
+    @Test func tlsStepsAndCertificates() throws {
+        let scenario = try #require(try parse("""
+            name: smtps
+            env: SMTPS=1
+            pki: servercert.pem=server
+            pki: clientca.pem=ca
+            tls: relay
+            < 220 mail.example.org ESMTP
+            > STARTTLS
+            tls
+            """).first)
+        #expect(scenario.controls["servercert.pem"] == .certificate("server"))
+        #expect(scenario.controls["clientca.pem"] == .certificate("ca"))
+        #expect(scenario.steps.map(\.kind) == [.startTLS(clientCertificate: "relay"), .expect(.exact(Array("220 mail.example.org ESMTP".utf8))),
+                                              .send(Array("STARTTLS\r\n".utf8)), .startTLS(clientCertificate: nil)])
+        #expect(try parse("name: silent\neof\n").first?.steps.map(\.kind) == [.expectEOF], "eof alone is an expectation")
+    }
+
     @Test func settingsAndDialogue() throws {
         let text = """
             # a comment
@@ -107,7 +125,10 @@ import Testing
         ("name: a\n< 1\n> trailing \\\n", 3, "lone backslash"),
         ("name: a\n< ~ ([unclosed\n", 2, "invalid regular expression"),
         ("name: a\nfeatures: auth smtputf8\n< 1\n", 2, "unknown feature 'smtputf8'"),
-        ("name: a\n> HELO x\n", 1, "expects nothing"),
+        ("name: a\n> HELO x\n", 1, "expects no reply line"),
+        ("name: a\n< 1\ntls: nobody\n", 3, "tls: takes one of the suite's certificates"),
+        ("name: a\n< 1\npki: servercert.pem=nobody\n", 3, "pki: takes name=item"),
+        ("name: a\n< 1\npki: ../x=server\n", 3, "not a control file name"),
         ("name: a\n< 1\nqueue-body: x\n", 3, "must follow a queue: line"),
         ("name: a\n< 1\nexpect-exit: zero\n", 3, "takes a number"),
         ("name: a\n< 1\nqueue-exit: 300\n", 3, "0-255"),

@@ -9,7 +9,8 @@ import Testing
         var stderr: String
     }
 
-    private static var binary: URL {
+    /// The built qmailkit binary.
+    static var binary: URL {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for candidate in [directory, Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()] {
             let url = candidate.appendingPathComponent("qmailkit")

@@ -81,6 +81,24 @@ struct ConfigurationLoaderTests {
         }
     }
 
+    @Test func tlsClientsIsReadLikeAListAndUnreadableIsNoStartupError() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-smtp-\(UUID().uuidString)")
+        let control = home.appendingPathComponent("control")
+        try FileManager.default.createDirectory(at: control, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        try Data("mx.example.test\n".utf8).write(to: control.appendingPathComponent("me"))
+        func load() throws -> TLSClients {
+            try ConfigurationLoader.load(qmailHome: home.path, environment: [:], features: [.tls],
+                                         localAddresses: [.any], processID: 1, clock: { 0 }).tlsClients
+        }
+        #expect(try load() == .absent)
+        try Data("a@example.test \n# no\n\nb@example.test".utf8).write(to: control.appendingPathComponent("tlsclients"))
+        #expect(try load() == .listed([Array("a@example.test".utf8), Array("b@example.test".utf8)]))
+        try FileManager.default.removeItem(at: control.appendingPathComponent("tlsclients"))
+        try FileManager.default.createDirectory(at: control.appendingPathComponent("tlsclients"), withIntermediateDirectories: false)
+        #expect(try load() == .unreadable, "qmail-smtpd reads it only after a handshake, so the greeting still comes")
+    }
+
     @Test func missingControlsGiveNoGreeting() throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-smtp-\(UUID().uuidString)")
         let configuration = try ConfigurationLoader.load(qmailHome: home.path, environment: [:], features: [],

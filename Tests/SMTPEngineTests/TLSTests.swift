@@ -134,22 +134,47 @@ struct TLSTests {
     }
 }
 
+/// tls.patch's smtpd_tls_relayclient, fed as the transport reports it.
 struct TLSClientCertificateTests {
-    func relayReply(email: String?, listed: [String]?) -> String {
-        var session = SMTPSession(configuration: TLSTests.configuration().with { $0.tlsClients = listed.map { $0.map { Array($0.utf8) } } })
-        _ = session.start()
-        _ = session.receive(Array("STARTTLS\r\n".utf8))
-        _ = session.handle(.tlsEstablished(cipher: "C", verifiedClientEmail: email.map { Array($0.utf8) }))
-        let actions = session.receive(Array("MAIL FROM:<a@b>\r\nRCPT TO:<x@far.test>\r\n".utf8))
-        return actions.compactMap { if case .reply(let bytes) = $0 { String(decoding: bytes, as: UTF8.self) } else { nil } }.joined()
+    static let refused = "250 ok\r\n553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)\r\n"
+
+    /// The replies to MAIL and a foreign RCPT after a handshake that showed
+    /// `emails` (`nil`: no certificate asked for).
+    func relayReply(emails: [String]?, tlsClients: TLSClients, smtps: Bool = false) -> String {
+        let environment = smtps ? ["SMTPS": "1"] : [:]
+        var session = SMTPSession(configuration: TLSTests.configuration(environment: environment).with { $0.tlsClients = tlsClients })
+        var actions = session.start()
+        if !smtps { actions += session.receive(Array("STARTTLS\r\n".utf8)) }
+        #expect(actions.last == .startTLS)
+        actions = session.handle(.tlsEstablished(cipher: "C", verifiedClientEmails: emails?.map { Array($0.utf8) }))
+        actions += session.receive(Array("MAIL FROM:<a@b>\r\nRCPT TO:<x@far.test>\r\n".utf8))
+        return actions.compactMap { if case .reply(let bytes) = $0 { String(decoding: bytes, as: UTF8.self) } else { nil } }
+            .joined().replacingOccurrences(of: greetingLine, with: "")
     }
 
+    static func listed(_ entries: String...) -> TLSClients { .listed(entries.map { Array($0.utf8) }) }
+
     @Test func listedCertificateRelays() {
-        #expect(relayReply(email: "Client@Example.org", listed: ["client@example.org"]) == "250 ok\r\n250 ok\r\n")
-        let refused = "250 ok\r\n553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)\r\n"
-        #expect(relayReply(email: "other@example.org", listed: ["client@example.org"]) == refused)
-        #expect(relayReply(email: nil, listed: ["client@example.org"]) == refused)
-        #expect(relayReply(email: "client@example.org", listed: nil) == refused)
+        #expect(relayReply(emails: ["Client@Example.org"], tlsClients: Self.listed("client@example.org")) == "250 ok\r\n250 ok\r\n")
+        #expect(relayReply(emails: ["san@example.org", "client@example.org"], tlsClients: Self.listed("client@example.org"))
+            == "250 ok\r\n250 ok\r\n", "any of the certificate's addresses counts")
+        #expect(relayReply(emails: ["client@example.org"], tlsClients: Self.listed("client@example.org"), smtps: true)
+            == "250 ok\r\n250 ok\r\n", "SMTPS checks before the greeting")
+    }
+
+    @Test func otherCertificatesDoNotRelay() {
+        #expect(relayReply(emails: ["other@example.org"], tlsClients: Self.listed("client@example.org")) == Self.refused)
+        #expect(relayReply(emails: [], tlsClients: Self.listed("client@example.org")) == Self.refused)
+        #expect(relayReply(emails: [""], tlsClients: .listed([[]])) == Self.refused, "an empty address matches nothing")
+        #expect(relayReply(emails: ["client@example.org"], tlsClients: .absent) == Self.refused)
+        #expect(relayReply(emails: nil, tlsClients: Self.listed("client@example.org")) == Self.refused)
+    }
+
+    @Test func unreadableTLSClientsEndsTheSessionOnlyWhenCertificatesWereAskedFor() {
+        #expect(relayReply(emails: [], tlsClients: .unreadable) == "421 unable to read controls (#4.3.0)\r\n")
+        #expect(relayReply(emails: ["client@example.org"], tlsClients: .unreadable, smtps: true)
+            == "421 unable to read controls (#4.3.0)\r\n", "SMTPS: no greeting")
+        #expect(relayReply(emails: nil, tlsClients: .unreadable) == Self.refused)
     }
 }
 
