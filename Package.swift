@@ -34,7 +34,7 @@ let package = Package(
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
-        .target(name: "Conformance", dependencies: ["SMTPEngine"]),
+        .target(name: "Conformance", dependencies: ["SMTPEngine", "SMTPServer", .product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "SourceImport", dependencies: ["Archive", "GitStore", "Recipes", "SourceFetch"]),
         .target(name: "PatchEngine", dependencies: [
             "DiffFormat", "GitStore", "Recipes", .product(name: "Crypto", package: "swift-crypto"),
@@ -57,8 +57,8 @@ let package = Package(
         .testTarget(name: "SMTPEngineTests", dependencies: ["SMTPEngine", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SMTPServerTests", dependencies: ["SMTPServer", "SMTPEngine"]),
         .testTarget(name: "PatchEngineTests", dependencies: ["PatchEngine", "GitStore", "Recipes"]),
-        .testTarget(name: "PatchSetTests", dependencies: ["PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch"]),
-        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SMTPEngine", "QmailBuild", "qmailkit"]),
+        .testTarget(name: "PatchSetTests", dependencies: ["PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch", "Conformance"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SMTPEngine", "QmailBuild", "PatchEngine", "qmailkit"]),
         .testTarget(name: "CLITests", dependencies: ["qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

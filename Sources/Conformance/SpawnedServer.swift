@@ -108,6 +108,24 @@ final class SpawnedServer {
         }
     }
 
+    /// Everything the program writes until it closes its side (bytes
+    /// `nextLine` buffered first), or what came within `timeout` seconds.
+    func readAll(timeout: Double) -> [UInt8] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !sawEOF {
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else { break }
+            var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, Int32(remaining * 1000) + 1) > 0 else { continue }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let count = read(socket, &chunk, chunk.count)
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { sawEOF = true } else { buffer += chunk[..<count] }
+        }
+        defer { buffer = [] }
+        return buffer
+    }
+
     func shutdownInput() {
         shutdown(socket, Int32(SHUT_WR))
     }
