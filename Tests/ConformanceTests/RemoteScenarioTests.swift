@@ -61,7 +61,7 @@ let remoteLibrary = library.filter { $0.remote != nil }
         #expect(remote.effectiveRecipients == ["c@example.net", "d@example.net"])
         #expect(remote.message == Array("Subject: x\n\nhi\n".utf8))
         #expect(remote.sent.map(\.match) == [.exact(Array("EHLO mail.example.org".utf8)), .regex("^AUTH")])
-        #expect(remote.report.map(\.line) == [22, 23])
+        #expect(remote.report.map(\.line) == [21, 22])
         #expect(scenario.queue.count == 1 && scenario.queue[0].body == .exact(Array("hi\n".utf8)))
         #expect(scenario.exitStatus == 0)
     }
