@@ -67,8 +67,8 @@ let package = Package(
         .testTarget(name: "SMTPEngineTests", dependencies: ["SMTPEngine", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SMTPServerTests", dependencies: ["SMTPServer", "SMTPEngine", "Conformance"]),
         .testTarget(name: "PatchEngineTests", dependencies: ["PatchEngine", "GitStore", "Recipes"]),
-        .testTarget(name: "PatchSetTests", dependencies: ["PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch"]),
-        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SMTPEngine", "QmailBuild", "qmailkit"]),
+        .testTarget(name: "PatchSetTests", dependencies: ["PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch", "Conformance"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SMTPEngine", "QmailBuild", "PatchEngine", "qmailkit"]),
         .testTarget(name: "CLITests", dependencies: ["qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

@@ -67,6 +67,13 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
         return String(name)
     }
 
+    /// `bin/qmail-remote` of the sandbox, when the build installed it.
+    public var remoteClient: RemoteClient? {
+        let program = home.appendingPathComponent("bin/qmail-remote")
+        guard FileManager.default.isExecutableFile(atPath: program.path) else { return nil }
+        return RemoteClient(program: program, controlDirectory: home.appendingPathComponent("control"))
+    }
+
     public func connect(_ scenario: Scenario) throws -> any TargetConnection {
         try ControlDirectory.write(ScenarioBase.controls(for: scenario), into: home.appendingPathComponent("control"))
         // A fresh capture folder per connection: a queue program abandoned by

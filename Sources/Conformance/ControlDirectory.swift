@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes a scenario's control files into a qmail home's `control/`.
 enum ControlDirectory {
-    /// Creates `directory` if needed, removes every file in
+    /// Creates `directory` if needed, removes every file (or folder) in
     /// `ScenarioBase.knownControls` and `files`, then writes `files`.
     static func write(_ files: [String: ControlFile], into directory: URL) throws {
         let manager = FileManager.default
@@ -14,7 +14,10 @@ enum ControlDirectory {
         for (name, file) in files {
             let path = directory.appendingPathComponent(name)
             switch file {
-            case .contents(let bytes): try Data(bytes).write(to: path)
+            case .contents(let bytes):
+                // tlshosts/127.0.0.1.pem and the like: one folder level.
+                try manager.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(bytes).write(to: path)
             case .directory: try manager.createDirectory(at: path, withIntermediateDirectories: false)
             case .certificate(let item): try Data(try SuitePKI.pem(item)).write(to: path)
             case .absent: break

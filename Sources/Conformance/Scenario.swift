@@ -31,6 +31,10 @@ public struct Scenario: Sendable, Equatable {
     public var queue: [QueuedMessage]
     /// `expect-exit:` — the process's exit status, if checked.
     public var exitStatus: Int32?
+    /// `program: qmail-remote` — the target's qmail-remote is the client and a
+    /// test peer the server (see `RemoteSetup`); nil for qmail-smtpd scenarios.
+    /// `queue:` lines then describe what the peer received.
+    public var remote: RemoteSetup?
 
     public init(name: String, file: String, line: Int) {
         self.name = name
@@ -47,6 +51,7 @@ public struct Scenario: Sendable, Equatable {
         steps = []
         queue = []
         exitStatus = nil
+        remote = nil
     }
 
     /// Whether a target with `features` and of kind `kind` runs this scenario.

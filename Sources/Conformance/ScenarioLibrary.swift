@@ -78,13 +78,28 @@ public enum Differential {
     }
 
     /// Transcript lines with the regex-matched replies replaced by their pattern.
+    /// In a remote scenario the client is what differs: the peer's replies
+    /// (the same engine on both sides, with its own times and pids) are left
+    /// out, and sent lines and report fields matched by a regex line count as equal.
     static func normalised(_ result: ScenarioResult) -> [String] {
-        let patterns: [String] = result.scenario.steps.compactMap {
+        var patterns: [String] = result.scenario.steps.compactMap {
             if case .expect(.regex(let pattern)) = $0.kind { pattern } else { nil }
+        }
+        let remote = result.scenario.remote
+        for expectation in (remote?.sent ?? []) + (remote?.report ?? []) {
+            if case .regex(let pattern) = expectation.match { patterns.append(pattern) }
         }
         let regexes = patterns.compactMap { try? NSRegularExpression(pattern: $0) }
         return result.transcript.compactMap { entry -> String? in
             switch entry {
+            case .received where remote != nil:
+                return nil
+            case .sent(let line) where remote != nil, .report(let line):
+                let text = String(PeerRecording.withoutLineEnd(line).map { Character(Unicode.Scalar($0)) })
+                if let hit = regexes.first(where: { $0.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil }) {
+                    return "~ " + hit.pattern
+                }
+                return entry.description
             case .received(let line):
                 let text = String(line.map { Character(Unicode.Scalar($0)) })
                 if let hit = regexes.first(where: { $0.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil }) {

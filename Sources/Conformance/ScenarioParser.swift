@@ -27,6 +27,11 @@ public struct ScenarioParseError: Error, Equatable, CustomStringConvertible {
 ///     queue-received: ~ …      its Received header (the first two lines)
 ///     queue-body: hello\n      the message after the Received header
 ///     expect-exit: 0           the process's exit status
+///
+/// `program: qmail-remote` (before anything else but settings) makes a
+/// remote scenario: `peer:`, `host:`, `sender:`, `recipient:`, `message:`,
+/// `pki:`, `sent:` and `report:` lines instead of the dialogue (see
+/// `RemoteSetup` and scenarios/README.md).
 public enum ScenarioParser {
     /// Parses one file's bytes; `file` names it in errors and reports.
     /// Cost: linear in the input, plus compiling each regex once to check it.
@@ -64,6 +69,13 @@ public enum ScenarioParser {
     private struct LineError: Error { var description: String }
 
     private static func check(_ scenario: Scenario, file: String) throws(ScenarioParseError) {
+        if let remote = scenario.remote {
+            guard !remote.report.isEmpty else {
+                throw ScenarioParseError(file: file, line: scenario.line,
+                                         message: "remote scenario '\(scenario.name)' checks no report; add at least one 'report: …'")
+            }
+            return
+        }
         guard scenario.steps.contains(where: {
             switch $0.kind {
             case .expect, .expectEOF: true
@@ -82,6 +94,22 @@ public enum ScenarioParser {
     }
 
     private static func apply(_ text: String, to scenario: inout Scenario, line: Int) throws(LineError) {
+        if let value = setting("program", text) {
+            guard value == "qmail-remote" else { throw LineError(description: "program: takes qmail-remote (qmail-smtpd is the default)") }
+            guard scenario.steps.isEmpty, scenario.environment.isEmpty, scenario.arguments.isEmpty, scenario.targets.isEmpty else {
+                throw LineError(description: "program: qmail-remote must come before the dialogue, env:, args: and targets:")
+            }
+            scenario.remote = RemoteSetup()
+            scenario.targets = ["build"]
+            return
+        }
+        if try applyShared(text, to: &scenario, line: line) { return }
+        if scenario.remote != nil {
+            return try applyRemote(text, to: &scenario, line: line)
+        }
+        if let key = remoteOnlyKeys.first(where: { setting($0, text) != nil }) {
+            throw LineError(description: "\(key): belongs to qmail-remote scenarios; put 'program: qmail-remote' first")
+        }
         if text.hasPrefix(">> ") || text == ">>" {
             scenario.steps.append(Step(.send(try decode(text.dropFirst(3))), line: line))
         } else if text.hasPrefix("> ") || text == ">" {
@@ -108,32 +136,6 @@ public enum ScenarioParser {
             let words = value.split(separator: " ")
             guard words.count == 2 else { throw LineError(description: "cram: needs a user and a password, e.g. cram: alice secret") }
             scenario.steps.append(Step(.cramResponse(user: String(words[0]), password: String(words[1])), line: line))
-        } else if let value = setting("queue", text) {
-            var message = QueuedMessage(envelope: try match(value), line: line)
-            message.line = line
-            scenario.queue.append(message)
-        } else if let value = setting("queue-received", text) {
-            guard !scenario.queue.isEmpty else { throw LineError(description: "queue-received: must follow a queue: line") }
-            scenario.queue[scenario.queue.count - 1].received = try match(value)
-        } else if let value = setting("queue-body", text) {
-            guard !scenario.queue.isEmpty else { throw LineError(description: "queue-body: must follow a queue: line") }
-            scenario.queue[scenario.queue.count - 1].body = try match(value)
-        } else if let value = setting("expect-exit", text) {
-            guard let status = Int32(value) else { throw LineError(description: "expect-exit: takes a number, e.g. expect-exit: 1") }
-            scenario.exitStatus = status
-        } else if let value = setting("desc", text) {
-            scenario.summary = value
-        } else if let value = setting("spec", text) {
-            scenario.spec.append(value)
-        } else if let value = setting("features", text) {
-            for word in value.split(separator: " ") {
-                let excluded = word.hasPrefix("!")
-                let name = String(excluded ? word.dropFirst() : word)
-                guard FeatureRequirement.known.contains(name) else {
-                    throw LineError(description: "unknown feature '\(name)'; known: \(FeatureRequirement.known.sorted().joined(separator: " "))")
-                }
-                if excluded { scenario.features.excluded.insert(name) } else { scenario.features.required.insert(name) }
-            }
         } else if let value = setting("env", text) {
             if value.hasPrefix("-") {
                 scenario.environment[String(value.dropFirst())] = .some(nil)
@@ -159,9 +161,115 @@ public enum ScenarioParser {
         }
     }
 
+    /// Lines both kinds of scenario take; false if `text` is none of them.
+    private static func applyShared(_ text: String, to scenario: inout Scenario, line: Int) throws(LineError) -> Bool {
+        if let value = setting("queue", text) {
+            scenario.queue.append(QueuedMessage(envelope: try match(value), line: line))
+        } else if let value = setting("queue-received", text) {
+            guard !scenario.queue.isEmpty else { throw LineError(description: "queue-received: must follow a queue: line") }
+            scenario.queue[scenario.queue.count - 1].received = try match(value)
+        } else if let value = setting("queue-body", text) {
+            guard !scenario.queue.isEmpty else { throw LineError(description: "queue-body: must follow a queue: line") }
+            scenario.queue[scenario.queue.count - 1].body = try match(value)
+        } else if let value = setting("expect-exit", text) {
+            guard let status = Int32(value) else { throw LineError(description: "expect-exit: takes a number, e.g. expect-exit: 1") }
+            scenario.exitStatus = status
+        } else if let value = setting("desc", text) {
+            scenario.summary = value
+        } else if let value = setting("spec", text) {
+            scenario.spec.append(value)
+        } else if let value = setting("features", text) {
+            try applyFeatures(value, to: &scenario)
+        } else {
+            return false
+        }
+        return true
+    }
+
+    private static let remoteOnlyKeys = ["peer", "host", "sender", "recipient", "message", "pki", "sent", "report"]
+
+    /// The lines of a `program: qmail-remote` scenario (see scenarios/README.md).
+    private static func applyRemote(_ text: String, to scenario: inout Scenario, line: Int) throws(LineError) {
+        var remote = scenario.remote!
+        defer { scenario.remote = remote }
+        if let value = setting("peer", text) {
+            try applyPeer(value, to: &remote.peer)
+        } else if let value = setting("host", text) {
+            remote.host = try word(value, "host: takes one name, e.g. host: example.net")
+        } else if let value = setting("sender", text) {
+            remote.sender = value
+        } else if let value = setting("recipient", text) {
+            remote.recipients.append(try word(value, "recipient: takes one address, e.g. recipient: bob@example.net"))
+        } else if let value = setting("message", text) {
+            remote.message = try decode(Substring(value))
+        } else if let value = setting("pki", text) {
+            guard let equals = value.firstIndex(of: "="), SuitePKI.items.contains(String(value[value.index(after: equals)...])) else {
+                throw LineError(description: "pki: takes path=item with an item of the suite's certificates: \(SuitePKI.items.sorted().joined(separator: " ")), e.g. pki: tlshosts/127.0.0.1.pem=ca")
+            }
+            remote.pkiFiles[try controlPath(value[..<equals])] = String(value[value.index(after: equals)...])
+        } else if let value = setting("sent", text) {
+            remote.sent.append(LineExpectation(try match(value), line: line))
+        } else if let value = setting("report", text) {
+            remote.report.append(LineExpectation(try match(value), line: line))
+        } else if let value = setting("control", text) {
+            try applyControl(value, to: &scenario, name: controlPath)
+        } else {
+            throw LineError(description: "cannot read '\(text)' in a qmail-remote scenario: expected peer:, host:, sender:, recipient:, message:, control:, pki:, sent:, report:, queue:, queue-received:, queue-body:, expect-exit:, desc:, spec: or features:")
+        }
+    }
+
+    /// `peer: certificate NAME`, `peer: smtps`, `peer: auth MECH…`, `peer: answer VERB REPLY`.
+    private static func applyPeer(_ value: String, to peer: inout PeerSetup) throws(LineError) {
+        let words = value.split(separator: " ", maxSplits: 2).map(String.init)
+        switch words.first {
+        case "certificate":
+            guard words.count == 2, SuitePKI.peerCertificates.contains(words[1]) else {
+                throw LineError(description: "peer: certificate takes \(SuitePKI.peerCertificates.sorted().joined(separator: ", "))")
+            }
+            peer.certificate = words[1]
+        case "smtps" where words.count == 1:
+            peer.smtps = true
+        case "auth" where words.count > 1:
+            peer.authOffer = value.split(separator: " ").dropFirst().map(String.init)
+        case "answer" where words.count == 3:
+            peer.answers[words[1].uppercased()] = try decode(Substring(words[2]))
+        default:
+            throw LineError(description: "peer: takes 'certificate NAME', 'smtps', 'auth MECHANISM…' or 'answer VERB REPLY'")
+        }
+        if peer.smtps && peer.certificate == nil {
+            throw LineError(description: "peer: smtps needs a 'peer: certificate NAME' line before it")
+        }
+    }
+
+    private static func word(_ value: String, _ usage: String) throws(LineError) -> String {
+        guard !value.isEmpty, !value.contains(" ") else { throw LineError(description: usage) }
+        return value
+    }
+
+    /// A control file of qmail-remote: a name, or one folder level below tlshosts/ or notlshosts/.
+    private static func controlPath(_ path: Substring) throws(LineError) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.count == 2, ["tlshosts", "notlshosts"].contains(parts[0]) {
+            return "\(parts[0])/\(try controlName(parts[1]))"
+        }
+        return try controlName(path)
+    }
+
+    private static func applyFeatures(_ value: String, to scenario: inout Scenario) throws(LineError) {
+        for word in value.split(separator: " ") {
+            let excluded = word.hasPrefix("!")
+            let name = String(excluded ? word.dropFirst() : word)
+            guard FeatureRequirement.known.contains(name) else {
+                throw LineError(description: "unknown feature '\(name)'; known: \(FeatureRequirement.known.sorted().joined(separator: " "))")
+            }
+            if excluded { scenario.features.excluded.insert(name) } else { scenario.features.required.insert(name) }
+        }
+    }
+
     /// `control: name=line` (repeat to add lines), `control: -name` (absent),
     /// `control: name/` (a directory: unreadable).
-    private static func applyControl(_ value: String, to scenario: inout Scenario) throws(LineError) {
+    private static func applyControl(_ value: String, to scenario: inout Scenario,
+                                     name controlName: (Substring) throws(LineError) -> String = controlName) throws(LineError) {
         if value.hasPrefix("-") {
             scenario.controls[try controlName(value.dropFirst())] = .absent
         } else if value.hasSuffix("/") {

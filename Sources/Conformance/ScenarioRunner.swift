@@ -14,6 +14,8 @@ public enum TranscriptEntry: Equatable, Sendable, CustomStringConvertible {
     case tlsEstablished(clientCertificate: String?)
     case tlsFailed(String)
     case queued(index: Int, CapturedMessage)
+    /// One field of qmail-remote's report.
+    case report([UInt8])
     case exited(Int32?)
 
     public var description: String {
@@ -29,6 +31,7 @@ public enum TranscriptEntry: Equatable, Sendable, CustomStringConvertible {
         case .tlsFailed(let reason): return "-- TLS handshake failed: " + reason
         case .queued(let index, let message):
             return "Q\(index): envelope " + ByteEscapes.encode(message.envelope) + "\nQ\(index): message " + ByteEscapes.encode(message.message)
+        case .report(let field): return "R: " + ByteEscapes.encode(field)
         case .exited(let status): return "-- exit " + (status.map(String.init) ?? "(did not end; killed)")
         }
     }
@@ -69,7 +72,10 @@ public struct ScenarioRunner: Sendable {
     /// in one write (a pipelined group); then one line is read per `<`. After
     /// the last step the client closes (unless it did), every further line is
     /// an unexpected reply, and exit status and queued messages are checked.
+    /// A remote scenario runs the target's qmail-remote against a test peer
+    /// instead (see `runRemote`).
     public func run(_ scenario: Scenario, on target: any ConformanceTarget) -> ScenarioResult {
+        if let remote = scenario.remote { return runRemote(scenario, remote, on: target) }
         let started = Date()
         var transcript: [TranscriptEntry] = []
         var violation: Violation?
@@ -189,7 +195,7 @@ public struct ScenarioRunner: Sendable {
                               seconds: Date().timeIntervalSince(started))
     }
 
-    private func checkQueue(_ scenario: Scenario, _ queued: [CapturedMessage], _ violate: (Int, String) -> Void) {
+    func checkQueue(_ scenario: Scenario, _ queued: [CapturedMessage], _ violate: (Int, String) -> Void) {
         for (index, expected) in scenario.queue.enumerated() {
             guard index < queued.count else {
                 violate(expected.line, "expected queued message \(index + 1), but only \(queued.count) reached the queue")

@@ -164,6 +164,17 @@ final class SpawnedServer {
         return nil
     }
 
+    /// Everything the program writes until it closes its side (bytes
+    /// `nextLine` buffered first), or what came within `timeout` seconds.
+    func readAll(timeout: Double) -> [UInt8] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !sawEOF, let chunk = readChunk(before: deadline) {
+            buffer += chunk
+        }
+        defer { buffer = [] }
+        return buffer
+    }
+
     func shutdownInput() {
         shutdown(socket, Int32(SHUT_WR))
     }

@@ -10,9 +10,18 @@ import Foundation
 /// client certificates `relay` (subject emailAddress relay@example.org),
 /// `relay-san` (rfc822Name san@example.org only), `stranger`
 /// (stranger@example.org), `untrusted` (relay@example.org from another
-/// authority) and `revoked` (relay@example.org, revoked).
+/// authority) and `revoked` (relay@example.org, revoked). For the qmail-remote
+/// scenarios' test peer: `valid` (IP 127.0.0.1 and mx.example.net),
+/// `self-signed` (the same names, no authority), `wrong-name` (127.0.0.2 and
+/// other.example only), `expired` (127.0.0.1, validity over) and `client`
+/// (joe@example.org, for control/clientcert.pem).
 public enum SuitePKI {
-    public static let items: Set<String> = ["server", "ca", "crl", "relay", "relay-san", "stranger", "untrusted", "revoked"]
+    public static let items: Set<String> = [
+        "server", "ca", "crl", "relay", "relay-san", "stranger", "untrusted", "revoked",
+        "valid", "self-signed", "wrong-name", "expired", "client",
+    ]
+    /// The items a test peer can present as its server certificate.
+    public static let peerCertificates: Set<String> = ["valid", "self-signed", "wrong-name", "expired"]
 
     /// The PEM bytes of `item`; throws when openssl is missing or failed.
     public static func pem(_ item: String) throws -> [UInt8] {
@@ -56,13 +65,13 @@ public enum SuitePKI {
                          "-keyout", "\(name).key", "-out", "\(name).crt", "-days", "3650", "-subj", subject])
         }
         var serial = 1
-        func leaf(_ name: String, _ subject: String, extensions: String, issuer: String = "ca") throws {
+        func leaf(_ name: String, _ subject: String, extensions: String, issuer: String = "ca", days: String = "825") throws {
             serial += 1
             try openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "\(name).key"])
             try openssl(["req", "-new", "-key", "\(name).key", "-out", "\(name).csr", "-subj", subject])
             try write(extensions + "\n", "\(name).ext")
             try openssl(["x509", "-req", "-in", "\(name).csr", "-CA", "\(issuer).crt", "-CAkey", "\(issuer).key",
-                         "-set_serial", String(serial), "-days", "825", "-extfile", "\(name).ext", "-out", "\(name).crt"])
+                         "-set_serial", String(serial), "-days", days, "-extfile", "\(name).ext", "-out", "\(name).crt"])
         }
         try authority("ca", "/CN=qmailkit conformance CA")
         try authority("other-ca", "/CN=qmailkit unrelated CA")
@@ -73,6 +82,15 @@ public enum SuitePKI {
         try leaf("stranger", "/CN=stranger/emailAddress=stranger@example.org", extensions: client)
         try leaf("untrusted", "/CN=relay client/emailAddress=relay@example.org", extensions: client, issuer: "other-ca")
         try leaf("revoked", "/CN=revoked client/emailAddress=relay@example.org", extensions: client)
+        let peerNames = "subjectAltName=IP:127.0.0.1,DNS:mx.example.net"
+        try leaf("valid", "/CN=mx.example.net", extensions: peerNames)
+        try leaf("wrong-name", "/CN=other.example", extensions: "subjectAltName=IP:127.0.0.2,DNS:other.example")
+        // -days -1 ends the validity a day before it starts: expired now.
+        try leaf("expired", "/CN=mx.example.net", extensions: peerNames, days: "-1")
+        try leaf("client", "/CN=client/emailAddress=joe@example.org", extensions: client)
+        try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                     "-keyout", "self-signed.key", "-out", "self-signed.crt", "-days", "3650",
+                     "-subj", "/CN=mx.example.net", "-addext", peerNames])
         // `openssl ca` keeps its state in files named by a configuration.
         try write("", "index.txt")
         try write("01\n", "crlnumber")
@@ -82,7 +100,8 @@ public enum SuitePKI {
         try openssl(["ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.crt", "-gencrl", "-out", "ca.crl"])
 
         var items: [String: [UInt8]] = ["ca": try read("ca.crt"), "crl": try read("ca.crl")]
-        for name in ["server", "relay", "relay-san", "stranger", "untrusted", "revoked"] {
+        for name in ["server", "relay", "relay-san", "stranger", "untrusted", "revoked",
+                     "valid", "self-signed", "wrong-name", "expired", "client"] {
             items[name] = try read("\(name).crt") + read("\(name).key")
         }
         return items

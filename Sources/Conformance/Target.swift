@@ -1,3 +1,5 @@
+import Foundation
+
 /// Something that can play qmail-smtpd for scenarios: the reference engine in
 /// process (`ReferenceTarget`) or a real build (`BuildTarget`).
 public protocol ConformanceTarget: Sendable {
@@ -12,6 +14,24 @@ public protocol ConformanceTarget: Sendable {
     /// Starts one connection set up as `scenario` says (environment, control
     /// files, arguments, queue outcome). The greeting is read like any reply.
     func connect(_ scenario: Scenario) throws -> any TargetConnection
+    /// The qmail-remote this target carries, for remote scenarios; nil if none.
+    var remoteClient: RemoteClient? { get }
+}
+
+extension ConformanceTarget {
+    public var remoteClient: RemoteClient? { nil }
+}
+
+/// A qmail-remote binary and the control directory it reads (the one under
+/// the qmail home compiled into it).
+public struct RemoteClient: Sendable {
+    public var program: URL
+    public var controlDirectory: URL
+
+    public init(program: URL, controlDirectory: URL) {
+        self.program = program
+        self.controlDirectory = controlDirectory
+    }
 }
 
 /// One connection to a target, used by one scenario run.
@@ -84,7 +104,8 @@ public enum ScenarioBase {
     public static let knownControls: [String] = [
         "me", "smtpgreeting", "localiphost", "timeoutsmtpd", "rcpthosts", "morercpthosts.cdb", "badmailfrom",
         "databytes", "maxrcpt", "policy", "servercert.pem", "clientca.pem", "clientcrl.pem", "tlsclients",
-        "tlsserverciphers",
+        "tlsserverciphers", "smtproutes", "authsenders", "helohost", "timeoutconnect", "timeoutremote", "tlshosts",
+        "notlshosts", "clientcert.pem", "tlsclientciphers",
     ]
 
     /// The scenario's environment: the base with its `env:` changes.
@@ -92,6 +113,41 @@ public enum ScenarioBase {
         var result = environment
         for (name, value) in scenario.environment { result[name] = value }
         return result
+    }
+
+    /// qmail-remote's control files before a remote scenario's own:
+    /// control/me, short timeouts, and the route of `example.net` to the
+    /// peer (`$PORT` in any control file becomes the peer's port).
+    public static let remoteControls: [String: [UInt8]] = [
+        "me": Array("mail.example.org\n".utf8),
+        "smtproutes": Array("example.net:[127.0.0.1]:$PORT\n".utf8),
+        "timeoutconnect": Array("5\n".utf8),
+        "timeoutremote": Array("10\n".utf8),
+    ]
+
+    /// A remote scenario's control files for a peer on `port`, PKI files included.
+    public static func remoteControls(for scenario: Scenario, port: Int) throws -> [String: ControlFile] {
+        var result = remoteControls.mapValues(ControlFile.contents)
+        for (name, file) in scenario.controls { result[name] = file }
+        for (name, file) in scenario.remote?.pkiFiles ?? [:] {
+            result[name] = .contents(try SuitePKI.pem(file))
+        }
+        let marker = Array("$PORT".utf8), value = Array(String(port).utf8)
+        return result.filter { $0.value != .absent }.mapValues { file in
+            guard case .contents(let bytes) = file else { return file }
+            var replaced: [UInt8] = []
+            var index = 0
+            while index < bytes.count {
+                if bytes[index...].starts(with: marker) {
+                    replaced += value
+                    index += marker.count
+                } else {
+                    replaced.append(bytes[index])
+                    index += 1
+                }
+            }
+            return .contents(replaced)
+        }
     }
 
     /// The scenario's control files: the base with its `control:` changes.

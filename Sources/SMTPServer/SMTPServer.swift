@@ -27,8 +27,12 @@ public final class SMTPServer: Sendable {
     /// Binds `host:port` (port 0: any free port) and starts accepting.
     /// Ignores SIGPIPE and resets SIGCHLD to its default for the process, so
     /// that write errors are errors and children can be reaped.
+    /// `prepareConnection` runs on each new connection's event loop before the
+    /// session handler is added; a test peer uses it to put its own handlers
+    /// (a recorder, scripted answers) in front of the session.
     public static func start(host: String, port: Int, settings: ServerSettings,
-                             threads: Int = System.coreCount) async throws -> SMTPServer {
+                             threads: Int = System.coreCount,
+                             prepareConnection: (@Sendable (any Channel) throws -> Void)? = nil) async throws -> SMTPServer {
         ProcessSignals.prepare()
         let server = ServerContext(settings: settings)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
@@ -48,6 +52,7 @@ public final class SMTPServer: Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        try prepareConnection?(channel)
                         let environment = ConnectionEnvironment.variables(
                             base: settings.environment, remote: channel.remoteAddress, local: channel.localAddress)
                         let handler = SMTPSessionHandler(server: server, environment: environment,

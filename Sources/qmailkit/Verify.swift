@@ -10,7 +10,9 @@ struct Verify: ParsableCommand {
             Scenarios are the scenarios/*.scn dialogue files. A target is 'ref' (the Swift reference \
             engine in process) or 'build:DIR' (the qmail-smtpd installed in the sandbox of the build \
             folder DIR, whose qmailkit-provenance.json says which patches it carries). Only the \
-            scenarios that apply to the target's features run. Build targets run one scenario at a \
+            scenarios that apply to the target's features run. qmail-remote scenarios \
+            (program: qmail-remote) need a build target: the build's qmail-remote delivers to a \
+            test peer, the reference engine on a loopback port, which records what it was sent. Build targets run one scenario at a \
             time: each scenario writes its own control files into the sandbox's control/.
 
             Every failure is shown with the expectation it broke, the spec line it violates and the \
@@ -86,6 +88,11 @@ struct Verify: ParsableCommand {
         let suite = SuiteRun(jobs: jobs)
         let results = suite.run(selected, on: first)
         print(tap ? Reports.tap(results) : Reports.table(results), terminator: "")
+        let remote = library.filter { $0.remote != nil && $0.features.isSatisfied(by: first.features) }
+        if first.kind == "ref" && !remote.isEmpty {
+            let note = "\(remote.count) qmail-remote scenario(s) not run: the ref target has no qmail-remote; run them with --target build:DIR"
+            print(tap ? "# " + note : note)
+        }
         if let junit {
             try Data(Reports.junit(results).utf8).write(to: URL(fileURLWithPath: junit, relativeTo: cwd))
         }

@@ -1,77 +1,19 @@
 import Conformance
 import Foundation
-import QmailBuild
 import Testing
 
-/// The project's cached copy of the netqmail-1.06 tarball.
-private let cachedTarball = FileManager.default.homeDirectoryForCurrentUser
-    .appendingPathComponent(".cache/qmailkit/sources/netqmail-1.06.tar.gz").path
-
-/// A sandbox build of pristine netqmail-1.06 (qmail-smtpd only) in a scratch
-/// directory, built once per test process and removed at exit.
-private let pristineBuild: Result<BuildTarget, any Error> = Result {
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-conformance-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    scratchToRemove = scratch.path
-    atexit { if let path = scratchToRemove { try? FileManager.default.removeItem(atPath: path) } }
-    let tar = Process()
-    tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    tar.arguments = ["tar", "-xzf", cachedTarball, "-C", scratch.path]
-    try tar.run()
-    tar.waitUntilExit()
-    guard tar.terminationStatus == 0 else { throw BuildTarget.SetupError(description: "tar -xzf \(cachedTarball) failed") }
-    let tree = scratch.appendingPathComponent("netqmail-1.06")
-    let options = BuildOptions(testUsers: TestUsers(user: "root"), sandbox: scratch.appendingPathComponent("sandbox"),
-                               jobs: 2, targets: ["qmail-smtpd"])
-    let request = BuildRequest(tree: tree, treeIdentity: try DirectoryHash.identity(of: tree),
-                               output: scratch.appendingPathComponent("build"), options: options)
-    let result = try QmailBuilder.build(request)
-    return try BuildTarget(buildDirectory: result.provenanceFile.deletingLastPathComponent())
-}
-/// Written once by `pristineBuild` before `atexit` is registered.
-nonisolated(unsafe) private var scratchToRemove: String?
-
-/// A tls+auth+forcetls sandbox build made as README says, with the qmailkit
-/// binary: `patch --with tls,auth,forcetls`, then `build --sandbox`. Built
-/// once per test process and removed at exit.
-private let tlsBuild: Result<BuildTarget, any Error> = Result {
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-conformance-tls-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    tlsScratchToRemove = scratch.path
-    atexit { if let path = tlsScratchToRemove { try? FileManager.default.removeItem(atPath: path) } }
-    for arguments in [["patch", "--with", "tls,auth,forcetls", "-o", "src", "--quiet",
-                       "--project", scenarioDirectory.deletingLastPathComponent().path],
-                      ["build", "src", "--sandbox", "sandbox", "--test-users", "root", "-j", "2", "--quiet"]] {
-        let process = Process()
-        process.executableURL = VerifyCommandTests.binary
-        process.arguments = arguments
-        process.currentDirectoryURL = scratch
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BuildTarget.SetupError(description: "qmailkit \(arguments.joined(separator: " ")) failed: \(String(decoding: message, as: UTF8.self))")
-        }
-    }
-    return try BuildTarget(buildDirectory: scratch.appendingPathComponent("src.build"))
-}
-nonisolated(unsafe) private var tlsScratchToRemove: String?
-
 @Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: cachedTarball),
-                             "needs the cached tarball ~/.cache/qmailkit/sources/netqmail-1.06.tar.gz to build real qmail-smtpd"))
+                             "needs the cached tarball ~/.cache/qmailkit/sources/netqmail-1.06.tar.gz to build real qmail-smtpd and qmail-remote"))
 struct RealBuildTests {
     @Test func pristineBuildHasNoFeatures() throws {
-        let target = try pristineBuild.get()
+        let target = try RealBuilds.pristine.get()
         #expect(target.features.isEmpty)
         #expect(target.kind == "build")
         #expect(target.maxParallelism == 1)
     }
 
     @Test func stockScenariosPassOnPristineNetqmail() throws {
-        let target = try pristineBuild.get()
+        let target = try RealBuilds.pristine.get()
         let stock = library.filter { $0.applies(to: target.features, kind: target.kind) }
         #expect(stock.count >= 150)
         let results = SuiteRun(runner: ScenarioRunner(replyTimeout: 5, exitTimeout: 5)).run(stock, on: target)
@@ -81,7 +23,7 @@ struct RealBuildTests {
     }
 
     @Test func referenceAndPristineNetqmailTranscriptsAgree() throws {
-        let target = try pristineBuild.get()
+        let target = try RealBuilds.pristine.get()
         let shared = library.filter { $0.applies(to: [], kind: "ref") && $0.applies(to: [], kind: "build") }
         let real = SuiteRun().run(shared, on: target)
         let reference = SuiteRun(runner: ScenarioRunner(replyTimeout: 0, exitTimeout: 0), jobs: 4)
@@ -94,7 +36,7 @@ struct RealBuildTests {
     /// and client certificates from the suite's PKI against OpenSSL).
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "needs openssl for the suite's certificates"))
     func scenariosPassOnATLSBuild() throws {
-        let target = try tlsBuild.get()
+        let target = try RealBuilds.tlsAuthForceTLS.get()
         #expect(target.features == ["tls", "auth", "forcetls"])
         let applicable = library.filter { $0.applies(to: target.features, kind: target.kind) }
         #expect(applicable.filter { $0.file == "tls-handshake.scn" }.count >= 15)
@@ -105,7 +47,7 @@ struct RealBuildTests {
     }
 
     @Test func aBrokenExpectationFailsOnTheRealBuildWithItsTranscript() throws {
-        let target = try pristineBuild.get()
+        let target = try RealBuilds.pristine.get()
         let scenario = try #require(try ScenarioParser.parse(Array("""
             name: real-qp
             spec: smtp-notes.md#1.4 message accepted

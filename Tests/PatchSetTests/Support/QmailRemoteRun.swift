@@ -1,8 +1,9 @@
+import Conformance
 import Foundation
 
-/// One run of the real qmail-remote: `qmail-remote host sender recipient…` with a
-/// small message on stdin. Its report on stdout is NUL-separated; here the NULs
-/// are shown as `|` (so success reads `r|K…`, a deferral `Z…`).
+/// One run of the real qmail-remote (Conformance's `RemoteDelivery`) with a
+/// small message. Its report is NUL-separated; here the NULs are shown as `|`
+/// (so success reads `r|K…`, a deferral `Z…`).
 struct QmailRemoteRun {
     var status: Int32
     var report: String
@@ -15,14 +16,14 @@ struct QmailRemoteRun {
     /// Runs qmail-remote of `build` (optionally under valgrind); call inside `withControl`.
     static func run(_ build: PatchedBuild, host: String = "example.net", sender: String = "joe@example.org",
                     recipients: [String] = ["bob@example.net"], valgrind: Bool = false) throws -> QmailRemoteRun {
-        var argv = [build.remote.path, host, sender] + recipients
+        var wrapper: [String] = []
         if valgrind {
             guard let path = SMTPDConnection.valgrindPath else { throw HarnessError("valgrind is not installed") }
-            argv = [path, "-q", "--error-exitcode=99", "--leak-check=no"] + argv
+            wrapper = [path, "-q", "--error-exitcode=99", "--leak-check=no"]
         }
-        let result = try ProgramRun.run(argv, environment: ["PATH": "/usr/bin:/bin"],
-                                        stdin: Array("Subject: x\n\nhello\n".utf8), timeout: 60)
-        return QmailRemoteRun(status: result.status,
-                              report: String(decoding: result.stdout, as: UTF8.self).replacingOccurrences(of: "\0", with: "|"))
+        let delivery = try RemoteDelivery.run(program: build.remote.path, wrapper: wrapper, host: host, sender: sender,
+                                              recipients: recipients, message: Array("Subject: x\n\nhello\n".utf8), timeout: 60)
+        return QmailRemoteRun(status: delivery.status ?? -1,
+                              report: String(decoding: delivery.output, as: UTF8.self).replacingOccurrences(of: "\0", with: "|"))
     }
 }
