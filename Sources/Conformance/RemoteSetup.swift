@@ -11,8 +11,6 @@ public struct RemoteSetup: Sendable, Equatable {
     public var recipients: [String] = []
     /// `message:` — qmail-remote's stdin (escapes allowed).
     public var message: [UInt8] = Array("Subject: conformance\n\nhello\n".utf8)
-    /// `pki:` — control files (path under control/) holding a `SuitePKI` item.
-    public var pkiFiles: [String: String] = [:]
     /// `sent:` lines: every command line qmail-remote sent, in order.
     public var sent: [LineExpectation] = []
     /// `report:` lines: every field of qmail-remote's report, in order.

@@ -128,10 +128,7 @@ public enum ScenarioParser {
             }
             scenario.steps.append(Step(.startTLS(clientCertificate: value), line: line))
         } else if let value = setting("pki", text) {
-            guard let equals = value.firstIndex(of: "="), SuitePKI.items.contains(String(value[value.index(after: equals)...])) else {
-                throw LineError(description: "pki: takes name=item with an item of the suite's certificates: \(SuitePKI.items.sorted().joined(separator: " "))")
-            }
-            scenario.controls[try controlName(value[..<equals])] = .certificate(String(value[value.index(after: equals)...]))
+            try applyPKI(value, to: &scenario, name: controlName)
         } else if let value = setting("cram", text) {
             let words = value.split(separator: " ")
             guard words.count == 2 else { throw LineError(description: "cram: needs a user and a password, e.g. cram: alice secret") }
@@ -186,7 +183,16 @@ public enum ScenarioParser {
         return true
     }
 
-    private static let remoteOnlyKeys = ["peer", "host", "sender", "recipient", "message", "pki", "sent", "report"]
+    private static let remoteOnlyKeys = ["peer", "host", "sender", "recipient", "message", "sent", "report"]
+
+    /// `pki: name=item`: the control file `name` holds the suite certificate `item`.
+    private static func applyPKI(_ value: String, to scenario: inout Scenario,
+                                 name: (Substring) throws(LineError) -> String) throws(LineError) {
+        guard let equals = value.firstIndex(of: "="), SuitePKI.items.contains(String(value[value.index(after: equals)...])) else {
+            throw LineError(description: "pki: takes name=item with an item of the suite's certificates: \(SuitePKI.items.sorted().joined(separator: " ")), e.g. pki: clientca.pem=ca")
+        }
+        scenario.controls[try name(value[..<equals])] = .certificate(String(value[value.index(after: equals)...]))
+    }
 
     /// The lines of a `program: qmail-remote` scenario (see scenarios/README.md).
     private static func applyRemote(_ text: String, to scenario: inout Scenario, line: Int) throws(LineError) {
@@ -203,10 +209,7 @@ public enum ScenarioParser {
         } else if let value = setting("message", text) {
             remote.message = try decode(Substring(value))
         } else if let value = setting("pki", text) {
-            guard let equals = value.firstIndex(of: "="), SuitePKI.items.contains(String(value[value.index(after: equals)...])) else {
-                throw LineError(description: "pki: takes path=item with an item of the suite's certificates: \(SuitePKI.items.sorted().joined(separator: " ")), e.g. pki: tlshosts/127.0.0.1.pem=ca")
-            }
-            remote.pkiFiles[try controlPath(value[..<equals])] = String(value[value.index(after: equals)...])
+            try applyPKI(value, to: &scenario, name: controlPath)
         } else if let value = setting("sent", text) {
             remote.sent.append(LineExpectation(try match(value), line: line))
         } else if let value = setting("report", text) {

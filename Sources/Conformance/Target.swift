@@ -129,9 +129,6 @@ public enum ScenarioBase {
     public static func remoteControls(for scenario: Scenario, port: Int) throws -> [String: ControlFile] {
         var result = remoteControls.mapValues(ControlFile.contents)
         for (name, file) in scenario.controls { result[name] = file }
-        for (name, file) in scenario.remote?.pkiFiles ?? [:] {
-            result[name] = .contents(try SuitePKI.pem(file))
-        }
         let marker = Array("$PORT".utf8), value = Array(String(port).utf8)
         return result.filter { $0.value != .absent }.mapValues { file in
             guard case .contents(let bytes) = file else { return file }
