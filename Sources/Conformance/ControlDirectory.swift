@@ -13,13 +13,16 @@ enum ControlDirectory {
         }
         for (name, file) in files {
             let path = directory.appendingPathComponent(name)
+            // tlshosts/127.0.0.1.pem and the like: one folder level.
+            let makeFolder = { try manager.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true) }
             switch file {
             case .contents(let bytes):
-                // tlshosts/127.0.0.1.pem and the like: one folder level.
-                try manager.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try makeFolder()
                 try Data(bytes).write(to: path)
             case .directory: try manager.createDirectory(at: path, withIntermediateDirectories: false)
-            case .certificate(let item): try Data(try SuitePKI.pem(item)).write(to: path)
+            case .certificate(let item):
+                try makeFolder()
+                try Data(try SuitePKI.pem(item)).write(to: path)
             case .absent: break
             }
         }
