@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "SMTPServerTests", dependencies: ["SMTPServer", "SMTPEngine"]),
         .testTarget(name: "PatchEngineTests", dependencies: ["PatchEngine", "GitStore", "Recipes"]),
         .testTarget(name: "PatchSetTests", dependencies: ["PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch"]),
-        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SMTPEngine", "QmailBuild", "qmailkit"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SMTPEngine", "SMTPServer", "QmailBuild", "qmailkit"]),
         .testTarget(name: "CLITests", dependencies: ["qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

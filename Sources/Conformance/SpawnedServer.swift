@@ -13,10 +13,8 @@ final class SpawnedServer {
         var description: String
     }
 
-    private let socket: Int32
+    private let socket: LineSocket
     private let pid: pid_t
-    private var buffer: [UInt8] = []
-    private var sawEOF = false
     private var status: Int32?
 
     init(program: String, arguments: [String], environment: [String: String]) throws {
@@ -29,7 +27,7 @@ final class SpawnedServer {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         }
         defer { close(pair[1]) }
-        socket = pair[0]
+        socket = LineSocket(fd: pair[0])
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -56,7 +54,6 @@ final class SpawnedServer {
         var child: pid_t = 0
         let result = posix_spawn(&child, program, &actions, &attributes, argv, envp)
         guard result == 0 else {
-            close(socket)
             throw SpawnError(description: "cannot start \(program): \(String(cString: strerror(result)))")
         }
         pid = child
@@ -68,49 +65,11 @@ final class SpawnedServer {
             var raw: Int32 = 0
             waitpid(pid, &raw, 0)
         }
-        close(socket)
     }
 
-    /// Writes all bytes; stops quietly if the peer has gone.
-    func send(_ bytes: [UInt8]) {
-        var sent = 0
-        while sent < bytes.count {
-            let count = bytes[sent...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return }
-            sent += count
-        }
-    }
-
-    func nextLine(timeout: Double) -> LineRead {
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            if let end = buffer.firstIndex(of: 10) {
-                var line = Array(buffer[..<end])
-                buffer.removeSubrange(...end)
-                if line.last == 13 { line.removeLast() }
-                return .line(line)
-            }
-            if sawEOF {
-                if buffer.isEmpty { return .closed }
-                let rest = buffer
-                buffer = []
-                return .line(rest)
-            }
-            let remaining = deadline.timeIntervalSinceNow
-            guard remaining > 0 else { return .timedOut }
-            var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, Int32(remaining * 1000) + 1) > 0 else { continue }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let count = read(socket, &chunk, chunk.count)
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { sawEOF = true } else { buffer += chunk[..<count] }
-        }
-    }
-
-    func shutdownInput() {
-        shutdown(socket, Int32(SHUT_WR))
-    }
+    func send(_ bytes: [UInt8]) { socket.send(bytes) }
+    func nextLine(timeout: Double) -> LineRead { socket.nextLine(timeout: timeout) }
+    func shutdownInput() { socket.shutdownInput() }
 
     /// The exit status, waiting up to `timeout` seconds; kills the process
     /// and returns nil if it is still running then.

@@ -4,12 +4,12 @@ import QmailBuild
 import Testing
 
 /// The project's cached copy of the netqmail-1.06 tarball.
-private let cachedTarball = FileManager.default.homeDirectoryForCurrentUser
+let cachedTarball = FileManager.default.homeDirectoryForCurrentUser
     .appendingPathComponent(".cache/qmailkit/sources/netqmail-1.06.tar.gz").path
 
 /// A sandbox build of pristine netqmail-1.06 (qmail-smtpd only) in a scratch
 /// directory, built once per test process and removed at exit.
-private let pristineBuild: Result<BuildTarget, any Error> = Result {
+let pristineBuild: Result<BuildTarget, any Error> = Result {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-conformance-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     scratchToRemove = scratch.path

@@ -9,7 +9,7 @@ import Testing
         var stderr: String
     }
 
-    private static var binary: URL {
+    static var binary: URL {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for candidate in [directory, Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()] {
             let url = candidate.appendingPathComponent("qmailkit")
@@ -18,7 +18,7 @@ import Testing
         return directory.appendingPathComponent("qmailkit")
     }
 
-    private func verify(_ arguments: [String], in directory: URL) throws -> Run {
+    func verify(_ arguments: [String], in directory: URL) throws -> Run {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = ["verify"] + arguments
