@@ -3,18 +3,25 @@ import Foundation
 /// Renders results as a terminal table, JUnit XML or TAP.
 public enum Reports {
     /// One row per scenario (status, name, area file, seconds), then, for every
-    /// failure, the violated expectation, its spec lines and the full transcript.
-    public static func table(_ results: [ScenarioResult]) -> String {
-        let width = max(8, results.map(\.scenario.name.count).max() ?? 8)
+    /// failure, the violated expectation, its spec lines and the full
+    /// transcript; skipped scenarios are listed with their reason.
+    public static func table(_ results: [ScenarioResult], skipped: [SkippedScenario] = []) -> String {
+        let names = results.map(\.scenario.name) + skipped.map(\.scenario.name)
+        let width = max(8, names.map(\.count).max() ?? 8)
         var text = "STATUS  " + "SCENARIO".padding(toLength: width, withPad: " ", startingAt: 0) + "  FILE\n"
         for result in results {
             text += (result.passed ? "pass    " : "FAIL    ")
                 + result.scenario.name.padding(toLength: width, withPad: " ", startingAt: 0)
                 + "  \(result.scenario.file):\(result.scenario.line)\n"
         }
+        for skip in skipped {
+            text += "skip    " + skip.scenario.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                + "  \(skip.scenario.file):\(skip.scenario.line)  \(skip.reason)\n"
+        }
         let failed = results.filter { !$0.passed }
         for result in failed { text += "\n" + failureDetail(result) }
-        text += "\n\(results.count - failed.count) passed, \(failed.count) failed, \(results.count) scenarios on \(results.first?.target ?? "no target")\n"
+        let skippedPart = skipped.isEmpty ? "" : ", \(skipped.count) skipped (not safe on a live server)"
+        text += "\n\(results.count - failed.count) passed, \(failed.count) failed\(skippedPart), \(results.count) scenarios on \(results.first?.target ?? "no target")\n"
         return text
     }
 
@@ -34,28 +41,33 @@ public enum Reports {
 
     /// JUnit XML: one testsuite per target, one testcase per scenario
     /// (classname = scenario file), failures carry the detail text.
-    public static func junit(_ results: [ScenarioResult]) -> String {
+    public static func junit(_ results: [ScenarioResult], skipped: [SkippedScenario] = []) -> String {
         let failures = results.filter { !$0.passed }.count
         let time = results.reduce(0) { $0 + $1.seconds }
+        let tests = results.count + skipped.count
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        xml += "<testsuites tests=\"\(results.count)\" failures=\"\(failures)\">\n"
-        xml += "  <testsuite name=\"\(escape(results.first?.target ?? "qmailkit verify"))\" tests=\"\(results.count)\" failures=\"\(failures)\" time=\"\(String(format: "%.3f", time))\">\n"
+        xml += "<testsuites tests=\"\(tests)\" failures=\"\(failures)\">\n"
+        xml += "  <testsuite name=\"\(escape(results.first?.target ?? "qmailkit verify"))\" tests=\"\(tests)\" failures=\"\(failures)\" skipped=\"\(skipped.count)\" time=\"\(String(format: "%.3f", time))\">\n"
         for result in results {
-            let classname = result.scenario.file.hasSuffix(".scn") ? String(result.scenario.file.dropLast(4)) : result.scenario.file
-            xml += "    <testcase classname=\"\(escape(classname))\" name=\"\(escape(result.scenario.name))\" time=\"\(String(format: "%.3f", result.seconds))\""
+            xml += "    <testcase classname=\"\(escape(classname(result.scenario)))\" name=\"\(escape(result.scenario.name))\" time=\"\(String(format: "%.3f", result.seconds))\""
             if let violation = result.violation {
                 xml += ">\n      <failure message=\"\(escape(violation.message))\">\(escape(failureDetail(result)))</failure>\n    </testcase>\n"
             } else {
                 xml += "/>\n"
             }
         }
+        for skip in skipped {
+            xml += "    <testcase classname=\"\(escape(classname(skip.scenario)))\" name=\"\(escape(skip.scenario.name))\" time=\"0.000\">\n"
+            xml += "      <skipped message=\"\(escape(skip.reason))\"/>\n    </testcase>\n"
+        }
         xml += "  </testsuite>\n</testsuites>\n"
         return xml
     }
 
-    /// TAP version 13 with a YAML block per failure.
-    public static func tap(_ results: [ScenarioResult]) -> String {
-        var text = "TAP version 13\n1..\(results.count)\n"
+    /// TAP version 13 with a YAML block per failure; skipped scenarios come
+    /// last with a SKIP directive.
+    public static func tap(_ results: [ScenarioResult], skipped: [SkippedScenario] = []) -> String {
+        var text = "TAP version 13\n1..\(results.count + skipped.count)\n"
         for (index, result) in results.enumerated() {
             text += "\(result.passed ? "ok" : "not ok") \(index + 1) - \(result.scenario.name)\n"
             if !result.passed {
@@ -64,7 +76,15 @@ public enum Reports {
                 text += "  ...\n"
             }
         }
+        for (index, skip) in skipped.enumerated() {
+            text += "ok \(results.count + index + 1) - \(skip.scenario.name) # SKIP \(skip.reason)\n"
+        }
         return text
+    }
+
+    /// The JUnit class of a scenario: its file without `.scn`.
+    private static func classname(_ scenario: Scenario) -> String {
+        scenario.file.hasSuffix(".scn") ? String(scenario.file.dropLast(4)) : scenario.file
     }
 
     /// The differential report: per differing scenario, both transcripts

@@ -67,21 +67,27 @@ public enum Differential {
     /// differ are normalised: a reply line that matched a `< ~ regex` step on
     /// both sides counts as equal, as do CRAM-MD5 answers (they depend on the
     /// challenge) and queued messages (their envelopes are compared; the
-    /// message text through the scenario's own queue checks).
+    /// message text through the scenario's own queue checks). Exit statuses
+    /// count only when both targets report them.
     public static func compare(_ first: [ScenarioResult], _ second: [ScenarioResult]) -> [TranscriptDifference] {
         zip(first, second).compactMap { a, b -> TranscriptDifference? in
-            let left = normalised(a), right = normalised(b)
+            let exits = reportsExit(a) && reportsExit(b)
+            let left = normalised(a, keepingExit: exits), right = normalised(b, keepingExit: exits)
             guard left != right else { return nil }
             let index = zip(left, right).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(left.count, right.count)
             return TranscriptDifference(scenario: a.scenario, first: a, second: b, index: index)
         }
     }
 
+    private static func reportsExit(_ result: ScenarioResult) -> Bool {
+        result.transcript.contains { if case .exited = $0 { true } else { false } }
+    }
+
     /// Transcript lines with the regex-matched replies replaced by their pattern.
     /// In a remote scenario the client is what differs: the peer's replies
     /// (the same engine on both sides, with its own times and pids) are left
     /// out, and sent lines and report fields matched by a regex line count as equal.
-    static func normalised(_ result: ScenarioResult) -> [String] {
+    static func normalised(_ result: ScenarioResult, keepingExit: Bool = true) -> [String] {
         var patterns: [String] = result.scenario.steps.compactMap {
             if case .expect(.regex(let pattern)) = $0.kind { pattern } else { nil }
         }
@@ -112,6 +118,8 @@ public enum Differential {
                 return "-- TLS handshake failed"
             case .queued(let index, let message):
                 return "Q\(index): envelope " + ByteEscapes.encode(message.envelope)
+            case .exited where !keepingExit:
+                return nil
             default:
                 return entry.description
             }

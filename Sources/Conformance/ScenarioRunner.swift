@@ -185,7 +185,7 @@ public struct ScenarioRunner: Sendable {
         }
         let completion = connection.finish(timeout: exitTimeout)
         for (index, message) in completion.queued.enumerated() { transcript.append(.queued(index: index + 1, message)) }
-        transcript.append(.exited(completion.exitStatus))
+        if !target.isLive { transcript.append(.exited(completion.exitStatus)) }
         checkQueue(scenario, completion.queued, violate)
         if let expected = scenario.exitStatus, completion.exitStatus != expected {
             let line = scenario.steps.last?.line ?? scenario.line

@@ -1,16 +1,20 @@
 import Foundation
 
 /// Something that can play qmail-smtpd for scenarios: the reference engine in
-/// process (`ReferenceTarget`) or a real build (`BuildTarget`).
+/// process (`ReferenceTarget`), a real build (`BuildTarget`) or a running
+/// server (`RemoteTarget`).
 public protocol ConformanceTarget: Sendable {
-    /// As given on the command line: `ref` or `build:DIR`.
+    /// As given on the command line: `ref`, `build:DIR` or `remote:HOST:PORT`.
     var name: String { get }
-    /// `ref` or `build`, matched against a scenario's `targets:`.
+    /// `ref`, `build` or `remote`, matched against a scenario's `targets:`.
     var kind: String { get }
     /// The patches built in (names from patchset.md).
     var features: Set<String> { get }
     /// How many scenarios may run at once (1 when they share files).
     var maxParallelism: Int { get }
+    /// A server that is not set up per scenario and whose exit status and
+    /// queue are not seen: it runs only what `LiveSafety` allows.
+    var isLive: Bool { get }
     /// Starts one connection set up as `scenario` says (environment, control
     /// files, arguments, queue outcome). The greeting is read like any reply.
     func connect(_ scenario: Scenario) throws -> any TargetConnection
@@ -32,6 +36,10 @@ public struct RemoteClient: Sendable {
         self.program = program
         self.controlDirectory = controlDirectory
     }
+}
+
+extension ConformanceTarget {
+    public var isLive: Bool { false }
 }
 
 /// One connection to a target, used by one scenario run.

@@ -11,15 +11,20 @@ import Synchronization
 /// top of `settings.environment`) and reads the control files when it
 /// starts. At `settings.connectionLimit` open connections the server stops
 /// accepting until one ends (tcpserver `-c`).
+///
+/// To stop cleanly: `stopAccepting()`, `waitForSessions(atMost:)` for the
+/// sessions in progress, then `shutdown()` (once) for the rest.
 public final class SMTPServer: Sendable {
     /// The address the server listens on (with the real port if 0 was asked).
     public let localAddress: SocketAddress
     private let channel: any Channel
+    private let gate: NIOLoopBound<ConnectionGate>
     private let group: MultiThreadedEventLoopGroup
 
-    private init(channel: any Channel, group: MultiThreadedEventLoopGroup) throws {
+    private init(channel: any Channel, gate: NIOLoopBound<ConnectionGate>, group: MultiThreadedEventLoopGroup) throws {
         guard let address = channel.localAddress else { throw ChannelError.unknownLocalAddress }
         self.channel = channel
+        self.gate = gate
         self.group = group
         localAddress = address
     }
@@ -63,49 +68,107 @@ public final class SMTPServer: Sendable {
                     }
                 }
                 .bind(host: host, port: port).get()
-            return try SMTPServer(channel: channel, group: group)
+            let gate = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ConnectionGate.self),
+                             eventLoop: channel.eventLoop)
+            }.get()
+            return try SMTPServer(channel: channel, gate: gate, group: group)
         } catch {
             try? await group.shutdownGracefully()
             throw error
         }
     }
 
-    /// Stops accepting, closes every open connection (a message not yet
-    /// acknowledged is abandoned, so its queue program aborts, as when a
-    /// client disconnects) and stops the threads.
+    /// Closes the listening socket, so that new clients are refused, and
+    /// leaves the sessions in progress running. Returns how many are open.
+    public func stopAccepting() async -> Int {
+        try? await channel.close()
+        return (try? await channel.eventLoop.submit { self.gate.value.openCount }.get()) ?? 0
+    }
+
+    /// Waits until every open session has ended, at most `limit`; returns
+    /// how many are still open then.
+    public func waitForSessions(atMost limit: TimeAmount) async -> Int {
+        let loop = channel.eventLoop
+        let done = loop.makePromise(of: Void.self)
+        loop.execute {
+            self.gate.value.whenAllClosed { done.succeed() }
+            // Whichever comes second completes nothing: NIO ignores it.
+            let timer = loop.scheduleTask(in: limit) { done.succeed() }
+            done.futureResult.whenComplete { _ in timer.cancel() }
+        }
+        try? await done.futureResult.get()
+        return (try? await loop.submit { self.gate.value.openCount }.get()) ?? 0
+    }
+
+    /// Closes every open connection (a message not yet acknowledged is
+    /// abandoned, so its queue program aborts, as when a client disconnects)
+    /// and returns once they are closed.
+    public func closeSessions() async {
+        let loop = channel.eventLoop
+        let done = loop.makePromise(of: Void.self)
+        loop.execute {
+            self.gate.value.closeAll()
+            self.gate.value.whenAllClosed { done.succeed() }
+        }
+        try? await done.futureResult.get()
+    }
+
+    /// Stops accepting, closes every open connection as `closeSessions()`
+    /// does and stops the threads.
     public func shutdown() async throws {
         try? await channel.close()
+        await closeSessions()
         try await group.shutdownGracefully()
     }
 }
 
 /// Stops the server channel from accepting while `limit` connections are
-/// open. Runs on the server channel's event loop, so its count needs no lock.
+/// open, and knows when none is. Runs on the server channel's event loop, so
+/// its state needs no lock.
 final class ConnectionGate: ChannelInboundHandler {
     typealias InboundIn = any Channel
     typealias InboundOut = any Channel
 
     private let limit: Int
-    private var open = 0
+    private var open: [ObjectIdentifier: any Channel] = [:]
     private var paused = false
+    private var onAllClosed: [() -> Void] = []
 
     init(limit: Int) {
         self.limit = limit
     }
 
+    var openCount: Int { open.count }
+
+    /// Calls `body` on this loop once no connection is open (at once if none is).
+    func whenAllClosed(_ body: @escaping () -> Void) {
+        if open.isEmpty { body() } else { onAllClosed.append(body) }
+    }
+
+    func closeAll() {
+        for child in open.values { child.close(promise: nil) }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let child = unwrapInboundIn(data)
-        open += 1
-        if open >= limit && !paused {
+        let key = ObjectIdentifier(child)
+        open[key] = child
+        if openCount >= limit && !paused {
             paused = true
             try? context.channel.syncOptions?.setOption(.autoRead, value: false)
         }
         child.closeFuture.hop(to: context.eventLoop).assumeIsolated().whenComplete { _ in
-            self.open -= 1
-            if self.paused && self.open < self.limit {
+            self.open[key] = nil
+            if self.paused && self.openCount < self.limit && context.channel.isActive {
                 self.paused = false
                 try? context.channel.syncOptions?.setOption(.autoRead, value: true)
                 context.read()
+            }
+            if self.open.isEmpty {
+                let waiting = self.onAllClosed
+                self.onAllClosed = []
+                waiting.forEach { $0() }
             }
         }
         context.fireChannelRead(data)

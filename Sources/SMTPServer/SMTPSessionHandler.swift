@@ -10,9 +10,15 @@ import SMTPEngine
 /// blocking parts of delivery and the checkpassword program run elsewhere
 /// and come back with `EventLoop.execute`. The channel must have `autoRead`
 /// off: the handler asks for input only while the session reads (not while
-/// a queue program, checkpassword or a failed-AUTH sleep is pending), which
-/// also keeps what it holds bounded. It also needs half-closure allowed, so
-/// that a client's shutdown(SHUT_WR) still gets its replies.
+/// a queue program, checkpassword or a failed-AUTH sleep is pending, nor
+/// while the channel is not writable), which also keeps what it holds
+/// bounded. It also needs half-closure allowed, so that a client's
+/// shutdown(SHUT_WR) still gets its replies.
+///
+/// Timeouts follow qmail-smtpd, which gives every read and every write
+/// `timeoutsmtpd` seconds: waiting for input ends with `451 timeout`; replies
+/// the client does not take (the channel stays unwritable) end the
+/// connection silently with status 1, as qmail's failed write does.
 final class SMTPSessionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -32,7 +38,10 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private var clientCertificate: ClientCertificateOutcome?
     private var closed = false
     private var readRequested = false
+    /// Runs while the session waits for input it is reading.
     private var timer: Scheduled<Void>?
+    /// Runs while the channel is not writable (the client takes no replies).
+    private var writeTimer: Scheduled<Void>?
     /// The event an action completed synchronously with, delivered once the
     /// current action list is done.
     private var immediateEvent: SessionEvent?
@@ -112,6 +121,21 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            writeTimer?.cancel()
+            writeTimer = nil
+            afterProgress()
+        } else if writeTimer == nil && !closed {
+            writeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(timeoutSeconds))) {
+                self.writeTimer = nil
+                self.closeChannel(reason: .timeout)
+            }
+            afterProgress()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if awaitingHandshake {
             // qmail answers in clear: write below the TLS handler.
@@ -125,8 +149,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        cancelTimers()
         transaction?.abandon()
         transaction = nil
         closed = true
@@ -150,18 +173,17 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     }
 
     /// After any progress: ask for more input and run the idle timer when
-    /// the session reads.
+    /// the session reads and its replies are being taken.
     private func afterProgress() {
         guard !closed, let session else { return }
         let wantsInput = !sleeping && (session.isAwaitingInput || awaitingHandshake) && !sawEndOfInput
-        if wantsInput {
+        if wantsInput && context.channel.isWritable {
             if !readRequested {
                 readRequested = true
                 context.read()
             }
             if timer == nil {
-                let seconds = session.configuration.readTimeoutSeconds
-                timer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(seconds))) {
+                timer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(timeoutSeconds))) {
                     self.timer = nil
                     self.idleTimeout()
                 }
@@ -170,6 +192,19 @@ final class SMTPSessionHandler: ChannelInboundHandler {
             timer?.cancel()
             timer = nil
         }
+    }
+
+    /// timeoutsmtpd, for reads and writes alike (qmail's default before the
+    /// control files are read).
+    private var timeoutSeconds: Int {
+        session?.configuration.readTimeoutSeconds ?? 1200
+    }
+
+    private func cancelTimers() {
+        timer?.cancel()
+        timer = nil
+        writeTimer?.cancel()
+        writeTimer = nil
     }
 
     private func idleTimeout() {
@@ -261,8 +296,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         guard !closed else { return }
         closed = true
         log.reason = reason
-        timer?.cancel()
-        timer = nil
+        cancelTimers()
         transaction?.abandon()
         transaction = nil
         writeContext.close(promise: nil)

@@ -14,7 +14,7 @@ enum ExitStatus: Int32 {
     case differs = 1
     /// Bad input: checksum or tree mismatch, hostile or corrupt archive, malformed recipe or patch.
     case badInput = 2
-    /// Every mirror failed.
+    /// Every mirror failed; `verify`: the remote server cannot be reached.
     case network = 3
     /// Patches collide or do not apply to their base.
     case conflict = 4
@@ -26,7 +26,7 @@ enum ExitStatus: Int32 {
     static let helpText = """
         Exit codes: 0 success; 1 compare found a difference / check found a conflict; \
         2 bad input (checksum, corrupt or hostile archive, malformed recipe or patch, unknown feature); \
-        3 every mirror failed; 4 patches conflict or do not apply; 5 local problem (output exists, I/O, \
+        3 network (every mirror failed; verify: the remote server cannot be reached); 4 patches conflict or do not apply; 5 local problem (output exists, I/O, \
         missing qmail users or build tools); 6 the build failed; 64 wrong command-line usage.
         """
 

@@ -19,8 +19,15 @@ struct Serve: AsyncParsableCommand {
             checkpassword program and its arguments, as for qmail-smtpd. Each connection \
             logs one line on standard error: \
             'end N ip A port P status S messages M [tls V] [auth U] reason R'. \
-            SIGINT or SIGTERM stops the server; open sessions are dropped without acknowledging \
-            unfinished messages.
+            Every read and every write waits at most timeoutsmtpd seconds (default 1200), as \
+            in qmail-smtpd: a client that sends nothing gets '451 timeout', one that stops \
+            reading its replies is disconnected.
+
+            SIGTERM or SIGINT stops the server cleanly: the listening socket closes at once, \
+            sessions in progress may finish during --grace seconds (a second signal ends the \
+            wait), then the rest are closed without acknowledging unfinished messages (their \
+            queue programs abort, so nothing half-received is delivered), and qmailkit exits 0. \
+            Each step is logged on standard error.
 
             Examples:
               qmailkit serve --control ./qmail/control --maildir ./Maildir
@@ -54,6 +61,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Most connections served at once (tcpserver -c).", valueName: "n"))
     var connections = 40
 
+    @Option(help: ArgumentHelp("Seconds open sessions may go on after SIGTERM or SIGINT.", valueName: "seconds"))
+    var grace = 10
+
     @Flag(help: "Speak SMTP on standard input and output, as qmail-smtpd under tcpserver or inetd.")
     var inetd = false
 
@@ -66,6 +76,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("give at most one of --maildir, --queue and --discard")
         }
         guard connections >= 1 else { throw ValidationError("--connections takes a number of at least 1") }
+        guard grace >= 0 else { throw ValidationError("--grace takes a number of seconds, 0 or more") }
         _ = try parsedFeatures()
         if !inetd { _ = try parsedListen() }
         // Passthrough capture takes --help too when it comes first.
@@ -97,6 +108,9 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(code)
         }
         let (host, port) = try parsedListen()
+        // Before listening: a signal that comes once the port is open must
+        // find the handlers in place.
+        let signals = TerminationSignals()
         let server: SMTPServer
         do {
             server = try await SMTPServer.start(host: host, port: port, settings: settings)
@@ -104,10 +118,25 @@ struct Serve: AsyncParsableCommand {
             printError("qmailkit: cannot listen on \(listen): \(error)")
             throw ExitCode(ExitStatus.environment.rawValue)
         }
-        printError("qmailkit serve: listening on \(server.localAddress)")
-        await Self.waitForTerminationSignal()
-        printError("qmailkit serve: stopping")
+        printError("qmailkit serve: listening on \(server.localAddress.ipAddress ?? host):\(server.localAddress.port ?? port)")
+        let received = await signals.next() ?? "a signal"
+        let open = await server.stopAccepting()
+        printError("qmailkit serve: \(received), no longer accepting; \(open) session(s) open, "
+            + "waiting up to \(grace) s for them to end (another signal: close them now)")
+        let impatient = Task {
+            if let again = await signals.next() {
+                printError("qmailkit serve: \(again) again, closing the open sessions now")
+                await server.closeSessions()
+            }
+        }
+        let remaining = await server.waitForSessions(atMost: .seconds(Int64(grace)))
+        impatient.cancel()
+        await impatient.value
+        if remaining > 0 {
+            printError("qmailkit serve: closing \(remaining) session(s) still open; their unacknowledged messages are not delivered")
+        }
         try await server.shutdown()
+        printError("qmailkit serve: stopped")
     }
 
     private func parsedFeatures() throws -> Features {
@@ -148,41 +177,30 @@ struct Serve: AsyncParsableCommand {
         }
         return root.path
     }
-
-    /// Returns at the first SIGINT or SIGTERM.
-    private static func waitForTerminationSignal() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let once = SignalOnce(continuation)
-            for number in [SIGINT, SIGTERM] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { once.fire() }
-                source.resume()
-                once.keep(source)
-            }
-        }
-    }
 }
 
-/// Resumes a continuation once, and keeps the signal sources alive until then.
-private final class SignalOnce: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Void, Never>?
-    private var sources: [any DispatchSourceSignal] = []
+/// SIGINT and SIGTERM as a stream of their names, from creation on (the
+/// default action, ending the process, is turned off). Unchecked Sendable:
+/// the dispatch sources are only held, never touched after `init`.
+private final class TerminationSignals: @unchecked Sendable {
+    private let stream: AsyncStream<String>
+    private let sources: [any DispatchSourceSignal]
 
-    init(_ continuation: CheckedContinuation<Void, Never>) {
-        self.continuation = continuation
-    }
-
-    func keep(_ source: any DispatchSourceSignal) {
-        lock.withLock { sources.append(source) }
-    }
-
-    func fire() {
-        let pending = lock.withLock { () -> CheckedContinuation<Void, Never>? in
-            defer { continuation = nil }
-            return continuation
+    init() {
+        let (stream, continuation) = AsyncStream<String>.makeStream()
+        self.stream = stream
+        sources = [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")].map { number, name in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(name) }
+            source.resume()
+            return source
         }
-        pending?.resume()
+    }
+
+    /// The next signal's name; nil if the calling task is cancelled.
+    func next() async -> String? {
+        var iterator = stream.makeAsyncIterator()
+        return await iterator.next()
     }
 }

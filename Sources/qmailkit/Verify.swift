@@ -8,12 +8,22 @@ struct Verify: ParsableCommand {
         abstract: "Run the conformance scenarios against the reference engine or a real build.",
         discussion: """
             Scenarios are the scenarios/*.scn dialogue files. A target is 'ref' (the Swift reference \
-            engine in process) or 'build:DIR' (the qmail-smtpd installed in the sandbox of the build \
-            folder DIR, whose qmailkit-provenance.json says which patches it carries). Only the \
-            scenarios that apply to the target's features run. qmail-remote scenarios \
-            (program: qmail-remote) need a build target: the build's qmail-remote delivers to a \
-            test peer, the reference engine on a loopback port, which records what it was sent. Build targets run one scenario at a \
-            time: each scenario writes its own control files into the sandbox's control/.
+            engine in process), 'build:DIR' (the qmail-smtpd installed in the sandbox of the build \
+            folder DIR, whose qmailkit-provenance.json says which patches it carries) or \
+            'remote:HOST:PORT' (a running SMTP server, e.g. qmail-smtpd under tcpserver or \
+            'qmailkit serve'). Only the scenarios that apply to the target's features run. Build \
+            targets run one scenario at a time: each scenario writes its own control files into \
+            the sandbox's control/. qmail-remote scenarios (program: qmail-remote) need a \
+            build target: the build's qmail-remote delivers to a test peer, the reference engine on \
+            a loopback port, which records what it was sent.
+
+            A remote server is live: nothing is set up for it and it delivers what it accepts, so \
+            only the scenarios that are safe there run (no env:, control:, args: or queue-exit: \
+            setup, no message accepted or completable, no expect-exit:, no floods; the rule is in \
+            scenarios/README.md); the others are listed as skipped with the reason. Its features \
+            cannot be read from it: give them with --features (or 'none'). It must run with the \
+            scenario base: control/me mail.example.org, control/rcpthosts example.org and \
+            .example.net, no other control files (under tcpserver: -l mail.example.org).
 
             Every failure is shown with the expectation it broke, the spec line it violates and the \
             full transcript. --diff runs the same scenarios on a second target and reports the \
@@ -25,23 +35,25 @@ struct Verify: ParsableCommand {
               qmailkit verify --target ref --features auth,maxrcpt
               qmailkit verify --target build:qmail-src.build --junit verify.xml
               qmailkit verify --target build:qmail-src.build --diff ref
+              qmailkit verify --target remote:127.0.0.1:2525 --features none --diff ref
 
             Exit codes: 0 every scenario passed (and no difference); 1 a scenario failed or the \
-            targets differ; 2 a scenario file is malformed or an option is wrong; 5 the target \
-            could not be set up.
+            targets differ; 2 a scenario file is malformed; 3 the remote server cannot be reached \
+            (unknown host, nothing listening, no answer); 5 the target could not be set up; \
+            64 wrong usage (unknown option, target or feature).
             """)
 
-    @Option(help: ArgumentHelp("ref, or build:DIR for a 'qmailkit build --sandbox' output folder.", valueName: "target"))
+    @Option(help: ArgumentHelp("ref, build:DIR for a 'qmailkit build --sandbox' output folder, or remote:HOST:PORT for a running server.", valueName: "target"))
     var target = "ref"
 
-    @Option(help: ArgumentHelp("Features of the ref target, comma-separated (default: all of auth,tls,forcetls,maxrcpt,liberal-lf,empf; 'none' for stock).",
+    @Option(help: ArgumentHelp("Features of the ref or remote target, comma-separated (ref default: all of auth,tls,forcetls,maxrcpt,liberal-lf,empf; 'none' for stock; required for remote).",
                                valueName: "list"))
     var features: String?
 
     @Option(help: ArgumentHelp("Folder of .scn files (default: the project's scenarios/).", valueName: "dir"))
     var scenarios: String?
 
-    @Option(name: [.customShort("j", allowingJoined: true), .customLong("jobs")], help: ArgumentHelp("Scenarios run at once (ref only).", valueName: "n"))
+    @Option(name: [.customShort("j", allowingJoined: true), .customLong("jobs")], help: ArgumentHelp("Scenarios run at once (ref; remote: at most 4).", valueName: "n"))
     var jobs = 4
 
     @Option(help: ArgumentHelp("Also write a JUnit XML report here.", valueName: "file"))
@@ -84,21 +96,28 @@ struct Verify: ParsableCommand {
             throw ExitCode(5)
         }
         let first = try makeTarget(target, featuresOf: nil, cwd: cwd)
-        let selected = library.filter { $0.applies(to: first.features, kind: first.kind) }
+        let second = try diff.map { try makeTarget($0, featuresOf: first, cwd: cwd) }
+        var (selected, skipped) = LiveSafety.partition(
+            library.filter { $0.applies(to: first.features, kind: first.kind) }, for: first)
+        if let second {
+            // A live second target limits both runs to what is safe on it.
+            let safe = LiveSafety.partition(selected, for: second)
+            selected = safe.runnable
+            skipped += safe.skipped
+        }
         let suite = SuiteRun(jobs: jobs)
         let results = suite.run(selected, on: first)
-        print(tap ? Reports.tap(results) : Reports.table(results), terminator: "")
+        print(tap ? Reports.tap(results, skipped: skipped) : Reports.table(results, skipped: skipped), terminator: "")
         let remote = library.filter { $0.remote != nil && $0.features.isSatisfied(by: first.features) }
         if first.kind == "ref" && !remote.isEmpty {
             let note = "\(remote.count) qmail-remote scenario(s) not run: the ref target has no qmail-remote; run them with --target build:DIR"
             print(tap ? "# " + note : note)
         }
         if let junit {
-            try Data(Reports.junit(results).utf8).write(to: URL(fileURLWithPath: junit, relativeTo: cwd))
+            try Data(Reports.junit(results, skipped: skipped).utf8).write(to: URL(fileURLWithPath: junit, relativeTo: cwd))
         }
         var failed = results.contains { !$0.passed }
-        if let diff {
-            let second = try makeTarget(diff, featuresOf: first, cwd: cwd)
+        if let second {
             let common = selected.filter { $0.applies(to: second.features, kind: second.kind) }
             let names = Set(common.map(\.name))
             let left = results.filter { names.contains($0.scenario.name) }
@@ -111,17 +130,22 @@ struct Verify: ParsableCommand {
     }
 
     /// `ref` takes --features (or, as the second target, the first one's);
-    /// `build:DIR` reads its features from the build's provenance.
+    /// `build:DIR` reads its features from the build's provenance;
+    /// `remote:HOST:PORT` takes --features (or the first target's), and must
+    /// answer a connection.
     private func makeTarget(_ spec: String, featuresOf other: (any ConformanceTarget)?, cwd: URL) throws -> any ConformanceTarget {
         if spec == "ref" {
             if let other, features == nil { return ReferenceTarget(features: other.features) }
             return ReferenceTarget(features: try parsedFeatures())
         }
+        if spec.hasPrefix("remote:") {
+            return try makeRemoteTarget(String(spec.dropFirst(7)), featuresOf: other)
+        }
         guard spec.hasPrefix("build:"), spec.count > 6 else {
-            throw ValidationError("a target is 'ref' or 'build:DIR', not '\(spec)'")
+            throw ValidationError("a target is 'ref', 'build:DIR' or 'remote:HOST:PORT', not '\(spec)'")
         }
         if features != nil && other == nil {
-            throw ValidationError("--features applies to the ref target; a build's features come from its qmailkit-provenance.json")
+            throw ValidationError("--features applies to the ref and remote targets; a build's features come from its qmailkit-provenance.json")
         }
         do {
             return try BuildTarget(buildDirectory: URL(fileURLWithPath: String(spec.dropFirst(6)), relativeTo: cwd).standardizedFileURL)
@@ -129,6 +153,28 @@ struct Verify: ParsableCommand {
             FileHandle.standardError.write(Data("qmailkit verify: \(error)\n".utf8))
             throw ExitCode(5)
         }
+    }
+
+    private func makeRemoteTarget(_ address: String, featuresOf other: (any ConformanceTarget)?) throws -> RemoteTarget {
+        guard let (host, port) = RemoteTarget.parseAddress(address) else {
+            throw ValidationError("a remote target is remote:HOST:PORT, e.g. remote:127.0.0.1:2525 or remote:[::1]:25, not 'remote:\(address)'")
+        }
+        let selected: Set<String>
+        if features != nil {
+            selected = try parsedFeatures()
+        } else if let other {
+            selected = other.features
+        } else {
+            throw ValidationError("a remote target needs --features LIST (or 'none'): a live server's patches cannot be read from it")
+        }
+        let remote = RemoteTarget(host: host, port: port, features: selected)
+        do {
+            try remote.checkReachable()
+        } catch {
+            FileHandle.standardError.write(Data("qmailkit verify: \(error)\n".utf8))
+            throw ExitCode(ExitStatus.network.rawValue)
+        }
+        return remote
     }
 
     private func parsedFeatures() throws -> Set<String> {

@@ -9,7 +9,7 @@ import Testing
         var stderr: String
     }
 
-    private func verify(_ arguments: [String], in directory: URL) throws -> Run {
+    func verify(_ arguments: [String], in directory: URL) throws -> Run {
         let process = Process()
         process.executableURL = qmailkitBinary
         process.arguments = ["verify"] + arguments

@@ -1,6 +1,7 @@
 import Foundation
 import SMTPEngine
 import SMTPServer
+import Synchronization
 import Testing
 
 /// The transport's own duties: timers, end of input, memory bound,
@@ -20,6 +21,28 @@ struct SessionTransportTests {
             #expect(try client.readReply() == "451 timeout (#4.4.2)\r\n")
             #expect(Date().timeIntervalSince(start) > 0.8)
             #expect(try client.isClosedByServer())
+        }
+    }
+
+    @Test("write timeout from control/timeoutsmtpd: a client that takes no replies is disconnected")
+    func writeTimeout() async throws {
+        let home = try TestHome(controls: ["me": "mx.test.example\n", "timeoutsmtpd": "2\n"])
+        defer { home.remove() }
+        let lines = Mutex<[String]>([])
+        let settings = home.settings(delivery: .memory(MemorySink())) { line in lines.withLock { $0.append(line) } }
+        try await withServer(settings) { port in
+            let client = try StalledReader(port: port)
+            // Each EHLO costs the server a three-line reply: its replies back up long before our input does.
+            let sent = client.sendUntilBlocked(Array(String(repeating: "EHLO x\r\n", count: 512).utf8), limit: 64 << 20)
+            let blocked = try #require(sent, "the server kept reading although nobody took its replies")
+            let start = Date()
+            #expect(client.waitForHangUp(seconds: 30), "not disconnected after \(blocked) bytes")
+            let waited = Date().timeIntervalSince(start)
+            #expect(waited < 15, "disconnected only after \(waited) s")
+            let deadline = Date().addingTimeInterval(5)
+            while lines.withLock({ $0.isEmpty }) && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            let line = try #require(lines.withLock { $0.first })
+            #expect(line.contains(" status 1 ") && line.hasSuffix(" reason timeout"), "\(line)")
         }
     }
 

@@ -1,0 +1,100 @@
+import Foundation
+import Glibc
+import Testing
+
+/// `qmailkit serve` as a process: clean shutdown on SIGTERM and SIGINT.
+@Suite(.serialized) struct ServeCommandTests {
+    private static func controlDirectory() throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-serve-cli-\(UUID().uuidString)")
+        let control = root.appendingPathComponent("control")
+        try FileManager.default.createDirectory(at: control, withIntermediateDirectories: true)
+        try Data("mx.test.example\n".utf8).write(to: control.appendingPathComponent("me"))
+        return control
+    }
+
+    @Test("SIGTERM with no session: the port closes and the process exits 0 at once")
+    func idleServerStops() throws {
+        let control = try Self.controlDirectory()
+        defer { try? FileManager.default.removeItem(at: control.deletingLastPathComponent()) }
+        let serve = try RunningServe(["--control", control.path, "--discard"])
+        #expect(isListening(serve.port))
+        let start = Date()
+        serve.send(SIGTERM)
+        #expect(serve.exitStatus(within: 10) == 0, "\(serve.log)")
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(!isListening(serve.port))
+        // The probe connection above may still count as open.
+        #expect(serve.log.contains("SIGTERM, no longer accepting; "), "\(serve.log)")
+        #expect(serve.log.hasSuffix("qmailkit serve: stopped\n"), "\(serve.log)")
+    }
+
+    @Test("a session in progress finishes its message after SIGTERM while new clients are refused")
+    func sessionInProgressFinishes() throws {
+        let control = try Self.controlDirectory()
+        defer { try? FileManager.default.removeItem(at: control.deletingLastPathComponent()) }
+        let serve = try RunningServe(["--control", control.path, "--discard", "--grace", "30"])
+        let client = try LineClient(port: serve.port)
+        #expect(try client.readLine() == "220 mx.test.example ESMTP\r\n")
+        client.send("MAIL FROM:<a@b.example>\r\n")
+        #expect(try client.readLine() == "250 ok\r\n")
+
+        serve.send(SIGTERM)
+        try serve.waitForLog("1 session(s) open", seconds: 10)
+        #expect(!isListening(serve.port))
+        #expect(serve.exitStatus(within: 0.5) == nil, "exited with a session in progress")
+
+        client.send("RCPT TO:<c@d.example>\r\nDATA\r\n")
+        #expect(try client.readLine() == "250 ok\r\n")
+        #expect(try client.readLine() == "354 go ahead\r\n")
+        client.send("Subject: late\r\n\r\nstill delivered\r\n.\r\nQUIT\r\n")
+        #expect(try client.readLine()?.hasPrefix("250 ok ") == true)
+        #expect(try client.readLine() == "221 mx.test.example\r\n")
+        let start = Date()
+        #expect(serve.exitStatus(within: 10) == 0, "\(serve.log)")
+        #expect(Date().timeIntervalSince(start) < 5, "waited for the grace period although the session had ended")
+        #expect(serve.log.contains("messages 1 reason quit"), "\(serve.log)")
+        #expect(!serve.log.contains("still open"))
+    }
+
+    @Test("after the grace period an idle session is closed and the process exits 0")
+    func gracePeriodEnds() throws {
+        let control = try Self.controlDirectory()
+        defer { try? FileManager.default.removeItem(at: control.deletingLastPathComponent()) }
+        let serve = try RunningServe(["--control", control.path, "--discard", "--grace", "1"])
+        let client = try LineClient(port: serve.port)
+        #expect(try client.readLine() == "220 mx.test.example ESMTP\r\n")
+        let start = Date()
+        serve.send(SIGINT)
+        #expect(try client.readLine() == nil, "the session was not closed")
+        #expect(Date().timeIntervalSince(start) > 0.8)
+        #expect(serve.exitStatus(within: 10) == 0, "\(serve.log)")
+        #expect(serve.log.contains("SIGINT, no longer accepting; 1 session(s) open"), "\(serve.log)")
+        #expect(serve.log.contains("closing 1 session(s) still open"), "\(serve.log)")
+    }
+
+    @Test("a second signal closes the open sessions without waiting for the grace period")
+    func secondSignalEndsTheWait() throws {
+        let control = try Self.controlDirectory()
+        defer { try? FileManager.default.removeItem(at: control.deletingLastPathComponent()) }
+        let serve = try RunningServe(["--control", control.path, "--discard", "--grace", "600"])
+        let client = try LineClient(port: serve.port)
+        #expect(try client.readLine() == "220 mx.test.example ESMTP\r\n")
+        serve.send(SIGTERM)
+        try serve.waitForLog("1 session(s) open", seconds: 10)
+        let start = Date()
+        serve.send(SIGTERM)
+        #expect(try client.readLine() == nil, "the session was not closed")
+        #expect(serve.exitStatus(within: 10) == 0, "\(serve.log)")
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(serve.log.contains("SIGTERM again, closing the open sessions now"), "\(serve.log)")
+    }
+
+    @Test func helpDescribesShutdownAndTimeouts() throws {
+        let help = try CLI.run(["serve", "--help"], in: FileManager.default.temporaryDirectory)
+        #expect(help.status == 0)
+        let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("--grace <seconds>"))
+        #expect(text.contains("SIGTERM or SIGINT stops the server cleanly"))
+        #expect(text.contains("one that stops reading its replies is disconnected"))
+    }
+}
