@@ -1,4 +1,5 @@
 import Foundation
+import SMTPServer
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -36,6 +37,10 @@ final class SpawnedServer {
         posix_spawn_file_actions_adddup2(&actions, pair[1], 0)
         posix_spawn_file_actions_adddup2(&actions, pair[1], 1)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // Nothing else of ours: with selections checked in parallel (matrix -j),
+        // a descriptor another thread has open for writing a script would keep
+        // that script busy (ETXTBSY) for as long as this child lives.
+        if let closeFrom = GlibcExtensions.addCloseFrom { _ = closeFrom(&actions, 3) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
