@@ -109,10 +109,12 @@ final class ReferenceConnection: TargetConnection {
         let newClient: TLSEndpoint
         do { newClient = try TLSEndpoint.client(certificate: clientCertificate) } catch { return "TLS client: \(error)" }
         var quiet = false
+        var serverHello = ServerHelloReader()
         while !quiet {
             let toServer = newClient.outgoing()
             _ = server.endpoint.incoming(toServer)
             let toClient = server.endpoint.outgoing()
+            serverHello.feed(toClient)
             _ = newClient.incoming(toClient)
             if let failure = server.endpoint.failure ?? newClient.failure {
                 handshakeFailed(failure)
@@ -125,8 +127,9 @@ final class ReferenceConnection: TargetConnection {
             return "the handshake stalled"
         }
         client = newClient
-        let version = server.endpoint.version.map(ServerTLS.versionName) ?? "TLS"
-        perform(session!.handle(.tlsEstablished(cipher: version, verifiedClientEmails: server.outcome.verifiedEmails)))
+        let cipher = serverHello.cipherSuite.flatMap(CipherSuiteName.openSSL)
+            ?? server.endpoint.version.map(ServerTLS.versionName) ?? "TLS"
+        perform(session!.handle(.tlsEstablished(cipher: cipher, verifiedClientEmails: server.outcome.verifiedEmails)))
         return nil
     }
 

@@ -116,7 +116,9 @@ final class SMTPSessionHandler: ChannelInboundHandler {
             let version = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).tlsVersion
             let name = version.map(ServerTLS.versionName) ?? "TLS"
             log.tlsVersion = name
-            deliver(.tlsEstablished(cipher: name, verifiedClientEmails: clientCertificate?.verifiedEmails))
+            let suite = try? context.pipeline.syncOperations.handler(type: CipherSniffer.self).cipherSuite
+            deliver(.tlsEstablished(cipher: suite.flatMap(CipherSuiteName.openSSL) ?? name,
+                                    verifiedClientEmails: clientCertificate?.verifiedEmails))
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -353,6 +355,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
             let bypass = PlaintextBypass()
             let pipeline = context.pipeline.syncOperations
             try pipeline.addHandler(tls, position: .first)
+            try pipeline.addHandler(CipherSniffer(), position: .first)
             try pipeline.addHandler(bypass, position: .first)
             bypassContext = try pipeline.context(handler: bypass)
             awaitingHandshake = true
