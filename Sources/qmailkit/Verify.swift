@@ -33,7 +33,7 @@ struct Verify: ParsableCommand {
             Examples:
               qmailkit verify                                   # ref with every feature
               qmailkit verify --target ref --features auth,maxrcpt
-              qmailkit verify --target build:qmail-src.build --junit verify.xml
+              qmailkit verify qmail-src.build --junit verify.xml       # = --target build:qmail-src.build
               qmailkit verify --target build:qmail-src.build --diff ref
               qmailkit verify --target remote:127.0.0.1:2525 --features none --diff ref
 
@@ -43,8 +43,11 @@ struct Verify: ParsableCommand {
             64 wrong usage (unknown option, target or feature).
             """)
 
-    @Option(help: ArgumentHelp("ref, build:DIR for a 'qmailkit build --sandbox' output folder, or remote:HOST:PORT for a running server.", valueName: "target"))
-    var target = "ref"
+    @Argument(help: ArgumentHelp("A 'qmailkit build --sandbox' output folder: the same as --target build:DIR.", valueName: "build-dir"))
+    var buildDirectory: String?
+
+    @Option(help: ArgumentHelp("ref (the default), build:DIR for a 'qmailkit build --sandbox' output folder, or remote:HOST:PORT for a running server.", valueName: "target"))
+    var target: String?
 
     @Option(help: ArgumentHelp("Features of the ref or remote target, comma-separated (ref default: all of auth,tls,forcetls,maxrcpt,liberal-lf,empf; 'none' for stock; required for remote).",
                                valueName: "list"))
@@ -67,6 +70,14 @@ struct Verify: ParsableCommand {
 
     func validate() throws {
         guard (1...64).contains(jobs) else { throw ValidationError("-j takes 1 to 64") }
+        if buildDirectory != nil && target != nil {
+            throw ValidationError("give the build folder either as an argument or as --target build:DIR, not both")
+        }
+    }
+
+    /// The first target: the argument, else --target, else ref.
+    private var firstTarget: String {
+        buildDirectory.map { "build:" + $0 } ?? target ?? "ref"
     }
 
     func run() throws {
@@ -95,7 +106,7 @@ struct Verify: ParsableCommand {
             FileHandle.standardError.write(Data("qmailkit verify: cannot read scenarios from \(directory.path): \(error)\n".utf8))
             throw ExitCode(5)
         }
-        let first = try makeTarget(target, featuresOf: nil, cwd: cwd)
+        let first = try makeTarget(firstTarget, featuresOf: nil, cwd: cwd)
         let second = try diff.map { try makeTarget($0, featuresOf: first, cwd: cwd) }
         var (selected, skipped) = LiveSafety.partition(
             library.filter { $0.applies(to: first.features, kind: first.kind) }, for: first)

@@ -5,6 +5,15 @@ import Testing
 @Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: cachedTarball),
                              "needs the cached tarball ~/.cache/qmailkit/sources/netqmail-1.06.tar.gz to build real qmail-smtpd and qmail-remote"))
 struct RealBuildTests {
+    /// `qmailkit verify DIR`, as a CI script would run it after `qmailkit build`.
+    @Test func verifyTakesTheBuildFolderAsItsArgument() throws {
+        let target = try RealBuilds.pristine.get()
+        let folder = String(target.name.dropFirst("build:".count))
+        let run = try VerifyCommandTests().verify([folder], in: URL(fileURLWithPath: folder))
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains(" passed, 0 failed, ") && run.stdout.contains("scenarios on \(target.name)"))
+    }
+
     @Test func pristineBuildHasNoFeatures() throws {
         let target = try RealBuilds.pristine.get()
         #expect(target.features.isEmpty)

@@ -95,5 +95,12 @@ import Testing
         #expect(noBuild.stderr.contains("qmailkit-provenance.json is missing"))
         let badTarget = try verify(["--scenarios", "scenarios", "--target", "vm"], in: directory)
         #expect(badTarget.status == 64)
+        // The build folder as an argument is --target build:DIR: the same error names it.
+        let noBuildArgument = try verify(["--scenarios", "scenarios", "nowhere"], in: directory)
+        #expect(noBuildArgument.status == 5)
+        #expect(noBuildArgument.stderr.contains("nowhere/qmailkit-provenance.json is missing"))
+        let both = try verify(["--scenarios", "scenarios", "nowhere", "--target", "ref"], in: directory)
+        #expect(both.status == 64)
+        #expect(both.stderr.contains("not both"))
     }
 }
