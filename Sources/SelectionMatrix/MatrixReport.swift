@@ -5,7 +5,7 @@ import Foundation
 public enum MatrixReport {
     /// One line per selection (status, scenarios passed/run, seconds for patch,
     /// build and checks), then the detail of every selection that did not pass.
-    public static func table(_ rows: [MatrixRow], totalSeconds: Double) -> String {
+    public static func table(_ rows: [MatrixRow], total: Duration) -> String {
         let width = max(9, rows.map(\.name.count).max() ?? 9)
         var text = "STATUS        " + "SELECTION".padding(toLength: width, withPad: " ", startingAt: 0)
             + "  CHECKS       PATCH   BUILD   VERIFY\n"
@@ -23,7 +23,7 @@ public enum MatrixReport {
             for failure in row.failures { text += Reports.failureDetail(failure) }
         }
         text += "\n\(rows.count - failing.count) of \(rows.count) selections passed in "
-        text += String(format: "%.1f s", totalSeconds)
+        text += String(format: "%.1f s", total.inSeconds)
         if rows.contains(where: \.buildReused) { text += " (* build reused from the work folder)" }
         return text + "\n"
     }

@@ -112,7 +112,7 @@ public struct MatrixRunner: Sendable {
             row.detail = "\(error)"
             return row
         }
-        row.patchSeconds = seconds(clock.now - start)
+        row.patchSeconds = (clock.now - start).inSeconds
 
         start = clock.now
         let build: BuildResult
@@ -121,10 +121,10 @@ public struct MatrixRunner: Sendable {
         } catch {
             row.status = .buildFailed
             row.detail = "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
-            row.buildSeconds = seconds(clock.now - start)
+            row.buildSeconds = (clock.now - start).inSeconds
             return row
         }
-        row.buildSeconds = seconds(clock.now - start)
+        row.buildSeconds = (clock.now - start).inSeconds
         row.buildReused = build.cacheHit
 
         start = clock.now
@@ -138,7 +138,7 @@ public struct MatrixRunner: Sendable {
         }
         let applicable = scenarios.filter { $0.applies(to: target.features, kind: target.kind) }
         let results = SuiteRun().run(applicable, on: target)
-        row.verifySeconds = seconds(clock.now - start)
+        row.verifySeconds = (clock.now - start).inSeconds
         row.scenariosRun = results.count
         row.failures = results.filter { !$0.passed }
         row.scenariosPassed = results.count - row.failures.count
@@ -174,7 +174,9 @@ public struct MatrixRunner: Sendable {
             upstream: described.upstream)
     }
 
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+}
+
+extension Duration {
+    /// The duration as a number of seconds, for reports.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -118,12 +118,10 @@ struct Matrix: AsyncParsableCommand {
                     + String(format: "build %.1f s, checks %.1f s", row.buildSeconds, row.verifySeconds))
             }
         }
-        let elapsed = clock.now - started
-        let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         if json {
             try printJSON(MatrixReport.json(rows))
         } else {
-            print(MatrixReport.table(rows, totalSeconds: total), terminator: "")
+            print(MatrixReport.table(rows, total: clock.now - started), terminator: "")
         }
         if rows.contains(where: { $0.status != .passed }) {
             if work == nil {

@@ -45,7 +45,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address and port to listen on (not with --inetd).", valueName: "ip:port"))
     var listen = "127.0.0.1:2525"
 
-    @Option(help: ArgumentHelp("Patches to behave as: auth, tls, forcetls, maxrcpt, liberal-lf, empf, or all.",
+    @Option(help: ArgumentHelp("Patches to behave as: auth, tls, forcetls, maxrcpt, liberal-lf, empf, all, or none (stock, the default).",
                                valueName: "list"))
     var features = ""
 
@@ -150,8 +150,9 @@ struct Serve: AsyncParsableCommand {
             case "liberal-lf": selected.insert(.liberalLF)
             case "empf": selected.insert(.empf)
             case "all": selected.formUnion(.all)
+            case "none": break
             default:
-                throw ValidationError("unknown feature '\(name)'; choose from auth, tls, forcetls, maxrcpt, liberal-lf, empf, all")
+                throw ValidationError("unknown feature '\(name)'; choose from auth, tls, forcetls, maxrcpt, liberal-lf, empf, all, none")
             }
         }
         return selected

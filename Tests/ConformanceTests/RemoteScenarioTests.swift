@@ -10,15 +10,6 @@ let remoteLibrary = library.filter { $0.remote != nil }
         try #require(try ScenarioParser.parse(Array(text.utf8), file: "r.scn").first)
     }
 
-    private func parseError(_ text: String) -> ScenarioParseError? {
-        do {
-            _ = try ScenarioParser.parse(Array(text.utf8), file: "bad.scn")
-            return nil
-        } catch {
-            return error
-        }
-    }
-
     @Test func everyRemoteLine() throws {
         let scenario = try parse("""
             name: r
@@ -93,7 +84,7 @@ let remoteLibrary = library.filter { $0.remote != nil }
         ("name: a\nprogram: qmail-remote\nqueue-body: x\n", 3, "must follow a queue: line"),
     ])
     func errorsNameFileAndLine(text: String, line: Int, fragment: String) throws {
-        let error = try #require(parseError(text))
+        let error = try #require(scenarioParseError(text))
         #expect(error.line == line)
         #expect(error.message.contains(fragment), "\(error.message)")
     }

@@ -1,18 +1,19 @@
 import Conformance
 import Testing
 
+/// The error parsing `text` (as file `bad.scn`) throws, or nil if it parses.
+func scenarioParseError(_ text: String) -> ScenarioParseError? {
+    do {
+        _ = try ScenarioParser.parse(Array(text.utf8), file: "bad.scn")
+        return nil
+    } catch {
+        return error
+    }
+}
+
 @Suite struct ScenarioParserTests {
     private func parse(_ text: String, file: String = "t.scn") throws -> [Scenario] {
         try ScenarioParser.parse(Array(text.utf8), file: file)
-    }
-
-    private func parseError(_ text: String) -> ScenarioParseError? {
-        do {
-            _ = try ScenarioParser.parse(Array(text.utf8), file: "bad.scn")
-            return nil
-        } catch {
-            return error
-        }
     }
 
     @Test func tlsStepsAndCertificates() throws {
@@ -138,7 +139,7 @@ import Testing
         ("name: a\n< 1\ncram: alice\n", 3, "a user and a password"),
     ])
     func errorsNameFileAndLine(text: String, line: Int, fragment: String) throws {
-        let error = try #require(parseError(text))
+        let error = try #require(scenarioParseError(text))
         #expect(error.file == "bad.scn")
         #expect(error.line == line)
         #expect(error.message.contains(fragment), "\(error.message)")
