@@ -51,11 +51,9 @@ final class TestPeer {
         var started: SMTPServer?
         while started == nil {
             do {
-                started = try Self.blocking {
-                    try await SMTPServer.start(host: "127.0.0.1", port: setup.port, settings: settings, threads: 1) { channel in
-                        try channel.pipeline.syncOperations.addHandler(PeerTap(setup: setup, recording: recording))
-                    }
-                }
+                started = try SMTPServer.bind(host: "127.0.0.1", port: setup.port, settings: settings, threads: 1) { channel in
+                    try channel.pipeline.syncOperations.addHandler(PeerTap(setup: setup, recording: recording))
+                }.wait()
             } catch where setup.port != 0 && Date() < deadline {
                 Thread.sleep(forTimeInterval: 0.2)
             } catch {
@@ -75,29 +73,7 @@ final class TestPeer {
         while !recording.closed && Date().timeIntervalSince(started) < (recording.opened ? timeout : min(1, timeout)) {
             Thread.sleep(forTimeInterval: 0.01)
         }
-        let server = self.server
-        try? Self.blocking { try await server.shutdown() }
+        try? server.shutdownSynchronously()
         try? FileManager.default.removeItem(at: home)
     }
-
-    /// Runs async work from the synchronous runner (which never runs on the
-    /// cooperative pool's last thread: it is a test or a command-line thread).
-    private static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let outcome = Outcome<T>()
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            do { outcome.set(.success(try await body())) } catch { outcome.set(.failure(error)) }
-            done.signal()
-        }
-        done.wait()
-        return try outcome.get()
-    }
-}
-
-/// A result handed from a task to the waiting thread.
-private final class Outcome<T: Sendable>: @unchecked Sendable {
-    private var value: Result<T, any Error>?
-    private let lock = NSLock()
-    func set(_ result: Result<T, any Error>) { lock.withLock { value = result } }
-    func get() throws -> T { try lock.withLock { value! }.get() }
 }

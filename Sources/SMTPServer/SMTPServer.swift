@@ -38,45 +38,56 @@ public final class SMTPServer: Sendable {
     public static func start(host: String, port: Int, settings: ServerSettings,
                              threads: Int = System.coreCount,
                              prepareConnection: (@Sendable (any Channel) throws -> Void)? = nil) async throws -> SMTPServer {
+        try await bind(host: host, port: port, settings: settings, threads: threads,
+                       prepareConnection: prepareConnection).get()
+    }
+
+    /// `start` for callers outside Swift concurrency (a synchronous test
+    /// runner): the future completes on the server's event loop, so waiting
+    /// for it from any thread but that loop's needs nothing else to run.
+    public static func bind(host: String, port: Int, settings: ServerSettings,
+                            threads: Int = System.coreCount,
+                            prepareConnection: (@Sendable (any Channel) throws -> Void)? = nil)
+        -> EventLoopFuture<SMTPServer> {
         ProcessSignals.prepare()
         let server = ServerContext(settings: settings)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let limit = max(1, settings.connectionLimit)
-        do {
-            let channel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 512)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .serverChannelOption(.maxMessagesPerRead, value: 1)
-                .serverChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ConnectionGate(limit: limit))
-                    }
+        return ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 512)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.maxMessagesPerRead, value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ConnectionGate(limit: limit))
                 }
-                .childChannelOption(.autoRead, value: false)
-                .childChannelOption(.allowRemoteHalfClosure, value: true)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try prepareConnection?(channel)
-                        let environment = ConnectionEnvironment.variables(
-                            base: settings.environment, remote: channel.remoteAddress, local: channel.localAddress)
-                        let handler = SMTPSessionHandler(server: server, environment: environment,
-                                                         connection: server.nextConnectionNumber()) { line in
-                            settings.log(line.text)
-                        }
-                        try channel.pipeline.syncOperations.addHandler(handler)
+            }
+            .childChannelOption(.autoRead, value: false)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try prepareConnection?(channel)
+                    let environment = ConnectionEnvironment.variables(
+                        base: settings.environment, remote: channel.remoteAddress, local: channel.localAddress)
+                    let handler = SMTPSessionHandler(server: server, environment: environment,
+                                                     connection: server.nextConnectionNumber()) { line in
+                        settings.log(line.text)
                     }
+                    try channel.pipeline.syncOperations.addHandler(handler)
                 }
-                .bind(host: host, port: port).get()
-            let gate = try await channel.eventLoop.submit {
-                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ConnectionGate.self),
-                             eventLoop: channel.eventLoop)
-            }.get()
-            return try SMTPServer(channel: channel, gate: gate, group: group)
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
-        }
+            }
+            .bind(host: host, port: port)
+            .flatMapThrowing { channel in
+                let gate = NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ConnectionGate.self),
+                                        eventLoop: channel.eventLoop)
+                return try SMTPServer(channel: channel, gate: gate, group: group)
+            }
+            .flatMapError { error in
+                let failed = group.any().makePromise(of: SMTPServer.self)
+                group.shutdownGracefully { _ in failed.fail(error) }
+                return failed.futureResult
+            }
     }
 
     /// Closes the listening socket, so that new clients are refused, and
@@ -105,13 +116,17 @@ public final class SMTPServer: Sendable {
     /// abandoned, so its queue program aborts, as when a client disconnects)
     /// and returns once they are closed.
     public func closeSessions() async {
+        try? await closeAll().get()
+    }
+
+    private func closeAll() -> EventLoopFuture<Void> {
         let loop = channel.eventLoop
         let done = loop.makePromise(of: Void.self)
         loop.execute {
             self.gate.value.closeAll()
             self.gate.value.whenAllClosed { done.succeed() }
         }
-        try? await done.futureResult.get()
+        return done.futureResult
     }
 
     /// Stops accepting, closes every open connection as `closeSessions()`
@@ -120,6 +135,14 @@ public final class SMTPServer: Sendable {
         try? await channel.close()
         await closeSessions()
         try await group.shutdownGracefully()
+    }
+
+    /// `shutdown` for callers outside Swift concurrency; must not be called
+    /// on one of the server's event loops.
+    public func shutdownSynchronously() throws {
+        try? channel.close().wait()
+        try closeAll().wait()
+        try group.syncShutdownGracefully()
     }
 }
 
