@@ -1,6 +1,7 @@
 import Archive
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs `executable` with `arguments`, returning its standard output; fails on a non-zero exit.
 func run(_ executable: String, _ arguments: [String]) throws -> String {
@@ -44,7 +45,7 @@ func filesOnDisk(_ root: URL) throws -> [SourceFile] {
 
 let tarTool = "/usr/bin/tar"
 
-@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: tarTool), "needs GNU tar at /usr/bin/tar"))
+@Suite(.ownThread, .enabled(if: FileManager.default.isExecutableFile(atPath: tarTool), "needs GNU tar at /usr/bin/tar"))
 struct GnuTarInteropTests {
     @Test(arguments: ["gnu", "pax", "ustar"])
     func readsWhatGnuTarWrites(format: String) throws {
@@ -76,14 +77,10 @@ struct GnuTarInteropTests {
     }
 }
 
-/// Where qmailkit caches the verified tarball (`qmailkit fetch` puts it there).
-let netqmailTarball = (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].map { $0 + "/qmailkit" }
-    ?? (ProcessInfo.processInfo.environment["HOME"] ?? "") + "/.cache/qmailkit") + "/sources/netqmail-1.06.tar.gz"
+let netqmailTarball = QmailkitCache.netqmailTarball.path
 
-@Test(.enabled(
-    if: FileManager.default.fileExists(atPath: netqmailTarball)
-        && FileManager.default.isExecutableFile(atPath: tarTool),
-    "needs netqmail-1.06 in the qmailkit cache (qmailkit fetch --from FILE) and GNU tar; tests never download it"))
+@Test(.ownThread, .enabled(if: QmailkitCache.hasNetqmail, QmailkitCache.netqmailMissing),
+      .enabled(if: FileManager.default.isExecutableFile(atPath: tarTool), "needs GNU tar"))
 func unpacksTheRealNetqmailTarball() throws {
     let listing = try run(tarTool, ["-tzf", netqmailTarball]).split(separator: "\n")
     let expectedCount = listing.filter { !$0.hasSuffix("/") }.count
@@ -98,6 +95,6 @@ func unpacksTheRealNetqmailTarball() throws {
     let work = manager.temporaryDirectory.appendingPathComponent("archive-netqmail-\(UUID())")
     try manager.createDirectory(at: work, withIntermediateDirectories: true)
     defer { try? manager.removeItem(at: work) }
-    _ = try run(tarTool, ["-xzf", netqmailTarball, "-C", work.path])
+    try Baseline.untar(QmailkitCache.netqmailTarball, into: work)
     #expect(tree.files == (try filesOnDisk(work.appendingPathComponent("netqmail-1.06"))))
 }

@@ -1,7 +1,8 @@
 import Archive
 import Testing
+import TestSupport
 
-@Suite struct GzipDecoderTests {
+@Suite(.ownThread) struct GzipDecoderTests {
     /// Deterministic, partly compressible sample data.
     static let sample: [UInt8] = (0..<200_000).map { UInt8(truncatingIfNeeded: ($0 * 7919) >> ($0 % 5 == 0 ? 3 : 9)) }
 

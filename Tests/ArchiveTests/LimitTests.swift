@@ -1,9 +1,10 @@
 import Archive
 import Testing
+import TestSupport
 
 /// Limits must trip while the header is read, before any data is buffered: each test feeds the
 /// reader nothing but headers, so the error can only come from the header.
-@Suite struct LimitTests {
+@Suite(.ownThread) struct LimitTests {
     static let limits = ArchiveLimits(
         maxEntrySize: 1000, maxTotalSize: 1500, maxEntryCount: 3, maxMetadataSize: 600, maxTrailingBytes: 2048)
 

@@ -1,8 +1,9 @@
 import Archive
 import Testing
+import TestSupport
 
 /// Every hostile archive below must fail with its own specific error and yield no tree.
-@Suite struct SafetyPolicyTests {
+@Suite(.ownThread) struct SafetyPolicyTests {
     /// Builds `pkg/ok` followed by whatever `hostile` writes, returning the gzipped archive and
     /// the offset where the hostile part starts.
     static func archive(_ hostile: (inout TarWriter) -> Void) -> (gz: [UInt8], offset: Int) {

@@ -1,5 +1,6 @@
 import Archive
 import Testing
+import TestSupport
 
 /// Reads `archive` through a fresh reader in chunks of `chunkSize`, then finishes.
 func readAll(_ archive: [UInt8], chunkSize: Int = Int.max, limits: ArchiveLimits = .default) throws -> [TarEntry] {
@@ -10,7 +11,7 @@ func readAll(_ archive: [UInt8], chunkSize: Int = Int.max, limits: ArchiveLimits
     return entries
 }
 
-@Suite struct TarReaderTests {
+@Suite(.ownThread) struct TarReaderTests {
     static let longDirectory = String(repeating: "long-directory-name/", count: 6)  // 120 bytes
     static let longName = longDirectory + "file-with-a-long-name.c"
 

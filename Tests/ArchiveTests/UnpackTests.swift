@@ -1,8 +1,9 @@
 import Archive
 import Foundation
 import Testing
+import TestSupport
 
-@Suite struct UnpackTests {
+@Suite(.ownThread) struct UnpackTests {
     static let longName = String(repeating: "nested-directory/", count: 7) + "deeply-buried-source-file.c"
 
     static func projectArchive(longNames: TarWriter.LongNames = .gnu) -> [UInt8] {

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import TestSupport
 
-@Suite struct FetchCommandTests {
+@Suite(.ownThread) struct FetchCommandTests {
     @Test func importsALocalCopyIntoAGitRepository() throws {
         let tiny = try TinyProject(files: ["README": "hi\n", "src/run.sh": "#!/bin/sh\n"], executable: ["src/run.sh"])
         defer { tiny.remove() }
@@ -13,9 +14,9 @@ import Testing
         let treeID = try #require(report?["treeID"] as? String)
         // The git CLI sees the same tree, the exec bit and a clean work tree.
         let repo = tiny.root.appendingPathComponent("src")
-        #expect(try git(["rev-parse", "pristine^{tree}"], in: repo) == treeID + "\n")
-        #expect(try git(["ls-tree", "-r", "HEAD", "src/run.sh"], in: repo).hasPrefix("100755 blob"))
-        #expect(try git(["status", "--porcelain"], in: repo) == "")
+        #expect(try Baseline.git(["rev-parse", "pristine^{tree}"], in: repo) == treeID + "\n")
+        #expect(try Baseline.git(["ls-tree", "-r", "HEAD", "src/run.sh"], in: repo).hasPrefix("100755 blob"))
+        #expect(try Baseline.git(["status", "--porcelain"], in: repo) == "")
         // Verified copy went to the cache; a second run needs neither --from nor network.
         #expect(FileManager.default.fileExists(atPath: tiny.cache.appendingPathComponent("sources/tiny-1.0.tar.gz").path))
         let again = try tiny.qmailkit(["fetch", "tiny-1.0", "--cache-only"])
@@ -73,20 +74,7 @@ import Testing
     }
 }
 
-func git(_ arguments: [String], in directory: URL) throws -> String {
-    let process = Process()
-    let pipe = Pipe()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
-}
-
-@Suite struct HostileArchiveCommandTests {
+@Suite(.ownThread) struct HostileArchiveCommandTests {
     @Test func absolutePathsAreRefusedBeforeAnythingIsWritten() throws {
         let tiny = try TinyProject(files: ["README": "hi\n"])
         defer { tiny.remove() }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `qmailkit matrix` through the binary on the real netqmail-1.06: real patches,
 /// real builds (ccache when installed), the real scenarios.
-@Suite(.enabled(if: RealTree.cached, RealTree.skipReason), .serialized)
+@Suite(.ownThread, .enabled(if: RealTree.cached, RealTree.skipReason), .serialized)
 struct MatrixCommandTests {
     struct Row: Decodable {
         var selection: [String]

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `patch`, `check`, `combine` and `compare` end to end through the binary, on a
 /// tiny base tarball with patches written by the test.
-@Suite struct PatchCommandTests {
+@Suite(.ownThread) struct PatchCommandTests {
     func makeProject(clash: Bool = false) throws -> TinyProject {
         let tiny = try TinyProject(files: ["main.c": "int main() {\n  return 0;\n}\n", "README": "tiny\n"])
         func patch(_ name: String, requires: String = "", base: String = "tiny-1.0", _ diff: String) throws {
@@ -35,7 +36,7 @@ import Testing
         #expect(result.stdout.contains("adding alpha: required by beta"))
         #expect(result.stdout.contains("alpha: patches/alpha.patch, 1 files, 1 hunks"))
         let repo = tiny.root.appendingPathComponent("out")
-        #expect(try git(["log", "--format=%s"], in: repo) ==
+        #expect(try Baseline.git(["log", "--format=%s"], in: repo) ==
                 "gamma: applied patches/gamma.patch\nbeta: applied patches/beta.patch\nalpha: applied patches/alpha.patch\ntiny-1.0: pristine upstream tree\n")
         #expect(try String(contentsOf: repo.appendingPathComponent("main.c"), encoding: .utf8).contains("alpha()"))
     }
@@ -53,7 +54,7 @@ import Testing
         #expect(kept.status == 4)
         #expect(kept.stderr.contains("kept the partial result"))
         let partial = tiny.root.appendingPathComponent("out")
-        #expect(try git(["log", "--format=%s"], in: partial) == "alpha: applied patches/alpha.patch\ntiny-1.0: pristine upstream tree\n")
+        #expect(try Baseline.git(["log", "--format=%s"], in: partial) == "alpha: applied patches/alpha.patch\ntiny-1.0: pristine upstream tree\n")
         #expect(try String(contentsOf: partial.appendingPathComponent("main.c"), encoding: .utf8).contains(">>>>>>> gamma"))
 
         let check = try tiny.qmailkit(["check", "--all", "--json", "-q"])
@@ -94,7 +95,7 @@ import Testing
     }
 }
 
-@Suite struct RemotePatchTests {
+@Suite(.ownThread) struct RemotePatchTests {
     @Test func publishedPatchIsFetchedVerifiedAndApplied() throws {
         let tiny = try TinyProject(files: ["main.c": "int main() {\n  return 0;\n}\n"])
         defer { tiny.remove() }

@@ -1,48 +1,30 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The real netqmail-1.06 with the project's own recipes and patches, through the
 /// binary. Runs whenever the qmailkit cache holds the verified tarball.
 enum RealTree {
-    static let cache: URL = {
-        let environment = ProcessInfo.processInfo.environment
-        if let xdg = environment["XDG_CACHE_HOME"] { return URL(fileURLWithPath: xdg).appendingPathComponent("qmailkit") }
-        return URL(fileURLWithPath: environment["HOME"] ?? "/").appendingPathComponent(".cache/qmailkit")
-    }()
-    static let tarball = cache.appendingPathComponent("sources/netqmail-1.06.tar.gz")
-    static let cached = FileManager.default.fileExists(atPath: tarball.path)
-    static let skipReason: Comment = "netqmail-1.06 is not in the qmailkit cache; run: qmailkit fetch --from FILE"
+    static let tarball = QmailkitCache.netqmailTarball
+    static let cached = QmailkitCache.hasNetqmail
+    static let skipReason = QmailkitCache.netqmailMissing
     static let project = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    static func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-real-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func scratch() throws -> URL { try ScratchDirectory.make("real") }
 
     static func qmailkit(_ arguments: [String], in directory: URL) throws -> CLIResult {
         try CLI.run(arguments + ["--project", project.path], in: directory)
     }
 
-    /// `tar xzf` of the real tarball and the git tree id of what GNU tar wrote.
+    /// GNU tar's extraction of the real tarball.
     static func gnuExtraction(into directory: URL) throws -> URL {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/tar")
-        process.arguments = ["-xzf", tarball.path, "-C", directory.path]
-        try process.run()
-        process.waitUntilExit()
+        try Baseline.untar(tarball, into: directory)
         return directory.appendingPathComponent("netqmail-1.06")
-    }
-
-    static func writeTree(of directory: URL) throws -> String {
-        _ = try git(["init", "-q"], in: directory)
-        _ = try git(["add", "-A"], in: directory)
-        return try git(["write-tree"], in: directory).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 
-@Suite(.enabled(if: RealTree.cached, RealTree.skipReason))
+@Suite(.ownThread, .enabled(if: RealTree.cached, RealTree.skipReason))
 struct RealTreeTests {
     @Test func fetchImportsExactlyWhatGNUTarUnpacks() throws {
         let scratch = try RealTree.scratch()
@@ -57,9 +39,9 @@ struct RealTreeTests {
             return !isDirectory.boolValue
         }
         #expect(report?["files"] as? Int == listing.count)
-        let expected = try RealTree.writeTree(of: gnu)
+        let expected = try Baseline.gitTree(of: gnu)
         #expect(report?["treeID"] as? String == expected)
-        #expect(try git(["rev-parse", "HEAD^{tree}"], in: scratch.appendingPathComponent("repo")) == expected + "\n")
+        #expect(try Baseline.git(["rev-parse", "HEAD^{tree}"], in: scratch.appendingPathComponent("repo")) == expected + "\n")
     }
 
     @Test func everySelectionOfTheProjectPatchSetCombines() throws {
@@ -81,14 +63,15 @@ struct RealTreeTests {
         let text = try String(contentsOf: scratch.appendingPathComponent("combined.patch"), encoding: .utf8)
         let resultTree = try #require(text.split(separator: "\n").first { $0.hasPrefix("Result-Tree: ") }?.dropFirst(13))
         let gnu = try RealTree.gnuExtraction(into: scratch)
-        #expect(try run("/usr/bin/patch", ["-p1", "-s", "-i", scratch.appendingPathComponent("combined.patch").path], in: gnu) == 0)
-        #expect(try RealTree.writeTree(of: gnu) == String(resultTree))
+        let patch = try Baseline.patch(["-p1", "-s", "-i", scratch.appendingPathComponent("combined.patch").path], in: gnu)
+        #expect(patch.status == 0, "\(patch.out)\(patch.err)")
+        #expect(try Baseline.gitTree(of: gnu) == String(resultTree))
         let compare = try RealTree.qmailkit(["compare", recipe, "combined.patch", "-q"], in: scratch)
         #expect(compare.status == 0)
     }
 }
 
-@Suite(.enabled(if: RealTree.cached, RealTree.skipReason), .serialized)
+@Suite(.ownThread, .enabled(if: RealTree.cached, RealTree.skipReason), .serialized)
 struct RealBuildTests {
     static let strictCompile = "cc -O2 -Wall -std=gnu17"
 
@@ -156,16 +139,6 @@ struct RealBuildTests {
         #expect(build.status == 6)
         #expect(build.stderr.contains("qmail-smtpd.c:101"), "\(build.stderr)")
     }
-}
-
-func run(_ executable: String, _ arguments: [String], in directory: URL) throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
 }
 
 struct CLIFailure: Error, CustomStringConvertible {

@@ -1,9 +1,10 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 
 /// `qmailkit serve` as a process: clean shutdown on SIGTERM and SIGINT.
-@Suite(.serialized) struct ServeCommandTests {
+@Suite(.ownThread, .serialized) struct ServeCommandTests {
     private static func controlDirectory() throws -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-serve-cli-\(UUID().uuidString)")
         let control = root.appendingPathComponent("control")

@@ -1,6 +1,7 @@
 import Conformance
 import SMTPEngine
 import Testing
+import TestSupport
 
 /// A deliberately broken reference engine: a configuration switch, or a
 /// wrapper that corrupts what the client sees.
@@ -121,7 +122,7 @@ final class MutantConnection: TargetConnection {
     }
 }
 
-@Suite struct MutationTests {
+@Suite(.ownThread) struct MutationTests {
     /// No scenario passes vacuously: each one fails on at least one broken
     /// engine, and each broken engine is caught by some scenario.
     @Test func everyScenarioFailsOnSomeMutant() {

@@ -1,8 +1,9 @@
 import Conformance
 import Foundation
 import Testing
+import TestSupport
 
-@Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: cachedTarball),
+@Suite(.ownThread, .serialized, .enabled(if: FileManager.default.fileExists(atPath: cachedTarball),
                              "needs the cached tarball ~/.cache/qmailkit/sources/netqmail-1.06.tar.gz to build real qmail-smtpd and qmail-remote"))
 struct RealBuildTests {
     /// `qmailkit verify DIR`, as a CI script would run it after `qmailkit build`.

@@ -1,6 +1,7 @@
 import Conformance
 import Foundation
 import Testing
+import TestSupport
 
 /// The repository's scenarios folder.
 let scenarioDirectory = URL(fileURLWithPath: #filePath)
@@ -9,7 +10,7 @@ let scenarioDirectory = URL(fileURLWithPath: #filePath)
 
 let library: [Scenario] = (try? ScenarioLibrary.load(directory: scenarioDirectory)) ?? []
 
-@Suite struct ReferenceSuiteTests {
+@Suite(.ownThread) struct ReferenceSuiteTests {
     @Test func libraryLoadsWithEnoughScenarios() throws {
         let scenarios = try ScenarioLibrary.load(directory: scenarioDirectory)
         #expect(scenarios.count >= 150)

@@ -1,11 +1,12 @@
 import Conformance
 import Foundation
 import Testing
+import TestSupport
 
 /// The qmail-remote scenarios of scenarios/remote-*.scn.
 let remoteLibrary = library.filter { $0.remote != nil }
 
-@Suite struct RemoteScenarioFormatTests {
+@Suite(.ownThread) struct RemoteScenarioFormatTests {
     private func parse(_ text: String) throws -> Scenario {
         try #require(try ScenarioParser.parse(Array(text.utf8), file: "r.scn").first)
     }
@@ -141,7 +142,7 @@ struct PeerMutant: Sendable {
     ]
 }
 
-@Suite(.serialized, .enabled(if: FileManager.default.fileExists(atPath: cachedTarball),
+@Suite(.ownThread, .serialized, .enabled(if: FileManager.default.fileExists(atPath: cachedTarball),
                              "needs the cached tarball ~/.cache/qmailkit/sources/netqmail-1.06.tar.gz to build real qmail-remote"))
 struct RemoteRealBuildTests {
     /// Every remote scenario on the build it applies to: pristine for the

@@ -4,10 +4,11 @@ import Glibc
 import SMTPEngine
 import SMTPServer
 import Testing
+import TestSupport
 
 /// The `remote:HOST:PORT` target: which scenarios are safe on a live server,
 /// and running them over real loopback TCP.
-@Suite struct RemoteTargetTests {
+@Suite(.ownThread) struct RemoteTargetTests {
     private func scenario(_ text: String) throws -> Scenario {
         try #require(try ScenarioParser.parse(Array(text.utf8), file: "inline.scn").first)
     }

@@ -1,5 +1,6 @@
 import Conformance
 import Testing
+import TestSupport
 
 /// The error parsing `text` (as file `bad.scn`) throws, or nil if it parses.
 func scenarioParseError(_ text: String) -> ScenarioParseError? {
@@ -11,7 +12,7 @@ func scenarioParseError(_ text: String) -> ScenarioParseError? {
     }
 }
 
-@Suite struct ScenarioParserTests {
+@Suite(.ownThread) struct ScenarioParserTests {
     private func parse(_ text: String, file: String = "t.scn") throws -> [Scenario] {
         try ScenarioParser.parse(Array(text.utf8), file: file)
     }
@@ -161,7 +162,7 @@ func scenarioParseError(_ text: String) -> ScenarioParseError? {
     }
 }
 
-@Suite struct FeatureSelectionTests {
+@Suite(.ownThread) struct FeatureSelectionTests {
     @Test func provenancePatchPathsNameFeatures() {
         #expect(BuildTarget.featureName("patches/auth.patch") == "auth")
         #expect(BuildTarget.featureName("patches/resolutions/tls-on-auth.patch") == "tls")

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `qmailkit verify` through the built binary, as a CI script would run it.
-@Suite struct VerifyCommandTests {
+@Suite(.ownThread) struct VerifyCommandTests {
     struct Run {
         var status: Int32
         var stdout: String

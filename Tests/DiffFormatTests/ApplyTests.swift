@@ -1,7 +1,8 @@
 import DiffFormat
 import Testing
+import TestSupport
 
-@Suite struct ApplyTests {
+@Suite(.ownThread) struct ApplyTests {
     /// "line 1\n" … "line n\n".
     static func numbered(_ range: ClosedRange<Int>) -> String {
         range.map { "line \($0)\n" }.joined()

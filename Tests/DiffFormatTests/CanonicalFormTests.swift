@@ -1,7 +1,8 @@
 import DiffFormat
 import Testing
+import TestSupport
 
-@Suite struct CanonicalFormTests {
+@Suite(.ownThread) struct CanonicalFormTests {
     static let expected = """
         diff --git a/src/new.txt b/src/new.txt
         new file mode 100644

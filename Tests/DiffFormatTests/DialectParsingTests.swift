@@ -1,7 +1,8 @@
 import DiffFormat
 import Testing
+import TestSupport
 
-@Suite struct DialectParsingTests {
+@Suite(.ownThread) struct DialectParsingTests {
     /// The three files of the fixture, the same in every dialect.
     private func checkFixtureFiles(_ document: PatchDocument, creationOld: String?, strip: Int) throws {
         #expect(document.files.count == 3)

@@ -1,10 +1,11 @@
 import DiffFormat
 import Foundation
 import Testing
+import TestSupport
 
 /// Compares `apply` with the real GNU patch (and patches made by the real GNU
 /// diff) on generated files whose lines were shifted before patching.
-@Suite(.enabled(
+@Suite(.ownThread, .enabled(
     if: FileManager.default.isExecutableFile(atPath: "/usr/bin/patch") && FileManager.default.isExecutableFile(atPath: "/usr/bin/diff"),
     "needs GNU patch and diff at /usr/bin (Debian packages patch, diffutils)"
 ))

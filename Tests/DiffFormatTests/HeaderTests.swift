@@ -1,7 +1,8 @@
 import DiffFormat
 import Testing
+import TestSupport
 
-@Suite struct HeaderTests {
+@Suite(.ownThread) struct HeaderTests {
     @Test func dep3HeaderEndsAtSeparatorAndKeepsPreamble() throws {
         let patch = """
             Description: SMTP AUTH for qmail-smtpd

@@ -1,7 +1,8 @@
 import DiffFormat
 import Testing
+import TestSupport
 
-@Suite struct MalformedPatchTests {
+@Suite(.ownThread) struct MalformedPatchTests {
     private func parseError(_ patch: String) -> PatchParseError? {
         do {
             _ = try PatchDocument(parsing: patch)

@@ -1,8 +1,9 @@
 import DiffFormat
 import Foundation
 import Testing
+import TestSupport
 
-@Suite struct PathTests {
+@Suite(.ownThread) struct PathTests {
     @Test func stripLevels() throws {
         #expect(try PatchPaths.strip("a/src/x.c", level: 0) == "a/src/x.c")
         #expect(try PatchPaths.strip("a/src/x.c", level: 1) == "src/x.c")

@@ -1,8 +1,9 @@
 import DiffFormat
 import Testing
+import TestSupport
 
 /// Damaged patches and unrelated files must produce errors, never crashes.
-@Suite struct RobustnessTests {
+@Suite(.ownThread) struct RobustnessTests {
     @Test func anchoredHunkAgainstAShorterFile() {
         let patch = "--- a/f\n+++ b/f\n@@ -1,4 +1,5 @@\n a\n+x\n b\n c\n d\n"
         for fuzz in 0...2 {

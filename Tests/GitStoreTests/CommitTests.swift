@@ -1,11 +1,12 @@
 import Foundation
 import GitStore
 import Testing
+import TestSupport
 
 let fixedAuthor = GitSignature(name: "Test", email: "test@example.org", time: 1_700_000_000, offsetMinutes: 60)
 let fixedCommitter = GitSignature(name: "Builder", email: "builder@example.org", time: 1_700_000_600, offsetMinutes: -300)
 
-@Suite struct CommitTests {
+@Suite(.ownThread) struct CommitTests {
     @Test func commitRoundTripThroughBranchAndHead() throws {
         let temporary = try TemporaryDirectory()
         let repository = try GitRepository.create(at: temporary.url, bare: false)

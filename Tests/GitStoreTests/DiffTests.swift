@@ -1,6 +1,7 @@
 import Foundation
 import GitStore
 import Testing
+import TestSupport
 
 /// `sampleFiles` after an edit touching every kind of change: modified text,
 /// a file losing its final newline, added and deleted files, a mode change, a
@@ -22,7 +23,7 @@ private let editedFiles: [TreeFile] = {
     return files
 }()
 
-@Suite struct DiffTests {
+@Suite(.ownThread) struct DiffTests {
     @Test func diffAppliesWithGitApplyAndReproducesTheTargetTree() throws {
         let temporary = try TemporaryDirectory()
         let repository = try GitRepository.create(at: temporary.subdirectory("repo"), bare: true)

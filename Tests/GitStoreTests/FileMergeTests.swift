@@ -1,6 +1,7 @@
 import Foundation
 import GitStore
 import Testing
+import TestSupport
 
 private func lines(_ text: String) -> [UInt8] { Array(text.utf8) }
 
@@ -21,7 +22,7 @@ private func gitMergeFile(ancestor: [UInt8], ours: [UInt8], theirs: [UInt8]) thr
     return (result.output, result.status)
 }
 
-@Suite struct FileMergeTests {
+@Suite(.ownThread) struct FileMergeTests {
     @Test func cleanMergeTakesBothChanges() throws {
         let ours = lines("ONE\ntwo\nthree\nfour\nfive\nsix\nseven\n")
         let theirs = lines("one\ntwo\nthree\nfour\nfive\nsix\nSEVEN\n")

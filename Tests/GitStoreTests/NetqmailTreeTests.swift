@@ -1,9 +1,8 @@
 import Foundation
 import GitStore
 import Testing
+import TestSupport
 
-private let tarball = URL(fileURLWithPath: (ProcessInfo.processInfo.environment["XDG_CACHE_HOME"].map { $0 + "/qmailkit" }
-    ?? (ProcessInfo.processInfo.environment["HOME"] ?? "") + "/.cache/qmailkit") + "/sources/netqmail-1.06.tar.gz")
 
 /// Seconds taken by `body`, on the monotonic clock.
 private func seconds(_ body: () throws -> Void) rethrows -> Double {
@@ -12,21 +11,14 @@ private func seconds(_ body: () throws -> Void) rethrows -> Double {
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 }
 
-@Suite struct NetqmailTreeTests {
+@Suite(.ownThread) struct NetqmailTreeTests {
     /// The real netqmail sources (~300 files): GitStore's commit of the
     /// unpacked directory must record the same tree as `git add -A && git
     /// commit`. Both timings are printed; the assertion is on the tree.
-    @Test(.enabled(
-        if: FileManager.default.fileExists(atPath: tarball.path),
-        "needs netqmail-1.06 in the qmailkit cache (qmailkit fetch --from FILE); tests never download it"))
+    @Test(.enabled(if: QmailkitCache.hasNetqmail, QmailkitCache.netqmailMissing))
     func netqmailCommitMatchesGitAddAndCommit() throws {
         let temporary = try TemporaryDirectory()
-        let unpack = Process()
-        unpack.executableURL = URL(fileURLWithPath: "/bin/tar")
-        unpack.arguments = ["-xzf", tarball.path, "-C", temporary.url.path]
-        try unpack.run()
-        unpack.waitUntilExit()
-        try #require(unpack.terminationStatus == 0)
+        try Baseline.untar(QmailkitCache.netqmailTarball, into: temporary.url)
         let sources = temporary.subdirectory("netqmail-1.06")
 
         var commit: ObjectID?

@@ -1,8 +1,9 @@
 import Foundation
 import GitStore
 import Testing
+import TestSupport
 
-@Suite struct RepositoryTests {
+@Suite(.ownThread) struct RepositoryTests {
     @Test func openingANonRepositoryGivesAClearError() throws {
         let temporary = try TemporaryDirectory()
         do {
@@ -103,7 +104,7 @@ import Testing
     }
 }
 
-@Suite struct ObjectIDTests {
+@Suite(.ownThread) struct ObjectIDTests {
     @Test func hexRoundTrip() throws {
         let hex = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
         let id = try #require(ObjectID(hex: hex))

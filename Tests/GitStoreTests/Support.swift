@@ -1,5 +1,6 @@
 import Foundation
 import GitStore
+import TestSupport
 
 /// A fresh directory under the system temporary directory, removed on deinit.
 final class TemporaryDirectory {
@@ -47,13 +48,7 @@ func gitStatus(
     process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
     process.arguments = arguments
     process.currentDirectoryURL = directory
-    var environment = ProcessInfo.processInfo.environment
-    environment["GIT_CONFIG_NOSYSTEM"] = "1"
-    environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
-    environment["GIT_AUTHOR_NAME"] = "Test"
-    environment["GIT_AUTHOR_EMAIL"] = "test@example.org"
-    environment["GIT_COMMITTER_NAME"] = "Test"
-    environment["GIT_COMMITTER_EMAIL"] = "test@example.org"
+    var environment = Baseline.environment
     environment.merge(extra) { _, new in new }
     process.environment = environment
     // Standard error goes to a file so that only one pipe has to be drained.

@@ -1,8 +1,9 @@
 import Foundation
 import GitStore
 import Testing
+import TestSupport
 
-@Suite struct TreeTests {
+@Suite(.ownThread) struct TreeTests {
     @Test func treeIDMatchesGitWriteTree() throws {
         let temporary = try TemporaryDirectory()
         let work = temporary.subdirectory("cli")
@@ -103,7 +104,7 @@ import Testing
     }
 }
 
-@Suite struct TreeUpdateTests {
+@Suite(.ownThread) struct TreeUpdateTests {
     /// Updating a stored tree gives exactly the tree a full write of the result
     /// gives, on disk and in memory, for changes, additions, deep additions,
     /// mode flips and removals (including emptying a directory).

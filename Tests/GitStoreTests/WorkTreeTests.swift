@@ -1,6 +1,7 @@
 import Foundation
 import GitStore
 import Testing
+import TestSupport
 
 /// The permission bits and kind of a path, read with lstat (symlinks not followed).
 private func modeOf(_ url: URL) throws -> (kind: mode_t, permissions: mode_t) {
@@ -9,7 +10,7 @@ private func modeOf(_ url: URL) throws -> (kind: mode_t, permissions: mode_t) {
     return (info.st_mode & S_IFMT, info.st_mode & 0o7777)
 }
 
-@Suite struct WorkTreeTests {
+@Suite(.ownThread) struct WorkTreeTests {
     @Test func checkoutWritesContentsModesAndSymlinks() throws {
         let temporary = try TemporaryDirectory()
         let repository = try GitRepository.create(at: temporary.subdirectory("repo"), bare: true)

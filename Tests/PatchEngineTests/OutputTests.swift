@@ -2,8 +2,9 @@ import Foundation
 import GitStore
 import PatchEngine
 import Testing
+import TestSupport
 
-@Suite struct OutputTests {
+@Suite(.ownThread) struct OutputTests {
     static func twoFeatures(_ project: TestProject) throws {
         try project.patch("greet", diff: "diff --git a/hello.c b/hello.c\n--- a/hello.c\n+++ b/hello.c\n@@ -1,3 +1,3 @@\n int main() {\n-  return 0;\n+  return greet();\n }\n")
         try project.patch("docs", diff: "diff --git a/README b/README\n--- a/README\n+++ b/README\n@@ -1 +1,2 @@\n hello\n+see greet()\ndiff --git a/NEW b/NEW\nnew file mode 100644\n--- /dev/null\n+++ b/NEW\n@@ -0,0 +1 @@\n+new\n")

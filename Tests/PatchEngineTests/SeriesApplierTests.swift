@@ -2,8 +2,9 @@ import Foundation
 import GitStore
 import PatchEngine
 import Testing
+import TestSupport
 
-@Suite struct SeriesApplierTests {
+@Suite(.ownThread) struct SeriesApplierTests {
     static let cFile = """
         #include "x.h"
 

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// qmail-smtpd SMTP AUTH (patchset.md "auth — qmail-smtpd") on every selection with
 /// auth; no servercert.pem, and FORCETLS=0 on the forcetls build, so AUTH runs in clear.
-@Suite(realTree, tlsTools, checkpasswordTool)
+@Suite(.ownThread, realTree, tlsTools, checkpasswordTool)
 struct AuthSMTPDTests {
     static let selections = [["auth"], ["auth", "tls"], ["forcetls"]]
     static let plain = "AUTH PLAIN " + AuthText.base64("\0joe\0secret") + "\r\n"

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// auth and tls together (with the tls-on-auth resolution), without and with forcetls
 /// (patchset.md "forcetls"), plus qmail-remote doing STARTTLS before AUTH.
-@Suite(realTree, tlsTools, checkpasswordTool)
+@Suite(.ownThread, realTree, tlsTools, checkpasswordTool)
 struct AuthTLSTests {
     static let plain = "AUTH PLAIN " + AuthText.base64("\0joe\0secret") + "\r\n"
 

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// patchset.md "EHLO (any combination)": one well-formed multi-line reply for every
 /// selection, with and without a server certificate, before and after TLS, for each
 /// AUTH setting.
-@Suite(realTree, tlsTools, checkpasswordTool)
+@Suite(.ownThread, realTree, tlsTools, checkpasswordTool)
 struct EHLOShapeTests {
     static let selections = [["auth"], ["tls"], ["auth", "tls"], ["forcetls"]]
 

@@ -1,9 +1,10 @@
 import Testing
+import TestSupport
 
 /// control/policy on the real qmail-smtpd: the empf section of patchset.md in every
 /// build that has the feature (without AUTH the envelope sender is the identity),
 /// and stock behaviour in every build without it.
-@Suite(realTree)
+@Suite(.ownThread, realTree)
 struct EmpfTests {
     static let relayClient: [String: String?] = ["RELAYCLIENT": ""]
     static let allowed = "250 ok"

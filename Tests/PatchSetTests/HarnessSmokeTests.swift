@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import TestSupport
 
-@Suite(realTree, checkpasswordTool)
+@Suite(.ownThread, realTree, checkpasswordTool)
 struct HarnessSmokeTests {
     @Test func authBuildGreetsAndQuits() async throws {
         let build = try PatchedBuild.sandbox(features: ["auth"])

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Third-party clients against the real daemons: swaks over `--pipe` and Python's
 /// smtplib over a socketpair.
-@Suite(realTree, tlsTools, checkpasswordTool)
+@Suite(.ownThread, realTree, tlsTools, checkpasswordTool)
 struct InteropTests {
     static let swaks = ProgramRun.which("swaks")
     static let python = ProgramRun.which("python3")

@@ -1,8 +1,9 @@
 import Testing
+import TestSupport
 
 /// ALLOW_BARELF on the real qmail-smtpd: the liberal-lf section of patchset.md in
 /// every build that has the feature, and the stock 451 in every build without it.
-@Suite(realTree)
+@Suite(.ownThread, realTree)
 struct LiberalLFTests {
     static let smtplf = "451 See http://pobox.com/~djb/docs/smtplf.html."
     static let allow: [String: String?] = ["ALLOW_BARELF": ""]

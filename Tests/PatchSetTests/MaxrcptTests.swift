@@ -1,8 +1,9 @@
 import Testing
+import TestSupport
 
 /// control/maxrcpt on the real qmail-smtpd: the maxrcpt section of patchset.md,
 /// in every build that has the feature, and stock behaviour in every build without it.
-@Suite(realTree)
+@Suite(.ownThread, realTree)
 struct MaxrcptTests {
     static let tooMany = "452 too many recipients (#4.5.3)"
 

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// qmail-remote's AUTH client (patchset.md "auth — qmail-remote") against the
 /// loopback fake server, on every selection with auth.
-@Suite(realTree, tlsTools)
+@Suite(.ownThread, realTree, tlsTools)
 struct RemoteAuthTests {
     static let selections = [["auth"], ["auth", "tls"], ["forcetls"]]
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The certificate rules for hosts with `control/tlshosts/<host>.pem`
 /// (patchset.md "tls — qmail-remote"): chain and host name both checked, DNS SANs
@@ -7,7 +8,7 @@ import Testing
 /// left-most label, case-insensitive, IP SANs for IP-literal routes. Host names need
 /// DNS, so the verdicts come from the patch's own code through ``RemoteTLSNameCheck``;
 /// RemoteTLSTests covers the same rules end to end where an IP literal allows it.
-@Suite(realTree, tlsTools)
+@Suite(.ownThread, realTree, tlsTools)
 struct RemoteTLSNameTests {
     /// remote_tls.c comes from tls.patch, and from resolutions/tls-on-auth.patch with auth.
     static let selections = [["tls"], ["auth", "tls"]]

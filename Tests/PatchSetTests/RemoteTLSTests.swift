@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// qmail-remote's TLS client (patchset.md "tls — qmail-remote") against the
 /// loopback fake server with a real OpenSSL server side, on every selection with tls.
-@Suite(realTree, tlsTools)
+@Suite(.ownThread, realTree, tlsTools)
 struct RemoteTLSTests {
     static let selections = [["tls"], ["auth", "tls"], ["forcetls"]]
 

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// qmail-smtpd STARTTLS and SMTPS (patchset.md "tls — qmail-smtpd") on every
 /// selection with tls, against the real OpenSSL client.
-@Suite(realTree, tlsTools)
+@Suite(.ownThread, realTree, tlsTools)
 struct TLSSMTPDTests {
     static let selections = [["tls"], ["auth", "tls"], ["forcetls"]]
     static let greeting = PatchedBuild.greeting

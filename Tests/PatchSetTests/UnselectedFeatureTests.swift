@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// patchset.md "Features and how they combine": a feature that is not selected
 /// shows stock netqmail behaviour (its verbs are `502 unimplemented`, its EHLO
 /// keywords and control files do nothing).
-@Suite(realTree, tlsTools, checkpasswordTool)
+@Suite(.ownThread, realTree, tlsTools, checkpasswordTool)
 struct UnselectedFeatureTests {
     @Test func authOnlyBuildHasNoTLS() async throws {
         let build = try PatchedBuild.sandbox(features: ["auth"])

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import QmailBuild
+import TestSupport
 
-@Suite struct AccountCheckTests {
+@Suite(.ownThread) struct AccountCheckTests {
     @Test func allStockAccountsPresentMeansNothingMissing() {
         let missing = AccountCheck.missing(users: QmailUsers(), groups: QmailGroups(), qmailHome: "/var/qmail",
                                            userExists: { _ in true }, groupExists: { _ in true })

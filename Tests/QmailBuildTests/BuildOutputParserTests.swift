@@ -1,7 +1,8 @@
 import Testing
 @testable import QmailBuild
+import TestSupport
 
-@Suite struct BuildOutputParserTests {
+@Suite(.ownThread) struct BuildOutputParserTests {
     @Test func compilerErrorWithFileLineAndColumn() throws {
         let found = try #require(BuildOutputParser.diagnostic(in: "qmail-local.c:12:5: error: expected ';' before '}' token"))
         #expect(found.kind == .compiler)
@@ -90,7 +91,7 @@ import Testing
     }
 }
 
-@Suite struct BuildOutputScannerTests {
+@Suite(.ownThread) struct BuildOutputScannerTests {
     @Test func progressAcrossChunkBoundaries() {
         var scanner = BuildOutputScanner()
         var steps = scanner.feed(Array("./compile qmail-smtpd.c\n./comp".utf8))
@@ -116,7 +117,7 @@ import Testing
     }
 }
 
-@Suite struct PackageHintTests {
+@Suite(.ownThread) struct PackageHintTests {
     @Test func tools() {
         #expect(PackageHint.forTool("cc")?.package == "gcc")
         #expect(PackageHint.forTool("/usr/bin/gcc-12")?.package == "gcc")

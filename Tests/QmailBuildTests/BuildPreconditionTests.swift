@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 @testable import QmailBuild
+import TestSupport
 
 /// Refusals that happen before anything is written; they need no real tree.
-@Suite struct BuildPreconditionTests {
+@Suite(.ownThread) struct BuildPreconditionTests {
     func fakeTree(in scratch: URL) throws -> URL {
         let tree = scratch.appendingPathComponent("tree")
         try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import QmailBuild
+import TestSupport
 
-@Suite struct CacheKeyTests {
+@Suite(.ownThread) struct CacheKeyTests {
     let patches = [AppliedPatch(name: "tls", sha256: String(repeating: "a", count: 64))]
 
     func key(_ options: BuildOptions = BuildOptions(), tree: String = "tree-1",
@@ -55,7 +56,7 @@ import Testing
     }
 }
 
-@Suite struct MakefileTargetsTests {
+@Suite(.ownThread) struct MakefileTargetsTests {
     @Test func followsContinuations() {
         let makefile = "# x\nit: \\\nqmail-local qmail-lspawn \\\nqmail-smtpd\n\nload: \\\nmake-load\n\tcat x\n"
         #expect(MakefileTargets.prerequisites(of: "it", in: makefile) == ["qmail-local", "qmail-lspawn", "qmail-smtpd"])

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import QmailBuild
+import TestSupport
 
-@Suite struct ConfFilesTests {
+@Suite(.ownThread) struct ConfFilesTests {
     let stock = BuildOptions()
 
     @Test func stockOptionsRenderStockValues() {
@@ -62,7 +63,7 @@ import Testing
     }
 }
 
-@Suite struct OptionsValidationTests {
+@Suite(.ownThread) struct OptionsValidationTests {
     @Test func stockOptionsAreValid() throws {
         try BuildOptions().validate()
     }

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import QmailBuild
+import TestSupport
 
-@Suite struct DirectoryHashTests {
+@Suite(.ownThread) struct DirectoryHashTests {
     @Test func hashFollowsContentNotTimestamps() throws {
         let manager = FileManager.default
         let root = manager.temporaryDirectory.appendingPathComponent("qmailkit-hash-\(UUID().uuidString)")

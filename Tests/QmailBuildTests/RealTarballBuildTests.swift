@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import QmailBuild
+import TestSupport
 
 /// The shared build's scratch directory, removed when the test process exits.
 /// Written once, before `atexit` is registered, by the `shared` initializer.
@@ -28,7 +29,7 @@ struct StockSandboxBuild: Sendable {
     }
 }
 
-@Suite(.serialized, .enabled(if: PristineTarball.available,
+@Suite(.ownThread, .serialized, .enabled(if: PristineTarball.available,
                              "needs the cached tarball ~/.cache/qmailkit/sources/netqmail-1.06.tar.gz"))
 struct RealTarballBuildTests {
     @Test func stockDefaultsAreThePristineConfValues() throws {

@@ -1,8 +1,9 @@
 import Foundation
 import Recipes
 import Testing
+import TestSupport
 
-@Suite struct RecipeParsingTests {
+@Suite(.ownThread) struct RecipeParsingTests {
     @Test func parsesLocalAndRemotePatches() throws {
         let digest = String(repeating: "ab", count: 32)
         let recipe = try Recipe.parse("""

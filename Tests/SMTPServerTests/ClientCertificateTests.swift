@@ -3,11 +3,12 @@ import Foundation
 import SMTPEngine
 import SMTPServer
 import Testing
+import TestSupport
 
 /// Client certificates through the real transport: Python's ssl module (the
 /// system OpenSSL) presents certificates from the conformance suite's
 /// generated PKI over loopback.
-@Suite("SMTPServer client certificates", .enabled(if: hasOpenSSL && hasPython, "needs openssl (test PKI) and python3 (TLS client)"))
+@Suite("SMTPServer client certificates", .ownThread, .enabled(if: hasOpenSSL && hasPython, "needs openssl (test PKI) and python3 (TLS client)"))
 struct ClientCertificateTests {
     /// argv: port, certificate file or "-"; prints the RCPT reply and the
     /// TLS version.

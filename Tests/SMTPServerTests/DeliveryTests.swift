@@ -3,10 +3,11 @@ import SMTPEngine
 import SMTPServer
 import Synchronization
 import Testing
+import TestSupport
 
 /// A whole SMTP conversation over loopback, checked byte for byte at both
 /// ends: the replies on the wire and what delivery received.
-@Suite("SMTPServer delivery over loopback")
+@Suite("SMTPServer delivery over loopback", .ownThread)
 struct DeliveryTests {
     static let body = "Subject: hi\r\n\r\nline one\r\n..starts with a dot\r\n\r\nlast line\r\n.\r\n"
     static let stored = Array("Subject: hi\n\nline one\n.starts with a dot\n\nlast line\n".utf8)

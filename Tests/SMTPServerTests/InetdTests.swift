@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `qmailkit serve --inetd` as tcpserver would run it: a socket on fd 0 and
 /// fd 1, the TCP* variables in the environment.
-@Suite("qmailkit serve --inetd", .enabled(if: hasPython && qmailkitBinary != nil,
+@Suite("qmailkit serve --inetd", .ownThread, .enabled(if: hasPython && qmailkitBinary != nil,
                                           "needs python3 and the qmailkit binary (built by a full 'swift test')"))
 struct InetdTests {
     @Test("one pipelined session over a socketpair: replies, exit status 0, Maildir delivery, log line")

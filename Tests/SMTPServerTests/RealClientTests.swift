@@ -2,11 +2,12 @@ import Foundation
 import SMTPEngine
 import SMTPServer
 import Testing
+import TestSupport
 
 /// Real SMTP clients against the in-process server: STARTTLS, every AUTH
 /// mechanism through the checkpassword script, and a message that must
 /// arrive byte-exact.
-@Suite("SMTPServer with real clients", .enabled(if: hasOpenSSL, "needs openssl (certificate, CRAM-MD5 check)"))
+@Suite("SMTPServer with real clients", .ownThread, .enabled(if: hasOpenSSL, "needs openssl (certificate, CRAM-MD5 check)"))
 struct RealClientTests {
     /// CRLF-terminated, with a leading dot and 8-bit text; stored with LF.
     static let message = "From: alice@b.example\r\nSubject: real client\r\n\r\n.leading dot\r\nna\u{EF}ve 8-bit\r\n\r\nend\r\n"

@@ -1,7 +1,9 @@
 import SMTPServer
 import Testing
+import TestSupport
 
 /// The cipher suite read from a ServerHello (the Received header's cipher).
+@Suite(.ownThread)
 struct ServerHelloReaderTests {
     /// A TLS record holding a ServerHello with `sessionID` and `suite`, then
     /// the start of whatever follows (extensions, the next record).

@@ -3,10 +3,11 @@ import SMTPEngine
 import SMTPServer
 import Synchronization
 import Testing
+import TestSupport
 
 /// The transport's own duties: timers, end of input, memory bound,
 /// connection limit, AUTH through a real checkpassword program.
-@Suite("SMTPServer transport behaviour")
+@Suite("SMTPServer transport behaviour", .ownThread)
 struct SessionTransportTests {
     @Test("idle timeout from control/timeoutsmtpd: 451 timeout and close")
     func idleTimeout() async throws {

@@ -3,10 +3,11 @@ import Synchronization
 import SMTPEngine
 import SMTPServer
 import Testing
+import TestSupport
 
 /// STARTTLS through NIOSSL, driven by Python's ssl module over a plain
 /// socket so that the clear-text part is byte-exact too.
-@Suite("SMTPServer STARTTLS", .enabled(if: hasOpenSSL && hasPython, "needs openssl (test certificate) and python3 (TLS client)"))
+@Suite("SMTPServer STARTTLS", .ownThread, .enabled(if: hasOpenSSL && hasPython, "needs openssl (test certificate) and python3 (TLS client)"))
 struct TLSTests {
     /// Prints each reply as one JSON string per line, then the TLS version.
     static let injectionClient = #"""

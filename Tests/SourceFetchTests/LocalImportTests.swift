@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import SourceFetch
+import TestSupport
 
-@Suite("SourceFetcher.importLocalFile (--from FILE)")
+@Suite("SourceFetcher.importLocalFile (--from FILE)", .ownThread)
 struct LocalImportTests {
     let payload = makePayload(size: 200_000, seed: 11)
 

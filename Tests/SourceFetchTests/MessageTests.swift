@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import SourceFetch
+import TestSupport
 
-@Suite("Failure messages say what happened")
+@Suite("Failure messages say what happened", .ownThread)
 struct MessageTests {
     @Test("timeouts name the phase and the configured duration")
     func timeouts() {

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 @testable import SourceFetch
+import TestSupport
 
 /// End-to-end fetches against a real HTTP server on 127.0.0.1.
-@Suite("SourceFetcher over loopback HTTP and file URLs")
+@Suite("SourceFetcher over loopback HTTP and file URLs", .ownThread)
 struct MirrorFetchTests {
     let payload = makePayload(size: 300_000, seed: 42)
     let fetcher = SourceFetcher(timeouts: quickTimeouts)

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import SourceFetch
+import TestSupport
 
-@Suite("PayloadVerifier: size and SHA-256 of a stream, without I/O")
+@Suite("PayloadVerifier: size and SHA-256 of a stream, without I/O", .ownThread)
 struct PayloadVerifierTests {
     @Test("matches the FIPS 180-2 'abc' test vector")
     func knownVector() throws {

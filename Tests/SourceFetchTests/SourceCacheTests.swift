@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import SourceFetch
+import TestSupport
 
-@Suite("SourceCache: location, file names, verified lookup")
+@Suite("SourceCache: location, file names, verified lookup", .ownThread)
 struct SourceCacheTests {
     @Test("XDG_CACHE_HOME wins over HOME")
     func xdgFirst() throws {
