@@ -1,6 +1,6 @@
 import Testing
 
-/// control/policy on the real qmail-smtpd: the empf section of patchset.md in every
+/// control/policy on the real qmail-smtpd: docs/empf.md in every
 /// build that has the feature (without AUTH the envelope sender is the identity),
 /// and stock behaviour in every build without it.
 @Suite(realTree)

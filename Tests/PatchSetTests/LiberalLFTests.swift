@@ -1,6 +1,6 @@
 import Testing
 
-/// ALLOW_BARELF on the real qmail-smtpd: the liberal-lf section of patchset.md in
+/// ALLOW_BARELF on the real qmail-smtpd: docs/liberal-lf.md in
 /// every build that has the feature, and the stock 451 in every build without it.
 @Suite(realTree)
 struct LiberalLFTests {

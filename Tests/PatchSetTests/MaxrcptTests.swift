@@ -1,6 +1,6 @@
 import Testing
 
-/// control/maxrcpt on the real qmail-smtpd: the maxrcpt section of patchset.md,
+/// control/maxrcpt on the real qmail-smtpd: docs/maxrcpt.md,
 /// in every build that has the feature, and stock behaviour in every build without it.
 @Suite(realTree)
 struct MaxrcptTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// qmail-remote's AUTH client (patchset.md "auth — qmail-remote") against the
+/// qmail-remote's AUTH client (docs/auth.md#qmail-remote) against the
 /// loopback fake server, on every selection with auth.
 @Suite(realTree, tlsTools)
 struct RemoteAuthTests {

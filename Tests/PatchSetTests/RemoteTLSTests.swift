@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// qmail-remote's TLS client (patchset.md "tls — qmail-remote") against the
+/// qmail-remote's TLS client (docs/tls.md#qmail-remote) against the
 /// loopback fake server with a real OpenSSL server side, on every selection with tls.
 @Suite(realTree, tlsTools)
 struct RemoteTLSTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// qmail-smtpd STARTTLS and SMTPS (patchset.md "tls — qmail-smtpd") on every
+/// qmail-smtpd STARTTLS and SMTPS (docs/tls.md) on every
 /// selection with tls, against the real OpenSSL client.
 @Suite(realTree, tlsTools)
 struct TLSSMTPDTests {
