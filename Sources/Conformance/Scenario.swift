@@ -8,7 +8,7 @@ public struct Scenario: Sendable, Equatable {
     public var line: Int
     /// `desc:` text, if any.
     public var summary: String?
-    /// `spec:` references (e.g. `smtp-notes.md#1.4`, `RFC 5321 4.1.4`).
+    /// `spec:` references (e.g. `docs/stock-smtpd.md#replies`, `RFC 5321 4.1.4`).
     public var spec: [String]
     /// `features:` — which patches must be (or must not be) built in.
     public var features: FeatureRequirement
@@ -75,10 +75,10 @@ public struct FeatureRequirement: Sendable, Equatable {
         required.isSubset(of: features) && excluded.isDisjoint(with: features)
     }
 
-    /// The feature names scenarios may use: the patch names of patchset.md.
+    /// The feature names scenarios may use: the patch names of docs/README.md#features.
     public static let known: Set<String> = ["auth", "tls", "forcetls", "maxrcpt", "liberal-lf", "empf"]
 
-    /// patchset.md's `requires` column: forcetls needs auth and tls.
+    /// The `requires` column of docs/README.md#features: forcetls needs auth and tls.
     public static let requires: [String: Set<String>] = ["forcetls": ["auth", "tls"]]
 
     /// `features` plus everything they require: a selection that can be built.

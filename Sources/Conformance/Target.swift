@@ -8,7 +8,7 @@ public protocol ConformanceTarget: Sendable {
     var name: String { get }
     /// `ref`, `build` or `remote`, matched against a scenario's `targets:`.
     var kind: String { get }
-    /// The patches built in (names from patchset.md).
+    /// The patches built in (names from docs/README.md#features).
     var features: Set<String> { get }
     /// How many scenarios may run at once (1 when they share files).
     var maxParallelism: Int { get }

@@ -1,5 +1,5 @@
 /// qmail-smtpd's `addrparse`: extracts the envelope address from the argument
-/// of MAIL or RCPT (smtp-notes 1.5).
+/// of MAIL or RCPT (docs/stock-smtpd.md#addresses).
 struct AddressParser {
     /// What `localiphost` rewriting needs: the replacement name and the local
     /// interface addresses. `nil` replacement means rewriting is off.

@@ -1,5 +1,5 @@
 /// The patches of our set that a build carries. Each switches on the
-/// behaviour patchset.md describes for it; an empty set is stock netqmail.
+/// behaviour docs/ describes for it; an empty set is stock netqmail.
 public struct Features: OptionSet, Hashable, Sendable {
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
@@ -21,7 +21,7 @@ public struct Features: OptionSet, Hashable, Sendable {
     public static let all: Features = [.auth, .tls, .forceTLS, .maxRecipients, .liberalLF, .empf]
 }
 
-/// Which qmail distribution's fixed texts to speak (smtp-notes 1.12).
+/// Which qmail distribution's fixed texts to speak (docs/stock-smtpd.md#flavours).
 public enum Flavour: Sendable {
     /// netqmail-1.06 (the default).
     case netqmail
@@ -58,7 +58,7 @@ public enum AuthMechanism: String, CaseIterable, Sendable {
     case cramMD5 = "CRAM-MD5"
 }
 
-/// What `SMTPAUTH` asks for (patchset.md, "auth — qmail-smtpd").
+/// What `SMTPAUTH` asks for (docs/auth.md#smtpauth).
 public struct AuthPolicy: Equatable, Sendable {
     /// Advertised and accepted mechanisms; empty means AUTH is off.
     public var mechanisms: [AuthMechanism]
@@ -69,7 +69,9 @@ public struct AuthPolicy: Equatable, Sendable {
     /// Only the exact value `!` (not `!x`) requires AUTH with LOGIN PLAIN, and
     /// only the exact value `-` switches AUTH off: every other value not
     /// starting with `cram`, `+cram`, `!cram` or `!+cram` means `LOGIN PLAIN`,
-    /// as the table in patchset.md reads.
+    /// as an earlier reading of the table had it. docs/auth.md#smtpauth says
+    /// that every value starting with `!` requires AUTH (auth.patch does so);
+    /// this initializer does not yet.
     public init(smtpAuth: [UInt8]?) {
         guard let value = smtpAuth, value != [UInt8(ascii: "-")] else {
             self.init(mechanisms: [], required: false)

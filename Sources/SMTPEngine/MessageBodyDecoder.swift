@@ -1,4 +1,4 @@
-/// The DATA byte machine of qmail-smtpd (`blast` and `put`, smtp-notes 1.7):
+/// The DATA byte machine of qmail-smtpd (`blast` and `put`, docs/stock-smtpd.md#data):
 /// turns the SMTP-encoded body into the stored message, finds the end of
 /// data, counts hops in the header and enforces databytes.
 ///

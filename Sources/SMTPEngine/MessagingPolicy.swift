@@ -1,15 +1,16 @@
 /// eMPF (`control/policy`, the empf feature): which senders may message
 /// which recipients. Parsed once per session; evaluation is pure.
 ///
-/// File format (patchset.md): lines starting `#` or `;` and empty lines are
+/// File format (docs/empf.md#syntax): lines starting `#` or `;` and empty lines are
 /// ignored; every other line is `domain:<policy>,` optionally followed by
 /// `user:<policy>,` elements, each ending in a comma. A policy is a run of
 /// letters, each optionally followed by `(pattern,...)`:
 /// `L`/`R` local (same domain) / remote senders, `I`/`E` internal (same
 /// domain) / external recipients; upper case allows, lower case denies.
 ///
-/// Semantics chosen here (patchset.md fixes only the grammar and the
-/// letters):
+/// Semantics chosen here (docs/empf.md#sides reads the letters the other
+/// way round, L/R from the sender's policy and I/E from the recipient's; see
+/// docs/empf.md#conformance-note):
 /// * The first element is the policy of every user of the domain; a `user:`
 ///   element (local part compared case-insensitively) is consulted first for
 ///   that user, and the domain's policy decides when none of the user's

@@ -10,7 +10,7 @@ public enum QueueTermination: Equatable, Sendable {
 }
 
 /// qmail.c's `qmail_close` mapping from the queue program's end to the text
-/// qmail-smtpd answers with (smtp-notes 1.9).
+/// qmail-smtpd answers with (docs/stock-smtpd.md#queue-exit-codes).
 enum QueueVerdict {
     /// `nil` means the message was accepted; otherwise the full reply line
     /// without CRLF. `writeFailed` is qmail's `flagerr`: a pipe write failed

@@ -1,5 +1,5 @@
 /// The `Received:` line qmail-smtpd prepends to every message
-/// (`received.c` + `date822fmt.c`, smtp-notes 1.8).
+/// (`received.c` + `date822fmt.c`, docs/stock-smtpd.md#received-line).
 public enum ReceivedHeader {
     /// Both LF-terminated lines. `helo` is `nil` when the HELO argument equals
     /// the remote host name; `remoteInfo` is `nil` when unknown. `unixTime` is

@@ -1,5 +1,5 @@
 /// `control/rcpthosts` plus `control/morercpthosts.cdb`: which recipient
-/// domains this server accepts mail for (smtp-notes 1.6).
+/// domains this server accepts mail for (docs/stock-smtpd.md#rcpthosts).
 public struct RecipientHosts: Sendable {
     /// Lower-cased rcpthosts entries; `nil` when the file is absent (every
     /// recipient is then allowed and the cdb is never consulted).

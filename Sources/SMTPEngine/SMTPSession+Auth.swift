@@ -1,6 +1,7 @@
-/// The auth feature: `AUTH LOGIN`, `PLAIN` and `CRAM-MD5` (patchset.md).
+/// The auth feature: `AUTH LOGIN`, `PLAIN` and `CRAM-MD5` (docs/auth.md).
 ///
-/// Choices where patchset.md is silent, in qmail's terse style:
+/// Project rules beyond RFC 4954, in qmail's terse style (docs/auth.md#mechanisms,
+/// docs/auth.md#challenges, docs/auth.md#malformed-input):
 /// * `AUTH` without a mechanism is an unknown mechanism (504).
 /// * `CRAM-MD5` takes no initial response; one is malformed input (501).
 /// * `=` as a response is the empty response (RFC 4954), hence malformed.

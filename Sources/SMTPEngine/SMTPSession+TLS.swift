@@ -1,6 +1,6 @@
-/// The tls feature's STARTTLS command (patchset.md).
+/// The tls feature's STARTTLS command (docs/tls.md#starttls-command).
 ///
-/// Where patchset.md is silent: while TLS is active STARTTLS is unknown
+/// Project rules (docs/tls.md#starttls-command): while TLS is active STARTTLS is unknown
 /// (502) whatever its argument; trailing spaces are not an argument.
 ///
 /// As tls.patch does after every handshake that asked for a client

@@ -1,7 +1,7 @@
 /// The qmail-smtpd state machine without I/O: bytes and completion events in,
 /// `Action`s out. It reproduces netqmail-1.06 byte for byte (reply texts,
 /// parsing, DATA machine, buffering) plus the features selected in its
-/// configuration (patchset.md).
+/// configuration (docs/README.md#features).
 ///
 /// Transport contract:
 /// * Call `start()` once, then `receive(_:)` with bytes in any packetisation,
@@ -528,7 +528,7 @@ public struct SMTPSession: Sendable {
     }
 
     /// `SMTP`, `ESMTPA` after AUTH, `ESMTPS (<cipher> encrypted)` under TLS and
-    /// `ESMTPSA (<cipher> encrypted)` for AUTH under TLS (patchset.md names
+    /// `ESMTPSA (<cipher> encrypted)` for AUTH under TLS (docs/auth.md#after-success names
     /// ESMTPSA; the cipher text is kept so the TLS fact is not lost).
     private var protocolName: String {
         switch (tlsCipher, authenticatedUser) {

@@ -345,7 +345,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         }
     }
 
-    /// smtp-notes 4.2: the `220 ready for tls` is already written; the
+    /// docs/tooling.md#starttls-in-swiftnio: the `220 ready for tls` is already written; the
     /// session has dropped the clear-text rest; the TLS handler goes first in
     /// the pipeline, with a plaintext bypass in front of it for the 454.
     private func startTLS() {

@@ -60,7 +60,7 @@ struct RealBuildTests {
         let target = try RealBuilds.pristine.get()
         let scenario = try #require(try ScenarioParser.parse(Array("""
             name: real-qp
-            spec: smtp-notes.md#1.4 message accepted
+            spec: docs/stock-smtpd.md#replies message accepted
             < 220 mail.example.org ESMTP
             > MAIL FROM:<a@example.com>
             > RCPT TO:<b@example.org>

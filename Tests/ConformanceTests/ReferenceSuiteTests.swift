@@ -67,7 +67,7 @@ let library: [Scenario] = (try? ScenarioLibrary.load(directory: scenarioDirector
         #expect(!failing.passed && passing.passed)
         let table = Reports.table([passing, failing])
         #expect(table.contains("FAIL    relay-refused"))
-        #expect(table.contains("spec: smtp-notes.md#1.4 RCPT domain not allowed"))
+        #expect(table.contains("spec: docs/stock-smtpd.md#replies RCPT domain not allowed"))
         #expect(table.contains("S: 250 ok"))
         #expect(table.contains("1 passed, 1 failed, 2 scenarios"))
         let junit = Reports.junit([passing, failing])

@@ -16,7 +16,7 @@ let remoteLibrary = library.filter { $0.remote != nil }
             name: r
             program: qmail-remote
             desc: all lines
-            spec: patchset.md#auth — qmail-remote
+            spec: docs/auth.md#qmail-remote
             features: auth tls
             peer: certificate wrong-name
             peer: smtps

@@ -41,7 +41,7 @@ func scenarioParseError(_ text: String) -> ScenarioParseError? {
             name: full
             desc: every kind of line
             spec: RFC 5321 4.1.4
-            spec: patchset.md#auth
+            spec: docs/auth.md#smtpauth
             features: auth !tls
             env: SMTPAUTH=
             env: -TCPREMOTEHOST
@@ -71,7 +71,7 @@ func scenarioParseError(_ text: String) -> ScenarioParseError? {
         #expect(scenario.name == "full")
         #expect(scenario.line == 2)
         #expect(scenario.summary == "every kind of line")
-        #expect(scenario.spec == ["RFC 5321 4.1.4", "patchset.md#auth"])
+        #expect(scenario.spec == ["RFC 5321 4.1.4", "docs/auth.md#smtpauth"])
         #expect(scenario.features == FeatureRequirement(required: ["auth"], excluded: ["tls"]))
         #expect(scenario.environment["SMTPAUTH"] == .some(""))
         #expect(scenario.environment["TCPREMOTEHOST"] == .some(nil))

@@ -50,12 +50,12 @@ import TestSupport
     @Test func failureExitsOneWithTranscriptAndTAP() throws {
         let directory = try scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
-        try Data("name: wrong-noop\nspec: smtp-notes.md#1.4 NOOP\n< 220 mail.example.org ESMTP\n> NOOP\n< 250 OK\n".utf8)
+        try Data("name: wrong-noop\nspec: docs/stock-smtpd.md#replies NOOP\n< 220 mail.example.org ESMTP\n> NOOP\n< 250 OK\n".utf8)
             .write(to: directory.appendingPathComponent("scenarios/a.scn"))
         let table = try verify(["--scenarios", "scenarios"], in: directory)
         #expect(table.status == 1)
         #expect(table.stdout.contains("a.scn:5: expected '250 OK', got '250 ok'"))
-        #expect(table.stdout.contains("spec: smtp-notes.md#1.4 NOOP"))
+        #expect(table.stdout.contains("spec: docs/stock-smtpd.md#replies NOOP"))
         #expect(table.stdout.contains("C: NOOP\\r\\n"))
         let tap = try verify(["--scenarios", "scenarios", "--tap"], in: directory)
         #expect(tap.status == 1)

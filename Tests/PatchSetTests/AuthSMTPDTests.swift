@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// qmail-smtpd SMTP AUTH (patchset.md "auth — qmail-smtpd") on every selection with
+/// qmail-smtpd SMTP AUTH (docs/auth.md) on every selection with
 /// auth; no servercert.pem, and FORCETLS=0 on the forcetls build, so AUTH runs in clear.
 @Suite(.ownThread, realTree, tlsTools, checkpasswordTool)
 struct AuthSMTPDTests {

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// auth and tls together (with the tls-on-auth resolution), without and with forcetls
-/// (patchset.md "forcetls"), plus qmail-remote doing STARTTLS before AUTH.
+/// (docs/forcetls.md), plus qmail-remote doing STARTTLS before AUTH.
 @Suite(.ownThread, realTree, tlsTools, checkpasswordTool)
 struct AuthTLSTests {
     static let plain = "AUTH PLAIN " + AuthText.base64("\0joe\0secret") + "\r\n"

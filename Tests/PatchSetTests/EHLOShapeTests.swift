@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// patchset.md "EHLO (any combination)": one well-formed multi-line reply for every
+/// docs/ehlo.md#final-line: one well-formed multi-line reply for every
 /// selection, with and without a server certificate, before and after TLS, for each
 /// AUTH setting.
 @Suite(.ownThread, realTree, tlsTools, checkpasswordTool)

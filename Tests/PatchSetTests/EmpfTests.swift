@@ -1,7 +1,7 @@
 import Testing
 import TestSupport
 
-/// control/policy on the real qmail-smtpd: the empf section of patchset.md in every
+/// control/policy on the real qmail-smtpd: docs/empf.md in every
 /// build that has the feature (without AUTH the envelope sender is the identity),
 /// and stock behaviour in every build without it.
 @Suite(.ownThread, realTree)

@@ -10,7 +10,7 @@ struct InteropTests {
     static let python = ProgramRun.which("python3")
 
     /// swaks's `--pipe` command: perl restores SIGCHLD (swaks ignores it, and an
-    /// ignored SIGCHLD survives exec; smtp-notes §3.1), then env runs qmail-smtpd.
+    /// ignored SIGCHLD survives exec; docs/tooling.md#sigchld-pitfall), then env runs qmail-smtpd.
     static func pipeCommand(_ build: PatchedBuild, capture: URL) -> String {
         "perl -e '$SIG{CHLD}=\"DEFAULT\"; exec @ARGV' env SMTPAUTH=+cram AUTHSLEEP=0 "
             + "QMAILQUEUE=\(TestTools.captureQueue.path) CAPDIR=\(capture.path) TCPLOCALHOST=mail.example.org "

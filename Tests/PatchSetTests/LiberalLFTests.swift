@@ -1,7 +1,7 @@
 import Testing
 import TestSupport
 
-/// ALLOW_BARELF on the real qmail-smtpd: the liberal-lf section of patchset.md in
+/// ALLOW_BARELF on the real qmail-smtpd: docs/liberal-lf.md in
 /// every build that has the feature, and the stock 451 in every build without it.
 @Suite(.ownThread, realTree)
 struct LiberalLFTests {

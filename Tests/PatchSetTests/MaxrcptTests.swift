@@ -1,7 +1,7 @@
 import Testing
 import TestSupport
 
-/// control/maxrcpt on the real qmail-smtpd: the maxrcpt section of patchset.md,
+/// control/maxrcpt on the real qmail-smtpd: docs/maxrcpt.md,
 /// in every build that has the feature, and stock behaviour in every build without it.
 @Suite(.ownThread, realTree)
 struct MaxrcptTests {

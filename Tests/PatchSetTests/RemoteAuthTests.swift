@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// qmail-remote's AUTH client (patchset.md "auth — qmail-remote") against the
+/// qmail-remote's AUTH client (docs/auth.md#qmail-remote) against the
 /// loopback fake server, on every selection with auth.
 @Suite(.ownThread, realTree, tlsTools)
 struct RemoteAuthTests {

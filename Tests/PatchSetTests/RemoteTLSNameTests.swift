@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// The certificate rules for hosts with `control/tlshosts/<host>.pem`
-/// (patchset.md "tls — qmail-remote"): chain and host name both checked, DNS SANs
+/// (docs/tls.md#tlshosts): chain and host name both checked, DNS SANs
 /// before the CN and the CN only when there is no DNS SAN, `*.` matching exactly one
 /// left-most label, case-insensitive, IP SANs for IP-literal routes. Host names need
 /// DNS, so the verdicts come from the patch's own code through ``RemoteTLSNameCheck``;

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// qmail-remote's TLS client (patchset.md "tls — qmail-remote") against the
+/// qmail-remote's TLS client (docs/tls.md#qmail-remote) against the
 /// loopback fake server with a real OpenSSL server side, on every selection with tls.
 @Suite(.ownThread, realTree, tlsTools)
 struct RemoteTLSTests {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// qmail-smtpd STARTTLS and SMTPS (patchset.md "tls — qmail-smtpd") on every
+/// qmail-smtpd STARTTLS and SMTPS (docs/tls.md) on every
 /// selection with tls, against the real OpenSSL client.
 @Suite(.ownThread, realTree, tlsTools)
 struct TLSSMTPDTests {

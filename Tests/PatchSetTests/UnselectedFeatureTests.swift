@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// patchset.md "Features and how they combine": a feature that is not selected
+/// docs/README.md#combining-features: a feature that is not selected
 /// shows stock netqmail behaviour (its verbs are `502 unimplemented`, its EHLO
 /// keywords and control files do nothing).
 @Suite(.ownThread, realTree, tlsTools, checkpasswordTool)

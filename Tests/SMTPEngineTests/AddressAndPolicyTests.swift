@@ -1,7 +1,7 @@
 import Testing
 import SMTPEngine
 
-/// smtp-notes 1.5 (addrparse) and 1.6 (recipient policy), observed through the
+/// docs/stock-smtpd.md#addresses (addrparse) and #recipient-checks, observed through the
 /// envelope the session hands to the queue.
 struct AddressAndPolicyTests {
     /// Sends one message and returns the envelope written to the queue.

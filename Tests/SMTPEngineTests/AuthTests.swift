@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import SMTPEngine
 
-/// The auth feature (patchset.md "auth — qmail-smtpd").
+/// The auth feature, qmail-smtpd side (docs/auth.md).
 struct AuthTests {
     static let checkProgram = ["/bin/checkpassword", "/bin/true"]
 

@@ -1,7 +1,7 @@
 import Testing
 import SMTPEngine
 
-/// smtp-notes 1.10 (output buffering) and hostile input.
+/// docs/stock-smtpd.md#pipelining (output buffering) and hostile input.
 struct BufferingAndHostileInputTests {
     @Test func pipelinedGroupComesOutInOneWrite() {
         var driver = SessionDriver(testConfiguration())

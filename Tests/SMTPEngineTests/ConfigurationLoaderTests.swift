@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SMTPEngine
 
-/// qmail's control-file rules (smtp-notes 1.2) and the loader that applies
+/// qmail's control-file rules (docs/stock-smtpd.md#control-files) and the loader that applies
 /// them to a real directory.
 struct ConfigurationLoaderTests {
     @Test func firstLineRules() {

@@ -1,7 +1,7 @@
 import Testing
 import SMTPEngine
 
-/// smtp-notes 1.7–1.9: the DATA byte machine, the Received line, hops,
+/// docs/stock-smtpd.md#data to #queue-exit-codes: the DATA byte machine, the Received line, hops,
 /// databytes and the queue exit-code mapping.
 struct DataTests {
     static let envelopeStart = "MAIL FROM:<a@b>\r\nRCPT TO:<c@example.org>\r\nDATA\r\n"

@@ -1,7 +1,7 @@
 import Testing
 import SMTPEngine
 
-/// Properties that must hold for every feature selection (patchset.md).
+/// Properties that must hold for every feature selection (docs/README.md#combining-features).
 struct FeatureCombinationTests {
     static let selections: [Features] = (0..<64).map { Features(rawValue: $0) }
 

@@ -1,7 +1,7 @@
 import Testing
 import SMTPEngine
 
-/// The maxrcpt and liberal-lf features (patchset.md).
+/// The maxrcpt and liberal-lf features (docs/maxrcpt.md, docs/liberal-lf.md).
 struct RecipientLimitAndBareLFTests {
     static func limited(_ limit: UInt64?) -> SessionConfiguration {
         testConfiguration(features: [.maxRecipients]) { $0.maxRecipients = limit }

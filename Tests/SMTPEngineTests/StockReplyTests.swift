@@ -1,7 +1,7 @@
 import Testing
 import SMTPEngine
 
-/// Rows of smtp-notes 1.3–1.4: one command, its exact reply.
+/// Rows of docs/stock-smtpd.md#replies: one command, its exact reply.
 struct StockReplyTests {
     static let rows: [(String, String)] = [
         ("HELO client.test\r\n", "250 mail.example.org\r\n"),

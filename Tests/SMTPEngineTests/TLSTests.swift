@@ -1,7 +1,7 @@
 import Testing
 import SMTPEngine
 
-/// The tls and forcetls features (patchset.md).
+/// The tls and forcetls features (docs/tls.md, docs/forcetls.md).
 struct TLSTests {
     static func configuration(_ features: Features = [.tls], environment: [String: String] = [:],
                               certificate: ServerCertificate = .usable) -> SessionConfiguration {

@@ -44,7 +44,7 @@ extension SMTPDConnection {
     }
 }
 
-/// The EHLO reply a selection must give (patchset.md "EHLO (any combination)").
+/// The EHLO reply a selection must give (docs/ehlo.md#line-order).
 enum EHLOReply {
     /// `250-<greeting>`, optional STARTTLS, PIPELINING, 8BITMIME, optional AUTH line, and
     /// `250 SIZE <databytes>` last when the build has auth (else `250 8BITMIME` last).
