@@ -65,31 +65,23 @@ public struct AuthPolicy: Equatable, Sendable {
     /// `!` modes: MAIL is refused with 530 until AUTH succeeded.
     public var required: Bool
 
-    /// Interprets the `SMTPAUTH` value, compared case-insensitively.
-    /// Only the exact value `!` (not `!x`) requires AUTH with LOGIN PLAIN, and
-    /// only the exact value `-` switches AUTH off: every other value not
-    /// starting with `cram`, `+cram`, `!cram` or `!+cram` means `LOGIN PLAIN`,
-    /// as an earlier reading of the table had it. docs/auth.md#smtpauth says
-    /// that every value starting with `!` requires AUTH (auth.patch does so);
-    /// this initializer does not yet.
+    /// Interprets the `SMTPAUTH` value, compared case-insensitively: unset or
+    /// exactly `-` is off; a leading `!` makes AUTH required, and the rest
+    /// selects the mechanisms (`+cram…` all three, `cram…` CRAM-MD5, anything
+    /// else LOGIN PLAIN), so `!-` is LOGIN PLAIN, required.
     public init(smtpAuth: [UInt8]?) {
-        guard let value = smtpAuth, value != [UInt8(ascii: "-")] else {
+        guard var value = smtpAuth?[...], value != [UInt8(ascii: "-")] else {
             self.init(mechanisms: [], required: false)
             return
         }
-        let all: [AuthMechanism] = [.login, .plain, .cramMD5]
-        if ASCII.hasPrefixIgnoringCase(value, "!+cram") {
-            self.init(mechanisms: all, required: true)
-        } else if ASCII.hasPrefixIgnoringCase(value, "!cram") {
-            self.init(mechanisms: [.cramMD5], required: true)
-        } else if value == [UInt8(ascii: "!")] {
-            self.init(mechanisms: [.login, .plain], required: true)
-        } else if ASCII.hasPrefixIgnoringCase(value, "+cram") {
-            self.init(mechanisms: all, required: false)
+        let required = value.first == UInt8(ascii: "!")
+        if required { value = value.dropFirst() }
+        if ASCII.hasPrefixIgnoringCase(value, "+cram") {
+            self.init(mechanisms: [.login, .plain, .cramMD5], required: required)
         } else if ASCII.hasPrefixIgnoringCase(value, "cram") {
-            self.init(mechanisms: [.cramMD5], required: false)
+            self.init(mechanisms: [.cramMD5], required: required)
         } else {
-            self.init(mechanisms: [.login, .plain], required: false)
+            self.init(mechanisms: [.login, .plain], required: required)
         }
     }
 

@@ -1,36 +1,29 @@
 /// eMPF (`control/policy`, the empf feature): which senders may message
-/// which recipients. Parsed once per session; evaluation is pure.
+/// which recipients (docs/empf.md). Parsed once per session; evaluation is pure.
 ///
-/// File format (docs/empf.md#syntax): lines starting `#` or `;` and empty lines are
-/// ignored; every other line is `domain:<policy>,` optionally followed by
-/// `user:<policy>,` elements, each ending in a comma. A policy is a run of
-/// letters, each optionally followed by `(pattern,...)`:
-/// `L`/`R` local (same domain) / remote senders, `I`/`E` internal (same
-/// domain) / external recipients; upper case allows, lower case denies.
-///
-/// Semantics chosen here (docs/empf.md#sides reads the letters the other
-/// way round, L/R from the sender's policy and I/E from the recipient's; see
-/// docs/empf.md#conformance-note):
-/// * The first element is the policy of every user of the domain; a `user:`
-///   element (local part compared case-insensitively) is consulted first for
-///   that user, and the domain's policy decides when none of the user's
-///   letters applies.
-/// * `I`/`E` rules come from the **sender's** policy (whom may this sender
-///   message), `L`/`R` rules from the **recipient's** policy (who may message
-///   this recipient).
-/// * Of the rules for the counterpart's class, a rule without patterns
-///   applies to every counterpart, a rule with patterns only to counterparts
-///   whose whole address matches one of them (case-insensitive glob, `*` and
-///   `?`); the first applicable rule decides (as in a firewall rule list),
-///   none means allowed. So `R(*@partner.test)r` refuses remote senders
-///   except partner.test. This is what patches/empf.patch does.
-/// * A domain listed twice, an empty name, a pattern list that is empty or
-///   unterminated, whitespace, or any other letter is a syntax error.
-/// * An address without `@` has an empty domain, which is never "the same
-///   domain" and never has a policy.
+/// Each recipient is judged from both sides and must pass both:
+/// * the sender's policy, its `L` (recipient in the sender's domain) or `R`
+///   (any other domain) letters: where this sender may send;
+/// * the recipient's policy, its `I` (sender in the recipient's domain) or
+///   `E` (any other domain) letters: from whom this recipient may receive.
+/// A side whose domain has no policy line allows. Of the letters that apply
+/// (user element first, then the domain's), a letter without patterns covers
+/// every counterpart, one with patterns only the counterparts whose whole
+/// address matches (case-insensitive glob, `*` and `?`); the first covering
+/// letter decides, none means allowed. A domain listed twice, an empty name,
+/// an empty or unterminated pattern list, whitespace, or any other letter is
+/// a syntax error.
 public struct MessagingPolicy: Sendable {
+    /// The four letters, named by the side that reads them and the counterpart they cover.
     enum Letter: Sendable {
-        case local, remote, internalRecipient, externalRecipient
+        /// `L`: the sender may send into its own domain.
+        case sendWithinDomain
+        /// `R`: the sender may send to another domain.
+        case sendOutside
+        /// `I`: the recipient may receive from its own domain.
+        case receiveFromWithin
+        /// `E`: the recipient may receive from another domain.
+        case receiveFromOutside
     }
 
     struct Rule: Sendable {
@@ -73,23 +66,24 @@ public struct MessagingPolicy: Sendable {
     }
 
     /// Whether mail from `sender` to `recipient` is allowed. `sender` is the
-    /// identity (AUTH user or envelope sender); `authenticated` says which.
+    /// identity (AUTH user or envelope sender); `trusted` says whether the
+    /// client may speak for a local domain (it authenticated, or may relay).
     /// `isLocalDomain` tells whether a domain is one of ours (rcpthosts).
-    public func allows(sender: [UInt8], authenticated: Bool, recipient: [UInt8],
+    public func allows(sender: [UInt8], trusted: Bool, recipient: [UInt8],
                        isLocalDomain: ([UInt8]) -> Bool) -> Bool {
         let (senderUser, senderDomain) = Self.split(sender)
         let (recipientUser, recipientDomain) = Self.split(recipient)
         let sameDomain = !senderDomain.isEmpty && senderDomain == recipientDomain
         if let policy = domains[senderDomain] {
-            // Only an authenticated client may speak for a local domain with a policy.
-            if !authenticated && isLocalDomain(senderDomain) { return false }
-            if !Self.verdict(policy, user: senderUser, for: sameDomain ? .internalRecipient : .externalRecipient,
+            if !trusted && isLocalDomain(senderDomain) { return false }
+            if !Self.verdict(policy, user: senderUser, for: sameDomain ? .sendWithinDomain : .sendOutside,
                              counterpart: recipient) {
                 return false
             }
         }
         if let policy = domains[recipientDomain] {
-            if !Self.verdict(policy, user: recipientUser, for: sameDomain ? .local : .remote, counterpart: sender) {
+            if !Self.verdict(policy, user: recipientUser, for: sameDomain ? .receiveFromWithin : .receiveFromOutside,
+                             counterpart: sender) {
                 return false
             }
         }
@@ -172,10 +166,10 @@ public struct MessagingPolicy: Sendable {
             let byte = line[index]
             let letter: Letter
             switch ASCII.lowercased(byte) {
-            case UInt8(ascii: "l"): letter = .local
-            case UInt8(ascii: "r"): letter = .remote
-            case UInt8(ascii: "i"): letter = .internalRecipient
-            case UInt8(ascii: "e"): letter = .externalRecipient
+            case UInt8(ascii: "l"): letter = .sendWithinDomain
+            case UInt8(ascii: "r"): letter = .sendOutside
+            case UInt8(ascii: "i"): letter = .receiveFromWithin
+            case UInt8(ascii: "e"): letter = .receiveFromOutside
             default: throw ParseProblem("unknown policy letter '\(Character(Unicode.Scalar(byte)))'")
             }
             index += 1

@@ -439,7 +439,7 @@ public struct SMTPSession: Sendable {
     private mutating func policyAllows(_ recipient: [UInt8], _ actions: inout [Action]) -> Bool {
         guard let policy else { return true }
         let debug = configuration.environment.policyDebug != nil
-        let address = String(decoding: recipient, as: UTF8.self)
+        let address = Self.printable(recipient)
         switch policy {
         case .failure(let error):
             if debug { actions.append(.diagnostic("policy: \(error)")) }
@@ -447,16 +447,22 @@ public struct SMTPSession: Sendable {
             return false
         case .success(let rules):
             let hosts = configuration.recipientHosts
+            let trusted = authenticatedUser != nil || tlsClientMayRelay || configuration.environment.relayClient != nil
             let allowed = rules.allows(
-                sender: authenticatedUser ?? mailFrom, authenticated: authenticatedUser != nil, recipient: recipient,
+                sender: authenticatedUser ?? mailFrom, trusted: trusted, recipient: recipient,
                 isLocalDomain: { hosts.entries != nil && hosts.verdict(for: [UInt8(ascii: "@")] + $0) == .allowed })
             if debug {
-                let sender = String(decoding: authenticatedUser ?? mailFrom, as: UTF8.self)
+                let sender = Self.printable(authenticatedUser ?? mailFrom)
                 actions.append(.diagnostic("policy: \(sender) -> \(address): \(allowed ? "allowed" : "denied")"))
             }
             if !allowed { out("550 cannot message \(address) (#5.0.0 denied by policy)\r\n", &actions) }
             return allowed
         }
+    }
+
+    /// A client's bytes for a reply line: every byte outside printable ASCII becomes `?`.
+    static func printable(_ bytes: [UInt8]) -> String {
+        String(decoding: bytes.map { (0x20..<0x7F).contains($0) ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
     }
 
     /// `nil` when eMPF is off or there is no policy file.

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 
 /// `qmailkit serve` running in the background, its standard error read as it
 /// comes; killed on deinit if still running.
@@ -22,7 +23,7 @@ final class RunningServe {
         try process.run()
         let line = try waitForLog("listening on ", seconds: 30)
         guard let colon = line.lastIndex(of: ":"), let number = Int(line[line.index(after: colon)...]) else {
-            throw LineClient.Failure(description: "no port in '\(line)'")
+            throw LoopbackClient.Failure(description: "no port in '\(line)'")
         }
         port = number
     }
@@ -43,11 +44,11 @@ final class RunningServe {
             let remaining = deadline.timeIntervalSinceNow
             var poller = pollfd(fd: errors.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
             guard remaining > 0, poll(&poller, 1, Int32(remaining * 1000) + 1) > 0 else {
-                throw LineClient.Failure(description: "no '\(text)' within \(seconds) s; log so far:\n\(log)")
+                throw LoopbackClient.Failure(description: "no '\(text)' within \(seconds) s; log so far:\n\(log)")
             }
             var chunk = [UInt8](repeating: 0, count: 4096)
             let count = read(poller.fd, &chunk, chunk.count)
-            guard count > 0 else { throw LineClient.Failure(description: "stderr closed before '\(text)'; log:\n\(log)") }
+            guard count > 0 else { throw LoopbackClient.Failure(description: "stderr closed before '\(text)'; log:\n\(log)") }
             log += String(decoding: chunk[..<count], as: UTF8.self)
         }
     }
@@ -65,59 +66,4 @@ final class RunningServe {
         log += String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         return process.terminationStatus
     }
-}
-
-/// A blocking loopback TCP client reading reply lines, with a receive timeout.
-final class LineClient {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    private let fd: Int32
-    private var pending: [UInt8] = []
-
-    /// Connects to 127.0.0.1:`port`; throws with the errno if refused.
-    init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard result == 0 else {
-            let error = errno
-            close(fd)
-            throw Failure(description: "connect to port \(port): \(String(cString: strerror(error)))")
-        }
-    }
-
-    deinit { close(fd) }
-
-    func send(_ text: String) {
-        _ = Array(text.utf8).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-
-    /// The next line with its CR LF; nil once the server has closed.
-    func readLine() throws -> String? {
-        while true {
-            if let end = pending.firstIndex(of: 10) {
-                defer { pending.removeSubrange(...end) }
-                return String(decoding: pending[...end], as: UTF8.self)
-            }
-            var chunk = [UInt8](repeating: 0, count: 4096)
-            let count = recv(fd, &chunk, chunk.count, 0)
-            if count == 0 || (count < 0 && errno == ECONNRESET) { return nil }
-            guard count > 0 else { throw Failure(description: "no reply within 10 s") }
-            pending += chunk[..<count]
-        }
-    }
-}
-
-/// Whether something accepts connections on 127.0.0.1:`port`.
-func isListening(_ port: Int) -> Bool {
-    (try? LineClient(port: port)) != nil
 }

@@ -18,12 +18,12 @@ import TestSupport
         let control = try Self.controlDirectory()
         defer { try? FileManager.default.removeItem(at: control.deletingLastPathComponent()) }
         let serve = try RunningServe(["--control", control.path, "--discard"])
-        #expect(isListening(serve.port))
+        #expect(LoopbackClient.isListening(serve.port))
         let start = Date()
         serve.send(SIGTERM)
         #expect(serve.exitStatus(within: 10) == 0, "\(serve.log)")
         #expect(Date().timeIntervalSince(start) < 5)
-        #expect(!isListening(serve.port))
+        #expect(!LoopbackClient.isListening(serve.port))
         // The probe connection above may still count as open.
         #expect(serve.log.contains("SIGTERM, no longer accepting; "), "\(serve.log)")
         #expect(serve.log.hasSuffix("qmailkit serve: stopped\n"), "\(serve.log)")
@@ -34,20 +34,20 @@ import TestSupport
         let control = try Self.controlDirectory()
         defer { try? FileManager.default.removeItem(at: control.deletingLastPathComponent()) }
         let serve = try RunningServe(["--control", control.path, "--discard", "--grace", "30"])
-        let client = try LineClient(port: serve.port)
+        let client = try LoopbackClient(port: serve.port)
         #expect(try client.readLine() == "220 mx.test.example ESMTP\r\n")
-        client.send("MAIL FROM:<a@b.example>\r\n")
+        try client.send("MAIL FROM:<a@b.example>\r\n")
         #expect(try client.readLine() == "250 ok\r\n")
 
         serve.send(SIGTERM)
         try serve.waitForLog("1 session(s) open", seconds: 10)
-        #expect(!isListening(serve.port))
+        #expect(!LoopbackClient.isListening(serve.port))
         #expect(serve.exitStatus(within: 0.5) == nil, "exited with a session in progress")
 
-        client.send("RCPT TO:<c@d.example>\r\nDATA\r\n")
+        try client.send("RCPT TO:<c@d.example>\r\nDATA\r\n")
         #expect(try client.readLine() == "250 ok\r\n")
         #expect(try client.readLine() == "354 go ahead\r\n")
-        client.send("Subject: late\r\n\r\nstill delivered\r\n.\r\nQUIT\r\n")
+        try client.send("Subject: late\r\n\r\nstill delivered\r\n.\r\nQUIT\r\n")
         #expect(try client.readLine()?.hasPrefix("250 ok ") == true)
         #expect(try client.readLine() == "221 mx.test.example\r\n")
         let start = Date()
@@ -62,7 +62,7 @@ import TestSupport
         let control = try Self.controlDirectory()
         defer { try? FileManager.default.removeItem(at: control.deletingLastPathComponent()) }
         let serve = try RunningServe(["--control", control.path, "--discard", "--grace", "1"])
-        let client = try LineClient(port: serve.port)
+        let client = try LoopbackClient(port: serve.port)
         #expect(try client.readLine() == "220 mx.test.example ESMTP\r\n")
         let start = Date()
         serve.send(SIGINT)
@@ -78,7 +78,7 @@ import TestSupport
         let control = try Self.controlDirectory()
         defer { try? FileManager.default.removeItem(at: control.deletingLastPathComponent()) }
         let serve = try RunningServe(["--control", control.path, "--discard", "--grace", "600"])
-        let client = try LineClient(port: serve.port)
+        let client = try LoopbackClient(port: serve.port)
         #expect(try client.readLine() == "220 mx.test.example ESMTP\r\n")
         serve.send(SIGTERM)
         try serve.waitForLog("1 session(s) open", seconds: 10)

@@ -3,8 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite(.ownThread, .serialized, .enabled(if: FileManager.default.fileExists(atPath: cachedTarball),
-                             "needs the cached tarball ~/.cache/qmailkit/sources/netqmail-1.06.tar.gz to build real qmail-smtpd and qmail-remote"))
+@Suite(.ownThread, .serialized, .tags(.realBuild), .enabled(if: QmailkitCache.hasNetqmail, QmailkitCache.netqmailMissing))
 struct RealBuildTests {
     /// `qmailkit verify DIR`, as a CI script would run it after `qmailkit build`.
     @Test func verifyTakesTheBuildFolderAsItsArgument() throws {

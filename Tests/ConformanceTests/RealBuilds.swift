@@ -2,10 +2,8 @@ import Conformance
 import Foundation
 import PatchEngine
 import QmailBuild
+import TestSupport
 
-/// The project's cached copy of the netqmail-1.06 tarball.
-let cachedTarball = FileManager.default.homeDirectoryForCurrentUser
-    .appendingPathComponent(".cache/qmailkit/sources/netqmail-1.06.tar.gz").path
 
 /// The qmailkit binary built next to this test bundle.
 let qmailkitBinary: URL = {
@@ -23,12 +21,7 @@ let qmailkitBinary: URL = {
 enum RealBuilds {
     /// Pristine netqmail-1.06 (no features).
     static let pristine: Result<BuildTarget, any Error> = Result {
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        tar.arguments = ["tar", "-xzf", cachedTarball, "-C", try scratch().path]
-        try tar.run()
-        tar.waitUntilExit()
-        guard tar.terminationStatus == 0 else { throw BuildTarget.SetupError(description: "tar -xzf \(cachedTarball) failed") }
+        try Baseline.untar(QmailkitCache.netqmailTarball, into: try scratch())
         let tree = try scratch().appendingPathComponent("netqmail-1.06")
         return try build(tree, treeIdentity: try DirectoryHash.identity(of: tree), patches: [], name: "pristine")
     }

@@ -142,9 +142,9 @@ struct PeerMutant: Sendable {
     ]
 }
 
-@Suite(.ownThread, .serialized, .enabled(if: FileManager.default.fileExists(atPath: cachedTarball),
-                             "needs the cached tarball ~/.cache/qmailkit/sources/netqmail-1.06.tar.gz to build real qmail-remote"))
-struct RemoteRealBuildTests {
+/// Part of RealBuildTests, whose tests run one at a time: they share the
+/// builds' sandbox homes, whose control/ each scenario rewrites.
+extension RealBuildTests {
     /// Every remote scenario on the build it applies to: pristine for the
     /// stock ones, auth+tls for the rest.
     static func home(of scenario: Scenario) throws -> BuildTarget {

@@ -21,22 +21,19 @@ final class TemporaryDirectory {
     }
 }
 
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// Runs the real git command line in `directory` with a fixed identity and no
-/// user or system configuration (plus `environment`), and returns its standard output.
+/// Runs the real git command line in `directory` as the tests' baseline
+/// (`Baseline.environment`: no user or system configuration, a fixed
+/// identity, plus `environment`), and returns its standard output.
 @discardableResult
 func git(
     _ arguments: [String], in directory: URL, input: [UInt8]? = nil, environment: [String: String] = [:]
 ) throws -> [UInt8] {
-    let (status, output, errors) = try gitStatus(arguments, in: directory, input: input, environment: environment)
-    guard status == 0 else {
-        throw CommandFailure(description:
-            "git \(arguments.joined(separator: " ")) exited \(status): " + String(decoding: errors, as: UTF8.self))
+    let result = try gitStatus(arguments, in: directory, input: input, environment: environment)
+    guard result.status == 0 else {
+        throw CommandFailure(command: ["git"] + arguments,
+                             output: CommandOutput(status: result.status, stdout: result.output, stderr: result.errors))
     }
-    return output
+    return result.output
 }
 
 /// Like `git`, but returns the exit status (and standard error) instead of
@@ -44,33 +41,9 @@ func git(
 func gitStatus(
     _ arguments: [String], in directory: URL, input: [UInt8]? = nil, environment extra: [String: String] = [:]
 ) throws -> (status: Int32, output: [UInt8], errors: [UInt8]) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    var environment = Baseline.environment
-    environment.merge(extra) { _, new in new }
-    process.environment = environment
-    // Standard error goes to a file so that only one pipe has to be drained.
-    let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("gitstore-git-stderr-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: errorFile) }
-    let errors = try FileHandle(forWritingTo: errorFile)
-    defer { try? errors.close() }
-    let output = Pipe()
-    let standardInput = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = standardInput
-    try process.run()
-    if let input {
-        standardInput.fileHandleForWriting.write(Data(input))
-    }
-    try standardInput.fileHandleForWriting.close()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let errorData = try Data(contentsOf: errorFile)
-    return (process.terminationStatus, Array(outputData), Array(errorData))
+    let result = try Command.run("git", arguments, in: directory,
+                                 environment: Baseline.environment.merging(extra) { _, new in new }, input: input ?? [])
+    return (result.status, result.stdout, result.stderr)
 }
 
 /// git's output as a string with the final newline removed.

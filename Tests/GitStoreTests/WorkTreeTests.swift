@@ -6,7 +6,7 @@ import TestSupport
 /// The permission bits and kind of a path, read with lstat (symlinks not followed).
 private func modeOf(_ url: URL) throws -> (kind: mode_t, permissions: mode_t) {
     var info = stat()
-    guard lstat(url.path, &info) == 0 else { throw CommandFailure(description: "lstat \(url.path) failed") }
+    guard lstat(url.path, &info) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
     return (info.st_mode & S_IFMT, info.st_mode & 0o7777)
 }
 

@@ -134,7 +134,8 @@ struct ConstantDatabaseTests {
 struct AuthPolicyTests {
     static let rows: [(String?, [AuthMechanism], Bool)] = [
         (nil, [], false), ("-", [], false), ("-x", [.login, .plain], false), ("", [.login, .plain], false),
-        ("!", [.login, .plain], true), ("!x", [.login, .plain], false), ("CRAM", [.cramMD5], false),
+        ("!", [.login, .plain], true), ("!x", [.login, .plain], true), ("!-", [.login, .plain], true),
+        ("!CRAMx", [.cramMD5], true), ("CRAM", [.cramMD5], false),
         ("+Cram", [.login, .plain, .cramMD5], false), ("!cram", [.cramMD5], true),
         ("!+cram-md5", [.login, .plain, .cramMD5], true), ("+x", [.login, .plain], false),
     ]

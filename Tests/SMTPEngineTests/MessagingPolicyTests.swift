@@ -7,16 +7,17 @@ struct MessagingPolicyTests {
     # comment
     ; another comment
 
-    example.org:LrIe,boss:LRIE,intern:I(x@example.org)i(*@example.org)E,temp:i,
+    example.org:LrIe,boss:LRIE,
     example.net:lR(*@partner.test)e,
     """
 
     static func configuration(_ text: String? = policyText, environment: [String: String] = [:],
-                              features: Features = [.empf, .auth]) -> SessionConfiguration {
+                              features: Features = [.empf, .auth], rcpthosts: [String]? = nil) -> SessionConfiguration {
         var environment = environment
         environment["SMTPAUTH"] = ""
         environment["AUTHSLEEP"] = "0"
-        return testConfiguration(features: features, environment: environment) {
+        return testConfiguration(features: features, environment: environment,
+                                 rcpthosts: rcpthosts ?? ["example.org", ".example.net", "mail.example.org"]) {
             $0.policy = text.map { .text(Array($0.utf8)) } ?? .absent
             $0.checkProgram = AuthTests.checkProgram
         }
@@ -38,43 +39,98 @@ struct MessagingPolicyTests {
 
     static func denied(_ address: String) -> String { "550 cannot message \(address) (#5.0.0 denied by policy)\r\n" }
 
-    @Test func localSenderMustAuthenticate() {
-        #expect(replies(from: "joe@example.org", to: ["ann@example.org"]) == Self.denied("ann@example.org"))
-        #expect(replies(from: "x@y.test", to: ["ann@example.org"], authAs: "joe@example.org") == "250 ok\r\n")
+    /// One message of a worked example: who sends (authenticated as itself when
+    /// `trusted`), to whom, and whether eMPF lets it through.
+    struct Direction: Sendable, CustomTestStringConvertible {
+        var sender: String
+        var recipient: String
+        var allowed: Bool
+        var testDescription: String { "\(sender) -> \(recipient): \(allowed ? "allowed" : "denied")" }
     }
 
-    @Test func senderSideInternalExternal() {
-        // Default example.org policy: I allows internal, e denies external recipients.
-        #expect(replies(from: "x", to: ["ann@example.org", "far@elsewhere.test"], authAs: "joe@example.org")
-            == "250 ok\r\n" + Self.denied("far@elsewhere.test"))
-        // boss may message anyone.
-        #expect(replies(from: "x", to: ["far@elsewhere.test"], authAs: "BOSS@example.org") == "250 ok\r\n")
-        // intern: internal denied except x@example.org (the first applicable letter
-        // decides); external allowed by the user's own E.
-        #expect(replies(from: "x", to: ["ann@example.org", "X@example.org", "far@elsewhere.test"], authAs: "intern@example.org")
-            == Self.denied("ann@example.org") + "250 ok\r\n250 ok\r\n")
-        // temp has no external letter of its own: the domain's e decides.
-        #expect(replies(from: "x", to: ["ann@example.org", "far@elsewhere.test"], authAs: "temp@example.org")
-            == Self.denied("ann@example.org") + Self.denied("far@elsewhere.test"))
+    /// docs/empf.md#examples: each policy in the three directions, inside → outside,
+    /// outside → inside and inside → inside (senders of example.com authenticate).
+    static let workedExamples: [(policy: String, directions: [Direction])] = [
+        ("example.com:LIre,", [
+            Direction(sender: "x@example.com", recipient: "a@other.test", allowed: false),
+            Direction(sender: "a@other.test", recipient: "x@example.com", allowed: false),
+            Direction(sender: "x@example.com", recipient: "y@example.com", allowed: true),
+        ]),
+        ("example.com:LIRe,", [
+            Direction(sender: "x@example.com", recipient: "a@other.test", allowed: true),
+            Direction(sender: "a@other.test", recipient: "x@example.com", allowed: false),
+            Direction(sender: "x@example.com", recipient: "y@example.com", allowed: true),
+        ]),
+        ("example.com:LIre,sales:RE,", [
+            Direction(sender: "x@example.com", recipient: "a@other.test", allowed: false),
+            Direction(sender: "sales@example.com", recipient: "a@other.test", allowed: true),
+            Direction(sender: "a@other.test", recipient: "x@example.com", allowed: false),
+            Direction(sender: "a@other.test", recipient: "SALES@example.com", allowed: true),
+            Direction(sender: "sales@example.com", recipient: "y@example.com", allowed: true),
+        ]),
+        ("example.com:LIre,tasks:R(*@example.org)E(*@example.org),", [
+            Direction(sender: "tasks@example.com", recipient: "a@example.org", allowed: true),
+            Direction(sender: "tasks@example.com", recipient: "a@other.test", allowed: false),
+            Direction(sender: "a@example.org", recipient: "tasks@example.com", allowed: true),
+            Direction(sender: "a@other.test", recipient: "tasks@example.com", allowed: false),
+            Direction(sender: "x@example.com", recipient: "tasks@example.com", allowed: true),
+        ]),
+    ]
+
+    static var workedExampleCases: [(String, Direction)] {
+        workedExamples.flatMap { example in example.directions.map { (example.policy, $0) } }
+    }
+
+    @Test(arguments: workedExampleCases)
+    func workedExample(policy: String, direction: Direction) {
+        let configuration = Self.configuration(policy + "\n", environment: [:], rcpthosts: ["example.com", "example.org"])
+        let local = direction.sender.hasSuffix("@example.com")
+        let reply = replies(from: direction.sender, to: [direction.recipient], authAs: local ? direction.sender : nil,
+                            configuration: configuration)
+        #expect(reply == (direction.allowed ? "250 ok\r\n" : Self.denied(direction.recipient)), "\(policy)")
+    }
+
+    @Test func localSenderMustBeTrusted() {
+        let configuration = Self.configuration("example.com:LIRE,\n", rcpthosts: ["example.com"])
+        #expect(replies(from: "joe@example.com", to: ["ann@example.com"], configuration: configuration)
+            == Self.denied("ann@example.com"))
+        #expect(replies(from: "x@y.test", to: ["ann@example.com"], authAs: "joe@example.com", configuration: configuration)
+            == "250 ok\r\n")
+        // RELAYCLIENT trusts the client as AUTH does (what empf.patch does without auth).
+        let relaying = Self.configuration("example.com:LIRE,\n", environment: ["RELAYCLIENT": ""], rcpthosts: ["example.com"])
+        #expect(replies(from: "joe@example.com", to: ["ann@example.com"], configuration: relaying) == "250 ok\r\n")
+        // A policy domain that is not ours can be claimed by anyone; its letters still apply.
+        let foreign = Self.configuration("far.test:r,\n", rcpthosts: ["example.com"])
+        #expect(replies(from: "a@far.test", to: ["ann@example.com"], configuration: foreign) == Self.denied("ann@example.com"))
+    }
+
+    @Test func userLettersFirstThenTheDomains() {
+        // intern: receives from within only from x@example.com (the first covering letter decides);
+        // temp has no E of its own: the domain's e decides.
+        let configuration = Self.configuration("example.com:LRIe,intern:I(x@example.com)i,temp:L,\n",
+                                               rcpthosts: ["example.com"])
+        #expect(replies(from: "x", to: ["intern@example.com", "ann@example.com"], authAs: "X@example.com",
+                        configuration: configuration) == "250 ok\r\n250 ok\r\n")
+        #expect(replies(from: "x", to: ["intern@example.com"], authAs: "joe@example.com", configuration: configuration)
+            == Self.denied("intern@example.com"))
+        #expect(replies(from: "a@other.test", to: ["temp@example.com"], configuration: configuration)
+            == Self.denied("temp@example.com"))
     }
 
     @Test func theFirstApplicableLetterDecides() {
-        let denyFirst = Self.configuration("sub.example.net:rR(*@partner.test),\n")
+        let denyFirst = Self.configuration("sub.example.net:eE(*@partner.test),\n")
         #expect(replies(from: "a@partner.test", to: ["u@sub.example.net"], configuration: denyFirst)
             == Self.denied("u@sub.example.net"))
-        let allowFirst = Self.configuration("sub.example.net:R(*@partner.test)r,\n")
+        let allowFirst = Self.configuration("sub.example.net:E(*@partner.test)e,\n")
         #expect(replies(from: "a@partner.test", to: ["u@sub.example.net"], configuration: allowFirst) == "250 ok\r\n")
         #expect(replies(from: "a@other.test", to: ["u@sub.example.net"], configuration: allowFirst)
             == Self.denied("u@sub.example.net"))
     }
 
-    @Test func recipientSideLocalRemote() {
-        // example.org users refuse remote senders (r).
-        #expect(replies(from: "spam@elsewhere.test", to: ["ann@example.org", "boss@example.org"])
-            == Self.denied("ann@example.org") + "250 ok\r\n")
-        // example.net: remote senders refused except partner.test.
-        #expect(replies(from: "a@partner.test", to: ["u@sub.example.net"], configuration: Self.configuration(
-            "sub.example.net:lR(*@partner.test),\n")) == "250 ok\r\n")
+    @Test func theEchoedAddressIsPrintableASCII() {
+        let configuration = Self.configuration("example.com:e,\n", rcpthosts: ["example.com"])
+        #expect(replies(from: "a@other.test", to: ["u\rx\u{01}\u{7f}é@example.com"], configuration: configuration)
+            == Self.denied("u?x?????@example.com"))
     }
 
     @Test func policyRunsAfterTheRelayCheck() {

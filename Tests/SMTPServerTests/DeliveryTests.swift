@@ -14,7 +14,7 @@ struct DeliveryTests {
 
     /// Greeting, EHLO, pipelined MAIL/RCPT/DATA, body, QUIT. Returns the 250 reply.
     static func converse(port: Int) throws -> String {
-        let client = try RawClient(port: port)
+        let client = try LoopbackClient(port: port)
         #expect(try client.readReply() == "220 mx.test.example ESMTP\r\n")
         try client.send("EHLO client.example\r\n")
         #expect(try client.readReply() == "250-mx.test.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
@@ -98,7 +98,7 @@ struct DeliveryTests {
         for (program, expected) in cases {
             let settings = home.settings(delivery: .queueProgram, environment: ["QMAILQUEUE": program])
             try await withServer(settings) { port in
-                let client = try RawClient(port: port)
+                let client = try LoopbackClient(port: port)
                 _ = try client.readReply()
                 try client.send("HELO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n")
                 #expect(try client.readReplies(4) == "250 mx.test.example\r\n250 ok\r\n250 ok\r\n354 go ahead\r\n")

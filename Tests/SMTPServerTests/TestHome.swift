@@ -1,6 +1,7 @@
 import Foundation
 import SMTPEngine
 import SMTPServer
+import TestSupport
 
 /// A scratch qmail home with a control directory, removed by `remove()`.
 struct TestHome {
@@ -48,7 +49,7 @@ struct TestHome {
         process.standardError = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw RawClient.Failure(description: "openssl req failed") }
+        guard process.terminationStatus == 0 else { throw LoopbackClient.Failure(description: "openssl req failed") }
         let combined = try Data(contentsOf: root.appendingPathComponent("cert.pem"))
             + Data(contentsOf: root.appendingPathComponent("key.pem"))
         try combined.write(to: control.appendingPathComponent("servercert.pem"))

@@ -6,6 +6,12 @@ public struct CommandOutput: Sendable {
     public var stdout: [UInt8]
     public var stderr: [UInt8]
 
+    public init(status: Int32, stdout: [UInt8], stderr: [UInt8]) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
     public var out: String { String(decoding: stdout, as: UTF8.self) }
     public var err: String { String(decoding: stderr, as: UTF8.self) }
 }
@@ -14,6 +20,10 @@ public struct CommandOutput: Sendable {
 public struct CommandFailure: Error, CustomStringConvertible {
     public var command: [String]
     public var output: CommandOutput
+    public init(command: [String], output: CommandOutput) {
+        self.command = command
+        self.output = output
+    }
     public var description: String {
         "\(command.joined(separator: " ")) exited \(output.status): \(output.err)\(output.out)"
     }
