@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "SMTPEngineTests", dependencies: ["SMTPEngine", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SMTPServerTests", dependencies: ["SMTPServer", "SMTPEngine", "Conformance"]),
         .testTarget(name: "PatchEngineTests", dependencies: ["PatchEngine", "GitStore", "Recipes"]),
-        .testTarget(name: "PatchSetTests", dependencies: ["PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch", "Conformance"]),
+        .testTarget(name: "PatchSetTests", dependencies: ["PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch", "Conformance", "SMTPEngine"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "SMTPEngine", "SMTPServer", "QmailBuild", "PatchEngine", "qmailkit"]),
         .testTarget(name: "CLITests", dependencies: ["qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
     ]
