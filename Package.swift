@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "SMTPEngineTests", dependencies: ["SMTPEngine", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SMTPServerTests", dependencies: ["TestSupport", "SMTPServer", "SMTPEngine", "Conformance"]),
         .testTarget(name: "PatchEngineTests", dependencies: ["TestSupport", "PatchEngine", "GitStore", "Recipes"]),
-        .testTarget(name: "PatchSetTests", dependencies: ["TestSupport", "PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch", "Conformance"]),
+        .testTarget(name: "PatchSetTests", dependencies: ["TestSupport", "PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch", "Conformance", "SMTPEngine"]),
         .testTarget(name: "ConformanceTests", dependencies: ["TestSupport", "Conformance", "SMTPEngine", "SMTPServer", "QmailBuild", "PatchEngine", "qmailkit"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
     ]

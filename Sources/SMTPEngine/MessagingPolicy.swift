@@ -10,9 +10,10 @@
 /// (user element first, then the domain's), a letter without patterns covers
 /// every counterpart, one with patterns only the counterparts whose whole
 /// address matches (case-insensitive glob, `*` and `?`); the first covering
-/// letter decides, none means allowed. A domain listed twice, an empty name,
-/// an empty or unterminated pattern list, whitespace, or any other letter is
-/// a syntax error.
+/// letter decides, none means allowed. A domain or a user listed twice: the
+/// first element counts (as policy.c reads it). An empty name, an empty or
+/// unterminated pattern list, whitespace, or any other letter is a syntax
+/// error.
 public struct MessagingPolicy: Sendable {
     /// The four letters, named by the side that reads them and the counterpart they cover.
     enum Letter: Sendable {
@@ -57,8 +58,7 @@ public struct MessagingPolicy: Sendable {
             guard let first = lineBytes.first, first != UInt8(ascii: "#"), first != UInt8(ascii: ";") else { continue }
             do throws(ParseProblem) {
                 let (domain, policy) = try Self.parseLine(lineBytes)
-                guard domains[domain] == nil else { throw ParseProblem("domain listed twice") }
-                domains[domain] = policy
+                if domains[domain] == nil { domains[domain] = policy }
             } catch {
                 throw SyntaxError(line: index + 1, problem: error.text)
             }
@@ -135,8 +135,7 @@ public struct MessagingPolicy: Sendable {
                 domain = name
                 policy.rules = rules
             } else {
-                guard policy.users[name] == nil else { throw ParseProblem("user listed twice") }
-                policy.users[name] = rules
+                if policy.users[name] == nil { policy.users[name] = rules }
             }
         }
         guard let domain else { throw ParseProblem("empty line") }
@@ -180,7 +179,7 @@ public struct MessagingPolicy: Sendable {
                     throw ParseProblem("'(' without ')'")
                 }
                 for pattern in line[index..<close].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
-                    guard !pattern.isEmpty, !pattern.contains(UInt8(ascii: "(")), !pattern.contains(UInt8(ascii: " ")) else {
+                    guard !pattern.isEmpty, !pattern.contains(where: { [UInt8(ascii: "("), UInt8(ascii: " "), UInt8(ascii: "\t")].contains($0) }) else {
                         throw ParseProblem("empty or malformed pattern")
                     }
                     patterns.append(ASCII.lowercased(pattern))

@@ -184,6 +184,36 @@ struct AuthSMTPDTests {
         }
     }
 
+    /// patchset.md: a leading `!` always means "MAIL needs AUTH first"; what follows selects the
+    /// mechanisms as the same value without `!` would (any other value: LOGIN PLAIN).
+    @Test(arguments: selections)
+    func anyValueStartingWithBangRequiresAuth(features: [String]) async throws {
+        let build = try PatchedBuild.sandbox(features: features)
+        let modes = [("!x", "LOGIN PLAIN"), ("!plain", "LOGIN PLAIN"), ("!!", "LOGIN PLAIN"), ("! cram", "LOGIN PLAIN"),
+                     ("!CRAM", "CRAM-MD5"), ("!Cram-MD5", "CRAM-MD5"), ("!+CRAM", "LOGIN PLAIN CRAM-MD5")]
+        try await build.withControl {
+            for (mode, mechanisms) in modes {
+                let session = try Self.session(build, ["SMTPAUTH": mode])
+                session.expect("EHLO x\r\n", lines: EHLOReply.lines(build, auth: mechanisms), "EHLO SMTPAUTH=\(mode)")
+                session.expect("MAIL FROM:<a@b.test>\r\n", lines: ["530 Authorization required (#5.7.1)"], "SMTPAUTH=\(mode)")
+                session.expect("RSET\r\n", lines: ["250 flushed"])
+                session.expect("MAIL FROM:<a@b.test>\r\n", lines: ["530 Authorization required (#5.7.1)"],
+                               "SMTPAUTH=\(mode) after RSET")
+                if mechanisms.hasPrefix("LOGIN") {
+                    session.expect(Self.plain, lines: ["235 ok, go ahead (#2.0.0)"], "SMTPAUTH=\(mode)")
+                    session.expect("MAIL FROM:<a@b.test>\r\n", lines: ["250 ok"], "SMTPAUTH=\(mode) after AUTH")
+                }
+                session.expectQuit()
+            }
+            // without the `!`, MAIL needs no AUTH
+            for mode in ["x", "cram", "+cram"] {
+                let session = try Self.session(build, ["SMTPAUTH": mode])
+                session.expect("MAIL FROM:<a@b.test>\r\n", lines: ["250 ok"], "SMTPAUTH=\(mode)")
+                session.expectQuit()
+            }
+        }
+    }
+
     @Test(arguments: selections)
     func sizeLimitAndAuthParameterGrantNothing(features: [String]) async throws {
         let build = try PatchedBuild.sandbox(features: features)

@@ -62,6 +62,57 @@ struct MaxrcptTests {
         #expect(Array(session.replies[3...4]) == ["250 ok", Self.tooMany], session.log)
     }
 
+    static let badmailfrom = "553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)"
+    static let noRelay = "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"
+
+    @Test("at the limit, badmailfrom and rcpthosts refusals keep their 553, never 452, and do not count",
+          arguments: Selection.with("maxrcpt"))
+    func permanentRefusalsBeatTheLimit(features: [String]) async throws {
+        let build = try PatchedBuild.sandbox(features: features)
+        let full = try await build.session(control: ["maxrcpt": "0\n", "badmailfrom": "bad@b.test\n"], [
+            "HELO x\r\n", "MAIL FROM:<bad@b.test>\r\n", "RCPT TO:<r1@example.org>\r\n", "RCPT TO:<x@other.test>\r\n",
+            "MAIL FROM:<a@b.test>\r\n", "RCPT TO:<x@other.test>\r\n", "RCPT TO:<r2@example.org>\r\n",
+        ])
+        #expect(Array(full.replies[2...3]) == [Self.badmailfrom, Self.badmailfrom], full.log)
+        #expect(Array(full.replies[5...6]) == [Self.noRelay, Self.tooMany], full.log)
+
+        let one = try await build.session(control: ["maxrcpt": "1\n", "badmailfrom": "bad@b.test\n"], [
+            "HELO x\r\n", "MAIL FROM:<bad@b.test>\r\n", "RCPT TO:<r0@example.org>\r\n", "RCPT TO:<r0@example.org>\r\n",
+            "MAIL FROM:<a@b.test>\r\n", "RCPT TO:<x1@other.test>\r\n", "RCPT TO:<x2@other.test>\r\n",
+            "RCPT TO:<r1@example.org>\r\n", "RCPT TO:<x3@other.test>\r\n", "RCPT TO:<r2@example.org>\r\n",
+            "DATA\r\n", "hi\r\n.\r\n",
+        ])
+        #expect(Array(one.replies[2...3]) == [Self.badmailfrom, Self.badmailfrom], one.log)
+        #expect(Array(one.replies[5...10]) == [Self.noRelay, Self.noRelay, "250 ok", Self.noRelay, Self.tooMany,
+                                               "354 go ahead"], one.log)
+        #expect(one.envelope == "Fa@b.test\0Tr1@example.org\0\0", one.log)
+    }
+
+    @Test("at the limit, an eMPF refusal keeps its 550, never 452, and does not count",
+          arguments: Selection.with("maxrcpt").filter { $0.contains("empf") })
+    func policyRefusalsBeatTheLimit(features: [String]) async throws {
+        let build = try PatchedBuild.sandbox(features: features)
+        let denied = { (address: String) in PolicyFixture.denied(address) }
+        // example.com takes nothing from other domains (e on the recipient's side)
+        let control: [String: String?] = ["maxrcpt": "1\n", "rcpthosts": "example.org\nexample.com\n",
+                                          "policy": "example.com:e,\n"]
+        let session = try await build.session(control: control, [
+            "HELO x\r\n", "MAIL FROM:<a@other.test>\r\n", "RCPT TO:<x@example.com>\r\n", "RCPT TO:<y@example.com>\r\n",
+            "RCPT TO:<r1@example.org>\r\n", "RCPT TO:<z@example.com>\r\n", "RCPT TO:<r2@example.org>\r\n",
+            "DATA\r\n", "hi\r\n.\r\n",
+        ])
+        #expect(Array(session.replies[2...7]) == [denied("x@example.com"), denied("y@example.com"), "250 ok",
+                                                  denied("z@example.com"), Self.tooMany, "354 go ahead"], session.log)
+        #expect(session.envelope == "Fa@other.test\0Tr1@example.org\0\0", session.log)
+
+        var zero = control
+        zero["maxrcpt"] = "0\n"
+        let none = try await build.session(control: zero, [
+            "HELO x\r\n", "MAIL FROM:<a@other.test>\r\n", "RCPT TO:<x@example.com>\r\n", "RCPT TO:<r1@example.org>\r\n",
+        ])
+        #expect(Array(none.replies[2...3]) == [denied("x@example.com"), Self.tooMany], none.log)
+    }
+
     @Test("limit 0: no recipient is accepted, so DATA wants RCPT", arguments: Selection.with("maxrcpt"))
     func zeroAcceptsNobody(features: [String]) async throws {
         let build = try PatchedBuild.sandbox(features: features)

@@ -140,13 +140,19 @@ struct MessagingPolicyTests {
 
     static let brokenPolicies = [
         "example.org:LRIE\n", "example.org:X,\n", "example.org LR,\n", ":LR,\n", "example.org:L(,\n",
-        "example.org:L(),\n", "example.org:LR,\nexample.org:LR,\n", "example.org:LR,joe:LR\n", "example.org",
+        "example.org:L(),\n", "example.org:LR,joe:LR\n", "example.org", "example.org:E(a\t@b.test),\n",
     ]
 
     @Test(arguments: brokenPolicies)
     func brokenPolicyRefusesTemporarily(_ text: String) {
         #expect(replies(from: "a@b.test", to: ["ann@example.org"], configuration: Self.configuration(text))
             == "454 cannot message ann@example.org (#4.3.0 broken policy)\r\n")
+    }
+
+    @Test func aDomainOrUserListedTwiceCountsOnce() {
+        let configuration = Self.configuration("example.com:E,joe:e,joe:E,\nexample.com:e,\n", rcpthosts: ["example.com"])
+        #expect(replies(from: "a@other.test", to: ["ann@example.com", "joe@example.com"], configuration: configuration)
+            == "250 ok\r\n" + Self.denied("joe@example.com"))
     }
 
     @Test func unreadablePolicy() {
