@@ -24,7 +24,7 @@ enum RealTree {
     }
 }
 
-@Suite(.ownThread, .enabled(if: RealTree.cached, RealTree.skipReason))
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, .enabled(if: RealTree.cached, RealTree.skipReason))
 struct RealTreeTests {
     @Test func fetchImportsExactlyWhatGNUTarUnpacks() throws {
         let scratch = try RealTree.scratch()
@@ -71,7 +71,7 @@ struct RealTreeTests {
     }
 }
 
-@Suite(.ownThread, .enabled(if: RealTree.cached, RealTree.skipReason), .serialized)
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, .enabled(if: RealTree.cached, RealTree.skipReason), .serialized)
 struct RealBuildTests {
     static let strictCompile = "cc -O2 -Wall -std=gnu17"
 

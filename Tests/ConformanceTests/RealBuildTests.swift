@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite(.ownThread, .serialized, .tags(.realBuild), .enabled(if: QmailkitCache.hasNetqmail, QmailkitCache.netqmailMissing))
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, .serialized, .enabled(if: QmailkitCache.hasNetqmail, QmailkitCache.netqmailMissing))
 struct RealBuildTests {
     /// `qmailkit verify DIR`, as a CI script would run it after `qmailkit build`.
     @Test func verifyTakesTheBuildFolderAsItsArgument() throws {

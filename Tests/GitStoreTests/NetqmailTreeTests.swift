@@ -11,7 +11,7 @@ private func seconds(_ body: () throws -> Void) rethrows -> Double {
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 }
 
-@Suite(.ownThread) struct NetqmailTreeTests {
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly) struct NetqmailTreeTests {
     /// The real netqmail sources (~300 files): GitStore's commit of the
     /// unpacked directory must record the same tree as `git add -A && git
     /// commit`. Both timings are printed; the assertion is on the tree.

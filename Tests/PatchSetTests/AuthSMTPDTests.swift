@@ -4,7 +4,7 @@ import TestSupport
 
 /// qmail-smtpd SMTP AUTH (docs/auth.md) on every selection with
 /// auth; no servercert.pem, and FORCETLS=0 on the forcetls build, so AUTH runs in clear.
-@Suite(.ownThread, realTree, tlsTools, checkpasswordTool)
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, realTree, tlsTools, checkpasswordTool)
 struct AuthSMTPDTests {
     static let selections = [["auth"], ["auth", "tls"], ["forcetls"]]
     static let plain = "AUTH PLAIN " + AuthText.base64("\0joe\0secret") + "\r\n"
@@ -184,7 +184,7 @@ struct AuthSMTPDTests {
         }
     }
 
-    /// patchset.md: a leading `!` always means "MAIL needs AUTH first"; what follows selects the
+    /// docs/auth.md#smtpauth: a leading `!` always means "MAIL needs AUTH first"; what follows selects the
     /// mechanisms as the same value without `!` would (any other value: LOGIN PLAIN).
     @Test(arguments: selections)
     func anyValueStartingWithBangRequiresAuth(features: [String]) async throws {

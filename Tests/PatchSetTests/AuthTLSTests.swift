@@ -4,7 +4,7 @@ import TestSupport
 
 /// auth and tls together (with the tls-on-auth resolution), without and with forcetls
 /// (docs/forcetls.md), plus qmail-remote doing STARTTLS before AUTH.
-@Suite(.ownThread, realTree, tlsTools, checkpasswordTool)
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, realTree, tlsTools, checkpasswordTool)
 struct AuthTLSTests {
     static let plain = "AUTH PLAIN " + AuthText.base64("\0joe\0secret") + "\r\n"
 

@@ -5,7 +5,7 @@ import TestSupport
 /// docs/ehlo.md#final-line: one well-formed multi-line reply for every
 /// selection, with and without a server certificate, before and after TLS, for each
 /// AUTH setting.
-@Suite(.ownThread, realTree, tlsTools, checkpasswordTool)
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, realTree, tlsTools, checkpasswordTool)
 struct EHLOShapeTests {
     static let selections = [["auth"], ["tls"], ["auth", "tls"], ["forcetls"]]
 

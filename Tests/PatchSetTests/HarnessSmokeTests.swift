@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite(.ownThread, realTree, checkpasswordTool)
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, realTree, checkpasswordTool)
 struct HarnessSmokeTests {
     @Test func authBuildGreetsAndQuits() async throws {
         let build = try PatchedBuild.sandbox(features: ["auth"])

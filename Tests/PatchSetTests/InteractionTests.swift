@@ -4,7 +4,7 @@ import TestSupport
 /// Where features meet on the real qmail-smtpd: the defects of the 2015 combined set
 /// (AUTH= bypassing eMPF, the envelope sender as identity after AUTH, per-connection
 /// recipient counts, refused recipients delivered) must not come back.
-@Suite(.ownThread, realTree)
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, realTree)
 struct InteractionTests {
     static func denied(_ address: String) -> String { PolicyFixture.denied(address) }
     static let tooMany = "452 too many recipients (#4.5.3)"

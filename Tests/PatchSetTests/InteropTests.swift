@@ -4,7 +4,7 @@ import TestSupport
 
 /// Third-party clients against the real daemons: swaks over `--pipe` and Python's
 /// smtplib over a socketpair.
-@Suite(.ownThread, realTree, tlsTools, checkpasswordTool)
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, realTree, tlsTools, checkpasswordTool)
 struct InteropTests {
     static let swaks = ProgramRun.which("swaks")
     static let python = ProgramRun.which("python3")

@@ -3,7 +3,7 @@ import TestSupport
 
 /// ALLOW_BARELF on the real qmail-smtpd: docs/liberal-lf.md in
 /// every build that has the feature, and the stock 451 in every build without it.
-@Suite(.ownThread, realTree)
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, realTree)
 struct LiberalLFTests {
     static let smtplf = "451 See http://pobox.com/~djb/docs/smtplf.html."
     static let allow: [String: String?] = ["ALLOW_BARELF": ""]

@@ -3,7 +3,7 @@ import TestSupport
 
 /// control/maxrcpt on the real qmail-smtpd: docs/maxrcpt.md,
 /// in every build that has the feature, and stock behaviour in every build without it.
-@Suite(.ownThread, realTree)
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, realTree)
 struct MaxrcptTests {
     static let tooMany = "452 too many recipients (#4.5.3)"
 

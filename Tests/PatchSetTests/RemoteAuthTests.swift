@@ -4,7 +4,7 @@ import TestSupport
 
 /// qmail-remote's AUTH client (docs/auth.md#qmail-remote) against the
 /// loopback fake server, on every selection with auth.
-@Suite(.ownThread, realTree, tlsTools)
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, realTree, tlsTools)
 struct RemoteAuthTests {
     static let selections = [["auth"], ["auth", "tls"], ["forcetls"]]
 

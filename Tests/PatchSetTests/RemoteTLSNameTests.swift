@@ -8,7 +8,7 @@ import TestSupport
 /// left-most label, case-insensitive, IP SANs for IP-literal routes. Host names need
 /// DNS, so the verdicts come from the patch's own code through ``RemoteTLSNameCheck``;
 /// RemoteTLSTests covers the same rules end to end where an IP literal allows it.
-@Suite(.ownThread, realTree, tlsTools)
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, realTree, tlsTools)
 struct RemoteTLSNameTests {
     /// remote_tls.c comes from tls.patch, and from resolutions/tls-on-auth.patch with auth.
     static let selections = [["tls"], ["auth", "tls"]]

@@ -4,7 +4,7 @@ import TestSupport
 
 /// qmail-remote's TLS client (docs/tls.md#qmail-remote) against the
 /// loopback fake server with a real OpenSSL server side, on every selection with tls.
-@Suite(.ownThread, realTree, tlsTools)
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, realTree, tlsTools)
 struct RemoteTLSTests {
     static let selections = [["tls"], ["auth", "tls"], ["forcetls"]]
 

@@ -4,7 +4,7 @@ import TestSupport
 
 /// qmail-smtpd STARTTLS and SMTPS (docs/tls.md) on every
 /// selection with tls, against the real OpenSSL client.
-@Suite(.ownThread, realTree, tlsTools)
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, realTree, tlsTools)
 struct TLSSMTPDTests {
     static let selections = [["tls"], ["auth", "tls"], ["forcetls"]]
     static let greeting = PatchedBuild.greeting

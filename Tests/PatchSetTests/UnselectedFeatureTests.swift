@@ -5,7 +5,7 @@ import TestSupport
 /// docs/README.md#combining-features: a feature that is not selected
 /// shows stock netqmail behaviour (its verbs are `502 unimplemented`, its EHLO
 /// keywords and control files do nothing).
-@Suite(.ownThread, realTree, tlsTools, checkpasswordTool)
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, realTree, tlsTools, checkpasswordTool)
 struct UnselectedFeatureTests {
     @Test func authOnlyBuildHasNoTLS() async throws {
         let build = try PatchedBuild.sandbox(features: ["auth"])

@@ -6,7 +6,7 @@ import TestSupport
 /// and one verified-TLS + CRAM-MD5 delivery of its qmail-remote, under valgrind
 /// (`--error-exitcode=99 --leak-check=no`): exit 0 means no invalid reads, writes
 /// or uses of uninitialised memory.
-@Suite(.ownThread, realTree, tlsTools, checkpasswordTool, .enabled(if: SMTPDConnection.valgrindPath != nil, "needs valgrind"))
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, realTree, tlsTools, checkpasswordTool, .enabled(if: SMTPDConnection.valgrindPath != nil, "needs valgrind"))
 struct ValgrindTests {
     @Test func authDialogueIsCleanUnderValgrind() async throws {
         let build = try PatchedBuild.sandbox(features: ["auth", "tls"])

@@ -29,7 +29,7 @@ struct StockSandboxBuild: Sendable {
     }
 }
 
-@Suite(.ownThread, .serialized, .enabled(if: PristineTarball.available,
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, .serialized, .enabled(if: PristineTarball.available,
                              "needs the cached tarball ~/.cache/qmailkit/sources/netqmail-1.06.tar.gz"))
 struct RealTarballBuildTests {
     @Test func stockDefaultsAreThePristineConfValues() throws {
