@@ -29,15 +29,18 @@ let package = Package(
         .target(name: "Console"),
         .target(name: "QmailBuild", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SMTPEngine"),
+        .target(name: "Workers"),
+        .target(name: "Spawn"),
         .target(name: "SMTPServer", dependencies: [
-            "SMTPEngine", "COpenSSL",
+            "SMTPEngine", "COpenSSL", "Spawn",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .target(name: "Conformance", dependencies: [
-            "SMTPEngine", "SMTPServer",
+            "SMTPEngine", "SMTPServer", "Spawn", "Workers",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOTLS", package: "swift-nio"),
@@ -47,7 +50,7 @@ let package = Package(
         .target(name: "PatchEngine", dependencies: [
             "DiffFormat", "GitStore", "Recipes", .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "SelectionMatrix", dependencies: ["Conformance", "PatchEngine", "QmailBuild"]),
+        .target(name: "SelectionMatrix", dependencies: ["Conformance", "PatchEngine", "QmailBuild", "Workers"]),
         .executableTarget(name: "qmailkit", dependencies: [
             "Archive", "Conformance", "Console", "DiffFormat", "PatchEngine", "QmailBuild", "Recipes", "SelectionMatrix",
             "SMTPServer",
@@ -65,10 +68,10 @@ let package = Package(
         .testTarget(name: "DiffFormatTests", dependencies: ["TestSupport", "DiffFormat"]),
         .testTarget(name: "RecipesTests", dependencies: ["TestSupport", "Recipes"]),
         .testTarget(name: "QmailBuildTests", dependencies: ["TestSupport", "QmailBuild"]),
-        .testTarget(name: "SMTPEngineTests", dependencies: ["SMTPEngine", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "SMTPEngineTests", dependencies: ["TestSupport", "SMTPEngine", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SMTPServerTests", dependencies: ["TestSupport", "SMTPServer", "SMTPEngine", "Conformance"]),
         .testTarget(name: "PatchEngineTests", dependencies: ["TestSupport", "PatchEngine", "GitStore", "Recipes"]),
-        .testTarget(name: "PatchSetTests", dependencies: ["TestSupport", "PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch", "Conformance", "SMTPEngine"]),
+        .testTarget(name: "PatchSetTests", dependencies: ["TestSupport", "PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch", "Conformance", "SMTPEngine", "Spawn"]),
         .testTarget(name: "ConformanceTests", dependencies: ["TestSupport", "Conformance", "SMTPEngine", "SMTPServer", "QmailBuild", "PatchEngine", "qmailkit"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
     ]

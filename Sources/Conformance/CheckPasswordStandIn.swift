@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The suite's checkpassword program. `args: checkpassword` in a scenario
@@ -26,7 +27,8 @@ public enum CheckPasswordStandIn {
 
     /// The lower-case hex HMAC-MD5 of `challenge` keyed with `password`.
     public static func cramDigest(challenge: [UInt8], password: String) -> String {
-        MD5.hex(MD5.hmac(key: Array(password.utf8), message: challenge))
+        HMAC<Insecure.MD5>.authenticationCode(for: challenge, using: SymmetricKey(data: Array(password.utf8)))
+            .map { String(format: "%02x", $0) }.joined()
     }
 
     /// The same rules as a POSIX shell script (needs `openssl` for CRAM-MD5).

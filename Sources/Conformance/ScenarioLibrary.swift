@@ -1,4 +1,5 @@
 import Foundation
+import Workers
 
 /// Loads every `*.scn` file of a directory (sorted by name).
 public enum ScenarioLibrary {
@@ -40,15 +41,10 @@ public struct SuiteRun: Sendable {
 
     /// Results in the order of `scenarios`.
     public func run(_ scenarios: [Scenario], on target: any ConformanceTarget) -> [ScenarioResult] {
-        let width = max(1, min(jobs, target.maxParallelism))
-        let results = ResultSlots(count: scenarios.count)
-        let next = Counter()
-        DispatchQueue.concurrentPerform(iterations: width) { _ in
-            while let index = next.take(below: scenarios.count) {
-                results.store(runner.run(scenarios[index], on: target), at: index)
-            }
+        let runner = self.runner
+        return parallelMap(count: scenarios.count, width: min(jobs, target.maxParallelism)) { index in
+            runner.run(scenarios[index], on: target)
         }
-        return results.all()
     }
 }
 
@@ -123,27 +119,6 @@ public enum Differential {
             default:
                 return entry.description
             }
-        }
-    }
-}
-
-/// Thread-safe slots for results computed out of order.
-private final class ResultSlots: @unchecked Sendable {
-    private var slots: [ScenarioResult?]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func store(_ result: ScenarioResult, at index: Int) { lock.withLock { slots[index] = result } }
-    func all() -> [ScenarioResult] { lock.withLock { slots.map { $0! } } }
-}
-
-private final class Counter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func take(below limit: Int) -> Int? {
-        lock.withLock {
-            guard value < limit else { return nil }
-            defer { value += 1 }
-            return value
         }
     }
 }

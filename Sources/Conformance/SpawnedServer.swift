@@ -1,5 +1,5 @@
 import Foundation
-import SMTPServer
+import Spawn
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -31,36 +31,19 @@ final class SpawnedServer {
         defer { close(pair[1]) }
         socket = LineSocket(fd: pair[0])
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pair[1], 0)
-        posix_spawn_file_actions_adddup2(&actions, pair[1], 1)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        // Nothing else of ours: with selections checked in parallel (matrix -j),
-        // a descriptor another thread has open for writing a script would keep
-        // that script busy (ETXTBSY) for as long as this child lives.
-        if let closeFrom = GlibcExtensions.addCloseFrom { _ = closeFrom(&actions, 3) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGCHLD)
-        sigaddset(&defaults, SIGPIPE)
-        var noneBlocked = sigset_t()
-        sigemptyset(&noneBlocked)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &noneBlocked)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let argv = ([program] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var child: pid_t = 0
-        let result = posix_spawn(&child, program, &actions, &attributes, argv, envp)
-        guard result == 0 else {
-            throw SpawnError(description: "cannot start \(program): \(String(cString: strerror(result)))")
+        // stderr to /dev/null, and nothing else of ours: with selections checked
+        // in parallel (matrix -j), a descriptor another thread has open for
+        // writing a script would keep that script busy (ETXTBSY) for as long
+        // as this child lives.
+        let null = open("/dev/null", O_WRONLY | O_CLOEXEC)
+        defer { if null >= 0 { close(null) } }
+        let child: pid_t
+        do {
+            guard null >= 0 else { throw ChildProcess.SpawnError.failed(errno: errno, execFailed: false) }
+            child = try ChildProcess.spawn(argv: [program] + arguments, environment: environment, workingDirectory: nil,
+                                           descriptors: [(pair[1], 0), (pair[1], 1), (null, 2)])
+        } catch ChildProcess.SpawnError.failed(let code, _) {
+            throw SpawnError(description: "cannot start \(program): \(String(cString: strerror(code)))")
         }
         pid = child
     }

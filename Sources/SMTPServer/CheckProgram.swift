@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import SMTPEngine
+import Spawn
 
 /// Runs a checkpassword-style program as qmail's auth patch does: argv from
 /// qmail-smtpd's command line, `user\0password\0timestamp\0` readable on fd 3,

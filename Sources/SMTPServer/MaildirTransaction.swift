@@ -2,6 +2,7 @@ import Dispatch
 import Glibc
 import SMTPEngine
 import Synchronization
+import Spawn
 
 /// Delivers one message into a Maildir: the bytes go to `tmp/<name>` as
 /// they arrive (on a private serial queue, since file writes block), and

@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import SMTPEngine
+import Spawn
 
 /// A running queue program (qmail.c's `qmail_open` … `qmail_close`): the
 /// message pipe on its fd 0, the envelope pipe on its fd 1, working

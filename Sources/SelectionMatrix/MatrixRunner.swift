@@ -1,5 +1,6 @@
 import Conformance
 import Foundation
+import Workers
 import PatchEngine
 import QmailBuild
 import Synchronization
@@ -56,38 +57,12 @@ public struct MatrixRunner: Sendable {
     /// Runs every selection; rows come back in the order of `selections`.
     /// Blocks until all are done; `onEvent` is called from worker threads.
     public func run(_ selections: [[String]], onEvent: @escaping @Sendable (Event) -> Void = { _ in }) -> [MatrixRow] {
-        let shared = SharedProgress()
-        let group = DispatchGroup()
-        for _ in 0..<max(1, min(jobs, selections.count)) {
-            DispatchQueue.global().async(group: group) {
-                while let index = shared.take(below: selections.count) {
-                    onEvent(.started(selection: selections[index], index: index, total: selections.count))
-                    let row = runOne(selections[index])
-                    shared.store(row, at: index)
-                    onEvent(.finished(row, index: index, total: selections.count))
-                }
-            }
+        parallelMap(count: selections.count, width: jobs) { index in
+            onEvent(.started(selection: selections[index], index: index, total: selections.count))
+            let row = runOne(selections[index])
+            onEvent(.finished(row, index: index, total: selections.count))
+            return row
         }
-        group.wait()
-        return shared.rows(count: selections.count)
-    }
-
-    /// The next selection to take and the rows done, shared by the workers.
-    private final class SharedProgress: Sendable {
-        private let next = Mutex(0)
-        private let done = Mutex<[Int: MatrixRow]>([:])
-
-        func take(below count: Int) -> Int? {
-            next.withLock { value in
-                guard value < count else { return nil }
-                defer { value += 1 }
-                return value
-            }
-        }
-
-        func store(_ row: MatrixRow, at index: Int) { done.withLock { $0[index] = row } }
-
-        func rows(count: Int) -> [MatrixRow] { done.withLock { rows in (0..<count).compactMap { rows[$0] } } }
     }
 
     /// Patch, build and check one selection.

@@ -10,27 +10,14 @@ import TestSupport
     "needs GNU patch and diff at /usr/bin (Debian packages patch, diffutils)"
 ))
 struct GNUPatchDifferentialTests {
-    /// SplitMix64: a small deterministic generator so every run tests the same cases.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-    }
-
     /// Lines from a small vocabulary, so hunks often match at several places.
-    static func line(_ generator: inout Generator) -> String {
+    static func line(_ generator: inout SplitMix64) -> String {
         let common = ["}", "", "  return 0;", "{", "  if (!stralloc_0(&sa)) die_nomem();", "  substdio_flush(&ssout);"]
         if generator.below(3) == 0 { return common[generator.below(common.count)] }
         return "  x\(generator.below(40)) = f(\(generator.below(5)));"
     }
 
-    static func edit(_ lines: [String], edits: Int, _ generator: inout Generator) -> [String] {
+    static func edit(_ lines: [String], edits: Int, _ generator: inout SplitMix64) -> [String] {
         var result = lines
         for _ in 0..<edits {
             let at = generator.below(result.count)
@@ -117,7 +104,7 @@ struct GNUPatchDifferentialTests {
 
     /// Generates case `seed`, runs GNU patch and `apply`, checks they agree.
     static func compare(seed: Int, fuzz: Int = 0, diffOptions: String = "-Naur", crlfPatch: Bool = false) throws -> CaseOutcome {
-        var generator = Generator(state: UInt64(seed) &* 1_000_003)
+        var generator = SplitMix64(seed: UInt64(seed) &* 1_000_003)
         let base = (0..<(60 + generator.below(240))).map { _ in line(&generator) }
         let changed = edit(base, edits: 2 + generator.below(8), &generator)
         // The tree the patch meets has drifted: lines added and removed elsewhere.

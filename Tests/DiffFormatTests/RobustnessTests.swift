@@ -16,7 +16,7 @@ import TestSupport
 
     @Test(arguments: 1...200)
     func mutatedPatchesNeverCrash(seed: Int) throws {
-        var generator = GNUPatchDifferentialTests.Generator(state: UInt64(seed) &* 7_919)
+        var generator = SplitMix64(seed: UInt64(seed) &* 7_919)
         var lines = (Fixtures.git + Fixtures.context + ApplyTests.twoHunks).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         for _ in 0..<(1 + generator.below(4)) {
             let at = generator.below(lines.count)

@@ -125,35 +125,6 @@ struct EmpfDifferentialTests {
     static func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 }
 
-/// SplitMix64: a small, fully specified generator, so a seed means the same sweep on
-/// every platform and Swift version (no `random(in:using:)`, whose algorithm is not promised).
-struct SplitMix64 {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// 0 ..< bound (bound > 0); the modulo bias is irrelevant for these small bounds.
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-
-    /// true with probability `percent`/100.
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-
-    /// `text` with each ASCII letter upper-cased with probability `percent`/100.
-    mutating func mixCase(_ text: String, _ percent: Int = 25) -> String {
-        String(text.map { chance(percent) ? Character($0.uppercased()) : $0 })
-    }
-}
-
 /// One random setting: a control/policy file (or none), control/rcpthosts, and the
 /// address material its triples are drawn from.
 struct PolicyWorld {

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import SMTPEngine
 
 /// docs/stock-smtpd.md#pipelining (output buffering) and hostile input.
@@ -66,7 +67,7 @@ struct BufferingAndHostileInputTests {
     }
 
     @Test func binaryJunkGetsUnimplemented() {
-        var rng = SplitMix64(state: 42)
+        var rng = SplitMix64(seed: 42)
         var junk = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &rng) }
         junk.removeAll { $0 == UInt8(ascii: "\n") }
         let lines = 10

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import SMTPEngine
 
 /// Random conversations (commands, AUTH, DATA bodies with dot/CR/LF games,
@@ -31,7 +32,7 @@ struct PacketisationPropertyTests {
 
     @Test(arguments: [Features(), .all, [.auth, .maxRecipients, .empf], [.liberalLF, .tls]])
     func randomConversations(_ features: Features) {
-        var rng = SplitMix64(state: UInt64(features.rawValue) + 99)
+        var rng = SplitMix64(seed: UInt64(features.rawValue) + 99)
         for _ in 0..<60 {
             let text = Self.script(&rng)
             let configuration = testConfiguration(features: features, environment: [

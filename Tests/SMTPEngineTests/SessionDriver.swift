@@ -1,5 +1,6 @@
 import SMTPEngine
 import Testing
+import TestSupport
 
 /// Test double for the transport: carries out a session's actions the way a
 /// real one would (answers every awaited event at once) and records what
@@ -104,23 +105,11 @@ struct SessionDriver {
     }
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64) for split points.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Ways to cut an input: whole, byte by byte, and a few random splits.
 func packetisations(of length: Int, seeds: [UInt64] = [1, 2, 3]) -> [[Int]] {
     var result: [[Int]] = [[], Array(repeating: 1, count: length)]
     for seed in seeds {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         var sizes: [Int] = []
         var total = 0
         while total < length {

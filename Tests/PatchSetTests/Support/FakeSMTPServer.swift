@@ -1,3 +1,4 @@
+import Conformance
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -161,8 +162,8 @@ final class FakeSMTPServer: @unchecked Sendable {
                 channel.send("334 " + AuthText.base64(Self.cramChallenge))
                 let answer = String(decoding: decode(channel.readLine().map { record($0); return $0 }), as: UTF8.self)
                 let parts = answer.split(separator: " ").map(String.init)
-                let good = try parts.count == 2 && script.users[parts[0]].map {
-                    try OpenSSL.get().hmacMD5Hex(key: Array($0.utf8), data: Array(Self.cramChallenge.utf8))
+                let good = parts.count == 2 && script.users[parts[0]].map {
+                    CheckPasswordStandIn.cramDigest(challenge: Array(Self.cramChallenge.utf8), password: $0)
                 } == parts[1]
                 authenticated(good)
             } else if upper.hasPrefix("MAIL") || upper.hasPrefix("RCPT") {

@@ -37,9 +37,6 @@ struct OpenSSL: @unchecked Sendable {
     let certificateFree: @convention(c) (Pointer?) -> Void
     let errorGet: @convention(c) () -> UInt
     let errorString: @convention(c) (UInt, UnsafeMutablePointer<CChar>?, Int) -> Void
-    let md5: @convention(c) () -> Pointer?
-    let hmac: @convention(c) (Pointer?, UnsafeRawPointer?, Int32, UnsafePointer<UInt8>?, Int,
-                              UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<UInt32>?) -> UnsafeMutablePointer<UInt8>?
 
     /// The loaded library, or why it could not be loaded.
     static let shared: Result<OpenSSL, any Error> = Result { try OpenSSL() }
@@ -86,8 +83,6 @@ struct OpenSSL: @unchecked Sendable {
         certificateFree = try symbol(crypto, "X509_free")
         errorGet = try symbol(crypto, "ERR_get_error")
         errorString = try symbol(crypto, "ERR_error_string_n")
-        md5 = try symbol(crypto, "EVP_md5")
-        hmac = try symbol(crypto, "HMAC")
     }
 
     /// Drains this thread's OpenSSL error queue into one line.
@@ -99,18 +94,6 @@ struct OpenSSL: @unchecked Sendable {
             parts.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return parts.joined(separator: "; ")
-    }
-
-    /// HMAC-MD5 of `data` under `key`, lower-case hex (CRAM-MD5, RFC 2195).
-    func hmacMD5Hex(key: [UInt8], data: [UInt8]) -> String {
-        var digest = [UInt8](repeating: 0, count: 16)
-        var length: UInt32 = 0
-        _ = key.withUnsafeBytes { keyBytes in
-            data.withUnsafeBufferPointer { dataBytes in
-                hmac(md5(), keyBytes.baseAddress, Int32(key.count), dataBytes.baseAddress, data.count, &digest, &length)
-            }
-        }
-        return digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
     }
 }
 

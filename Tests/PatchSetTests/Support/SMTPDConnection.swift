@@ -11,7 +11,7 @@ import Glibc
 /// `PATH`, overridden by `environment` (a nil value removes a variable).
 /// Open it inside ``PatchedBuild/withControl(_:_:)``: the daemon reads the control files then.
 final class SMTPDConnection: @unchecked Sendable {
-    let process: ChildProcess
+    let process: SpawnedChild
     let captureDirectory: URL
     /// `C: …` / `S: …` lines of everything exchanged, for failure messages.
     private(set) var transcript: [String] = []
@@ -44,7 +44,7 @@ final class SMTPDConnection: @unchecked Sendable {
             let errors = open(captureDirectory.appendingPathComponent("stderr.log").path,
                               O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             defer { if errors >= 0 { close(errors) } }
-            process = try ChildProcess(argv, environment: env,
+            process = try SpawnedChild(argv, environment: env,
                                        descriptors: errors >= 0 ? [0: pair[1], 1: pair[1], 2: errors] : [0: pair[1], 1: pair[1]])
         } catch {
             close(pair[0])

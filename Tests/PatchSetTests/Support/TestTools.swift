@@ -1,3 +1,4 @@
+import Conformance
 import Foundation
 
 /// Stand-ins the real binaries call, written once per process into the scratch folder.
@@ -97,7 +98,7 @@ enum AuthText {
         guard let challenge = Data(base64Encoded: encoded) else {
             throw HarnessError("CRAM-MD5 challenge is not base64: \(challengeLine)")
         }
-        let digest = try OpenSSL.get().hmacMD5Hex(key: Array(password.utf8), data: [UInt8](challenge))
+        let digest = CheckPasswordStandIn.cramDigest(challenge: [UInt8](challenge), password: password)
         return base64("\(user) \(digest)")
     }
 }

@@ -1,21 +1,23 @@
 import Glibc
 
-/// Starting and reaping the helper programs a session runs (the queue
-/// program and the checkpassword program) with posix_spawn.
+/// Starting and reaping child programs with posix_spawn: the helpers a
+/// session runs (queue program, checkpassword program), the daemons the
+/// conformance suite drives, the tests' children. One place, because every
+/// one of them needs the same care.
 ///
 /// Children start with SIGPIPE at its default action and an empty signal
 /// mask, every descriptor above the ones they are given closed, and the
 /// environment given. `wait` blocks: call it off the event loop.
-enum ChildProcess {
+public enum ChildProcess {
     /// Why a child could not be started.
-    enum SpawnError: Error {
+    public enum SpawnError: Error {
         /// posix_spawn failed with this errno before the program ran;
         /// `execFailed` tells whether the program itself could not be executed.
         case failed(errno: Int32, execFailed: Bool)
     }
 
     /// How a child ended.
-    enum Termination: Equatable {
+    public enum Termination: Equatable, Sendable {
         case exited(Int32)
         case signalled
         /// waitpid did not report the child (e.g. someone else reaped it).
@@ -25,7 +27,7 @@ enum ChildProcess {
     /// Starts `argv[0]` (searched in PATH if it has no slash) with each
     /// `descriptors` source duplicated onto its target (e.g. a pipe onto 0).
     /// The sources stay open in the parent. Returns the pid.
-    static func spawn(argv: [String], environment: [String: String], workingDirectory: String?,
+    public static func spawn(argv: [String], environment: [String: String], workingDirectory: String?,
                       descriptors: [(source: Int32, target: Int32)]) throws -> pid_t {
         // Move the sources above every target first, so that one dup2 cannot
         // overwrite another's source (a source may itself be 0, 1 or 3).
@@ -79,7 +81,7 @@ enum ChildProcess {
     }
 
     /// Waits for the child to end. Blocks.
-    static func wait(_ pid: pid_t) -> Termination {
+    public static func wait(_ pid: pid_t) -> Termination {
         var status: Int32 = 0
         while true {
             let result = waitpid(pid, &status, 0)
@@ -95,7 +97,7 @@ enum ChildProcess {
     /// A pipe whose both ends are close-on-exec. (pipe2 is not imported; a
     /// child spawned by another thread in between does not inherit the ends
     /// either, since `spawn` closes every descriptor above its targets.)
-    static func makePipe() throws -> (read: Int32, write: Int32) {
+    public static func makePipe() throws -> (read: Int32, write: Int32) {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { throw SpawnError.failed(errno: errno, execFailed: false) }
         for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
@@ -104,7 +106,7 @@ enum ChildProcess {
 
     /// Writes all of `bytes`, retrying on EINTR and short writes. False on
     /// any other error (EPIPE when the reader is gone).
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
@@ -120,14 +122,14 @@ enum ChildProcess {
 
 /// glibc's posix_spawn extensions, which Swift's Glibc module does not
 /// import (they sit behind `_GNU_SOURCE`). Looked up once; `nil` where the C
-/// library lacks them. Public for the conformance suite's own spawning.
-public enum GlibcExtensions {
-    public typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    public typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+/// library lacks them.
+enum GlibcExtensions {
+    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
 
     /// `posix_spawn_file_actions_addclosefrom_np`: close every descriptor from N up in the child.
-    public static let addCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
-    public static let addChdir: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np")
+    static let addCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
+    static let addChdir: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np")
 
     private static func symbol<T>(_ name: String) -> T? {
         guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }

@@ -1,13 +1,12 @@
 import Foundation
-#if canImport(Glibc)
 import Glibc
-#endif
+import Spawn
 
 /// A child process started with posix_spawn: SIGCHLD and SIGPIPE at their default
 /// disposition and no signal blocked (qmail-smtpd and qmail-remote reap their own
 /// children and must never inherit an ignored SIGCHLD), and no descriptor of ours
 /// but the ones mapped explicitly.
-final class ChildProcess: @unchecked Sendable {
+final class SpawnedChild: @unchecked Sendable {
     let pid: pid_t
     private let lock = NSLock()
     private var status: Int32?
@@ -16,46 +15,18 @@ final class ChildProcess: @unchecked Sendable {
     /// maps child descriptor numbers to ours (dup2'd in the child). Descriptors 0–2
     /// not mapped are /dev/null, so the child never reuses them for its own files.
     init(_ argv: [String], environment: [String: String], descriptors: [Int32: Int32]) throws {
-        ChildProcess.ignoreSIGPIPEOnce
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
+        SpawnedChild.ignoreSIGPIPEOnce
         var mapped = descriptors
         for standard in Int32(0)...2 where mapped[standard] == nil {
-            guard ChildProcess.devNull >= 0 else { throw HarnessError("cannot open /dev/null") }
-            mapped[standard] = ChildProcess.devNull
+            guard SpawnedChild.devNull >= 0 else { throw HarnessError("cannot open /dev/null") }
+            mapped[standard] = SpawnedChild.devNull
         }
-        for (child, parent) in mapped.sorted(by: { $0.key < $1.key }) {
-            posix_spawn_file_actions_adddup2(&actions, parent, child)
+        do {
+            pid = try ChildProcess.spawn(argv: argv, environment: environment, workingDirectory: nil,
+                                         descriptors: mapped.sorted { $0.key < $1.key }.map { (source: $0.value, target: $0.key) })
+        } catch ChildProcess.SpawnError.failed(let code, _) {
+            throw HarnessError("cannot start \(argv[0]): \(String(cString: strerror(code)))")
         }
-        if let closeFrom = ChildProcess.addCloseFrom {
-            _ = closeFrom(&actions, (mapped.keys.max() ?? 2) + 1)
-        }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGCHLD)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let arguments = argv.map { strdup($0) } + [nil]
-        let environ = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            arguments.forEach { free($0) }
-            environ.forEach { free($0) }
-        }
-        var child: pid_t = 0
-        let result = posix_spawn(&child, argv[0], &actions, &attributes, arguments, environ)
-        guard result == 0 else {
-            throw HarnessError("cannot start \(argv[0]): \(String(cString: strerror(result)))")
-        }
-        pid = child
     }
 
     /// Waits up to `timeout` seconds; kills the child (SIGKILL) if it is still running
@@ -80,7 +51,7 @@ final class ChildProcess: @unchecked Sendable {
         if let status { return status }
         var raw: Int32 = 0
         guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
-        status = ChildProcess.decode(raw)
+        status = SpawnedChild.decode(raw)
         return status
     }
 
@@ -90,7 +61,7 @@ final class ChildProcess: @unchecked Sendable {
         if let status { return status }
         var raw: Int32 = 0
         while waitpid(pid, &raw, 0) == -1, errno == EINTR {}
-        status = ChildProcess.decode(raw)
+        status = SpawnedChild.decode(raw)
         return status!
     }
 
@@ -110,14 +81,6 @@ final class ChildProcess: @unchecked Sendable {
 
     /// The test process writes to sockets whose peer may have exited: EPIPE, not death.
     private static let ignoreSIGPIPEOnce: Void = { signal(SIGPIPE, SIG_IGN); () }()
-
-    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    /// glibc ≥ 2.34 closes every other descriptor in the child; found at run time
-    /// because the Glibc module does not export it. Without it we rely on CLOEXEC.
-    private static let addCloseFrom: CloseFrom? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(symbol, to: CloseFrom.self)
-    }()
 }
 
 /// Runs a program to completion with `stdin` bytes, capturing stdout and stderr.
@@ -135,8 +98,8 @@ struct ProgramRun {
         let input = try Pipe2()
         let output = try Pipe2()
         let errors = try Pipe2()
-        let child = try ChildProcess(argv, environment: environment,
-                                     descriptors: [0: input.read, 1: output.write, 2: errors.write])
+        let child = try SpawnedChild(argv, environment: environment,
+                                      descriptors: [0: input.read, 1: output.write, 2: errors.write])
         input.closeRead()
         output.closeWrite()
         errors.closeWrite()
