@@ -165,7 +165,7 @@ struct MirrorFetchTests {
 
         let fetched = try await fetcher.fetch(source, into: scratch.cache, progress: log.handler)
 
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - started < .seconds(30))
         #expect(log.failures == [.timedOut(.connect, after: quickTimeouts.connect)])
         #expect(fetched.origin == .mirror(server.url("/good")))
     }
@@ -181,7 +181,7 @@ struct MirrorFetchTests {
 
         let attempts = try await failedAttempts(source, cache: scratch.cache)
 
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - started < .seconds(30))
         #expect(attempts.map(\.failure) == [.timedOut(.idle, after: quickTimeouts.idle)])
         #expect(cacheListing(scratch.cache).isEmpty)
     }
@@ -198,13 +198,13 @@ struct MirrorFetchTests {
         let started = ContinuousClock.now
 
         let fetch = Task { try await patient.fetch(source, into: cache) }
-        while server.requests.isEmpty, ContinuousClock.now - started < .seconds(10) {
+        while server.requests.isEmpty, ContinuousClock.now - started < .seconds(30) {
             try await Task.sleep(for: .milliseconds(20))
         }
         fetch.cancel()
 
         await #expect(throws: FetchError.cancelled) { try await fetch.value }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - started < .seconds(30))
         #expect(server.requests == ["/file"])
         #expect(cacheListing(cache).isEmpty)
     }

@@ -68,4 +68,4 @@ final class EventLog: Sendable {
 }
 
 /// Short timeouts so failing mirrors are given up quickly in tests.
-let quickTimeouts = FetchTimeouts(connect: .milliseconds(1500), idle: .milliseconds(1500))
+let quickTimeouts = FetchTimeouts(connect: .seconds(4), idle: .seconds(4))
