@@ -69,7 +69,10 @@ let package = Package(
         .testTarget(name: "RecipesTests", dependencies: ["TestSupport", "Recipes"]),
         .testTarget(name: "QmailBuildTests", dependencies: ["TestSupport", "QmailBuild"]),
         .testTarget(name: "SMTPEngineTests", dependencies: ["TestSupport", "SMTPEngine", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "SMTPServerTests", dependencies: ["TestSupport", "SMTPServer", "SMTPEngine", "Conformance"]),
+        .testTarget(name: "SMTPServerTests", dependencies: [
+            "TestSupport", "SMTPServer", "SMTPEngine", "Conformance",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
         .testTarget(name: "PatchEngineTests", dependencies: ["TestSupport", "PatchEngine", "GitStore", "Recipes"]),
         .testTarget(name: "PatchSetTests", dependencies: ["TestSupport", "PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch", "Conformance", "SMTPEngine", "Spawn"]),
         .testTarget(name: "ConformanceTests", dependencies: ["TestSupport", "Conformance", "SMTPEngine", "SMTPServer", "QmailBuild", "PatchEngine", "qmailkit"]),

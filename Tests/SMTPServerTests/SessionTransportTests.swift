@@ -5,46 +5,11 @@ import Synchronization
 import Testing
 import TestSupport
 
-/// The transport's own duties: timers, end of input, memory bound,
-/// connection limit, AUTH through a real checkpassword program.
+/// The transport's own duties over real sockets: end of input, memory
+/// bound, connection limit, AUTH through a real checkpassword program (its
+/// timers are tested on virtual time, VirtualTimeTests).
 @Suite("SMTPServer transport behaviour", .ownThread)
 struct SessionTransportTests {
-    @Test("idle timeout from control/timeoutsmtpd: 451 timeout and close")
-    func idleTimeout() async throws {
-        let home = try TestHome(controls: ["me": "mx.test.example\n", "timeoutsmtpd": "1\n"])
-        defer { home.remove() }
-        try await withServer(home.settings(delivery: .memory(MemorySink()))) { port in
-            let client = try LoopbackClient(port: port)
-            _ = try client.readReply()
-            try client.send("HELO x\r\n")
-            _ = try client.readReply()
-            let start = Date()
-            #expect(try client.readReply() == "451 timeout (#4.4.2)\r\n")
-            #expect(Date().timeIntervalSince(start) > 0.8)
-            #expect(try client.isClosedByServer())
-        }
-    }
-
-    @Test("write timeout from control/timeoutsmtpd: a client that takes no replies is disconnected")
-    func writeTimeout() async throws {
-        let home = try TestHome(controls: ["me": "mx.test.example\n", "timeoutsmtpd": "2\n"])
-        defer { home.remove() }
-        let lines = Mutex<[String]>([])
-        let settings = home.settings(delivery: .memory(MemorySink())) { line in lines.withLock { $0.append(line) } }
-        try await withServer(settings) { port in
-            let client = try LoopbackClient(port: port, receiveTimeout: 1, receiveBuffer: 4096, sendTimeout: 1)
-            // Each EHLO costs the server a three-line reply: its replies back up long before our input does.
-            let sent = client.sendUntilBlocked(Array(String(repeating: "EHLO x\r\n", count: 512).utf8), limit: 64 << 20)
-            let blocked = try #require(sent, "the server kept reading although nobody took its replies")
-            // The reason in the log line below is the check; the wait only bounds a broken build.
-            #expect(client.waitForHangUp(seconds: 60), "not disconnected after \(blocked) bytes")
-            let deadline = Date().addingTimeInterval(5)
-            while lines.withLock({ $0.isEmpty }) && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-            let line = try #require(lines.withLock { $0.first })
-            #expect(line.contains(" status 1 ") && line.hasSuffix(" reason timeout"), "\(line)")
-        }
-    }
-
     @Test("half-closed client still gets every reply; a message cut by EOF is not delivered")
     func halfClosed() async throws {
         let home = try TestHome()
