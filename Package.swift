@@ -62,6 +62,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "RealBuildSupport", dependencies: [
+            "TestSupport", "GitStore", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport",
+        ], path: "Tests/RealBuildSupport"),
         .testTarget(name: "ArchiveTests", dependencies: ["TestSupport", "Archive", "CZlib"]),
         .testTarget(name: "GitStoreTests", dependencies: ["TestSupport", "GitStore"]),
         .testTarget(name: "SourceFetchTests", dependencies: ["TestSupport", "SourceFetch", .product(name: "Crypto", package: "swift-crypto")]),
@@ -74,8 +77,8 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "PatchEngineTests", dependencies: ["TestSupport", "PatchEngine", "GitStore", "Recipes"]),
-        .testTarget(name: "PatchSetTests", dependencies: ["TestSupport", "PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch", "Conformance", "SMTPEngine", "Spawn"]),
-        .testTarget(name: "ConformanceTests", dependencies: ["TestSupport", "Conformance", "SMTPEngine", "SMTPServer", "QmailBuild", "PatchEngine", "qmailkit"]),
+        .testTarget(name: "PatchSetTests", dependencies: ["TestSupport", "RealBuildSupport", "PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch", "Conformance", "SMTPEngine", "Spawn"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["TestSupport", "RealBuildSupport", "Conformance", "SMTPEngine", "SMTPServer", "QmailBuild", "PatchEngine", "qmailkit"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

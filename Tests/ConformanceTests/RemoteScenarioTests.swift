@@ -145,53 +145,62 @@ struct PeerMutant: Sendable {
 /// Part of RealBuildTests, whose tests run one at a time: they share the
 /// builds' sandbox homes, whose control/ each scenario rewrites.
 extension RealBuildTests {
+    /// Runs `body` with both remote-scenario builds (pristine, auth+tls) held,
+    /// always in that order.
+    static func withRemoteBuilds(_ body: (_ pristine: BuildTarget, _ authTLS: BuildTarget) async throws -> Void)
+        async throws {
+        try await RealBuilds.with(RealBuilds.pristine) { pristine in
+            try await RealBuilds.with(RealBuilds.authTLS) { authTLS in try await body(pristine, authTLS) }
+        }
+    }
+
+    @Test func authTLSBuildCarriesBothFeatures() async throws {
+        try await RealBuilds.with(RealBuilds.authTLS) { target in
+            #expect(target.features == ["auth", "tls"])
+            #expect(target.remoteClient != nil)
+        }
+    }
+
     /// Every remote scenario on the build it applies to: pristine for the
     /// stock ones, auth+tls for the rest.
-    static func home(of scenario: Scenario) throws -> BuildTarget {
-        let pristine = try RealBuilds.pristine.get()
-        return scenario.applies(to: pristine.features, kind: "build") ? pristine : try RealBuilds.authTLS.get()
-    }
-
-    @Test func authTLSBuildCarriesBothFeatures() throws {
-        let target = try RealBuilds.authTLS.get()
-        #expect(target.features == ["auth", "tls"])
-        #expect(target.remoteClient != nil)
-    }
-
-    @Test func everyRemoteScenarioPassesOnItsBuild() throws {
-        for scenario in remoteLibrary {
-            let target = try Self.home(of: scenario)
-            #expect(scenario.applies(to: target.features, kind: target.kind), "\(scenario.name) applies to neither build")
-            let result = ScenarioRunner().run(scenario, on: target)
-            #expect(result.passed, "\(Reports.failureDetail(result))")
+    @Test func everyRemoteScenarioPassesOnItsBuild() async throws {
+        try await Self.withRemoteBuilds { pristine, authTLS in
+            for scenario in remoteLibrary {
+                let target = scenario.applies(to: pristine.features, kind: "build") ? pristine : authTLS
+                #expect(scenario.applies(to: target.features, kind: target.kind), "\(scenario.name) applies to neither build")
+                let result = ScenarioRunner().run(scenario, on: target)
+                #expect(result.passed, "\(Reports.failureDetail(result))")
+            }
         }
     }
 
     /// No remote scenario passes vacuously: each fails with some peer knob
     /// turned, and each fails on the other build (features it does not expect).
-    @Test func everyRemoteScenarioFailsOnABrokenTarget() throws {
-        let runner = ScenarioRunner()
-        var survivors: [String] = []
-        var caught: Set<String> = []
-        for scenario in remoteLibrary {
-            let target = try Self.home(of: scenario)
-            if let killer = PeerMutant.all.first(where: { !runner.run($0.apply(scenario), on: target).passed }) {
-                caught.insert(killer.name)
-            } else {
-                survivors.append(scenario.name)
+    @Test func everyRemoteScenarioFailsOnABrokenTarget() async throws {
+        try await Self.withRemoteBuilds { pristine, authTLS in
+            let runner = ScenarioRunner()
+            var survivors: [String] = []
+            var caught: Set<String> = []
+            for scenario in remoteLibrary {
+                let stock = scenario.applies(to: pristine.features, kind: "build")
+                let (target, other) = stock ? (pristine, authTLS) : (authTLS, pristine)
+                if let killer = PeerMutant.all.first(where: { !runner.run($0.apply(scenario), on: target).passed }) {
+                    caught.insert(killer.name)
+                } else {
+                    survivors.append(scenario.name)
+                }
+                let result = runner.run(scenario, on: other)
+                #expect(!result.passed, "\(scenario.name) also passes on \(other.features.sorted()) (\(other.name))")
             }
-            let other = target.features.isEmpty ? try RealBuilds.authTLS.get() : try RealBuilds.pristine.get()
-            let result = runner.run(scenario, on: other)
-            #expect(!result.passed, "\(scenario.name) also passes on \(other.features.sorted()) (\(other.name))")
+            #expect(survivors.isEmpty, "remote scenarios no peer mutant breaks: \(survivors)")
+            #expect(caught.count >= 3, "peer mutants that caught something: \(caught.sorted())")
         }
-        #expect(survivors.isEmpty, "remote scenarios no peer mutant breaks: \(survivors)")
-        #expect(caught.count >= 3, "peer mutants that caught something: \(caught.sorted())")
     }
 
-    @Test func aFailureShowsThePeerTranscriptAndTheReport() throws {
+    @Test func aFailureShowsThePeerTranscriptAndTheReport() async throws {
         let scenario = try #require(remoteLibrary.first { $0.name == "remote-auth-plain-over-login" })
         let broken = PeerMutant.all.first { $0.name == "AUTH offer LOGIN only" }!.apply(scenario)
-        let result = ScenarioRunner().run(broken, on: try RealBuilds.authTLS.get())
+        let result = try await RealBuilds.with(RealBuilds.authTLS) { ScenarioRunner().run(broken, on: $0) }
         let violation = try #require(result.violation)
         #expect(violation.message == "expected qmail-remote to send 'AUTH PLAIN AGFsaWNlAHNlY3JldA==', it sent 'AUTH LOGIN'")
         let detail = Reports.failureDetail(result)

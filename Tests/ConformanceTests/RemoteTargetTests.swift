@@ -149,37 +149,38 @@ extension RealBuildTests {
     /// The real qmail-smtpd as a live server: tcpserver runs it per connection
     /// with the sandbox's control/ set to the scenario base.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tcpserver"), "needs tcpserver (ucspi-tcp)"))
-    func safeScenariosPassAgainstQmailSmtpdUnderTcpserver() throws {
-        let target = try RealBuilds.pristine.get()
-        try writeBaseControls(into: target.home.appendingPathComponent("control"))
-        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-remote-queued-\(UUID().uuidString)")
-        let queue = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-remote-queue-\(UUID().uuidString)")
-        try Data("#!/bin/sh\ntouch \(marker.path)\nexit 81\n".utf8).write(to: queue)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: queue.path)
-        defer { try? FileManager.default.removeItem(at: queue) }
+    func safeScenariosPassAgainstQmailSmtpdUnderTcpserver() async throws {
+        try await RealBuilds.with(RealBuilds.pristine) { target in
+            try writeBaseControls(into: target.home.appendingPathComponent("control"))
+            let marker = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-remote-queued-\(UUID().uuidString)")
+            let queue = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-remote-queue-\(UUID().uuidString)")
+            try Data("#!/bin/sh\ntouch \(marker.path)\nexit 81\n".utf8).write(to: queue)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: queue.path)
+            defer { try? FileManager.default.removeItem(at: queue) }
 
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/tcpserver")
-        server.arguments = ["-1", "-H", "-R", "-l", "mail.example.org", "127.0.0.1", "0",
-                            "/usr/bin/env", "QMAILQUEUE=\(queue.path)", target.home.appendingPathComponent("bin/qmail-smtpd").path]
-        let out = Pipe()
-        server.standardOutput = out
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer {
-            // SIGKILL: tcpserver may have inherited a blocked SIGTERM from the test runner.
-            kill(server.processIdentifier, SIGKILL)
-            server.waitUntilExit()
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: "/usr/bin/tcpserver")
+            server.arguments = ["-1", "-H", "-R", "-l", "mail.example.org", "127.0.0.1", "0",
+                                "/usr/bin/env", "QMAILQUEUE=\(queue.path)", target.home.appendingPathComponent("bin/qmail-smtpd").path]
+            let out = Pipe()
+            server.standardOutput = out
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            defer {
+                // SIGKILL: tcpserver may have inherited a blocked SIGTERM from the test runner.
+                kill(server.processIdentifier, SIGKILL)
+                server.waitUntilExit()
+            }
+            let firstLine = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+            let port = try #require(Int(firstLine.trimmingCharacters(in: .whitespacesAndNewlines)), "tcpserver -1 printed '\(firstLine)'")
+
+            let remote = RemoteTarget(host: "127.0.0.1", port: port, features: [])
+            let (runnable, skipped) = LiveSafety.partition(library.filter { $0.applies(to: [], kind: remote.kind) }, for: remote)
+            #expect(runnable.count >= 40 && !skipped.isEmpty)
+            let results = SuiteRun(jobs: 2).run(runnable, on: remote)
+            for result in results where !result.passed { Issue.record("\(Reports.failureDetail(result))") }
+            #expect(!FileManager.default.fileExists(atPath: marker.path), "qmail-smtpd started the queue program")
         }
-        let firstLine = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
-        let port = try #require(Int(firstLine.trimmingCharacters(in: .whitespacesAndNewlines)), "tcpserver -1 printed '\(firstLine)'")
-
-        let remote = RemoteTarget(host: "127.0.0.1", port: port, features: [])
-        let (runnable, skipped) = LiveSafety.partition(library.filter { $0.applies(to: [], kind: remote.kind) }, for: remote)
-        #expect(runnable.count >= 40 && !skipped.isEmpty)
-        let results = SuiteRun(jobs: 2).run(runnable, on: remote)
-        for result in results where !result.passed { Issue.record("\(Reports.failureDetail(result))") }
-        #expect(!FileManager.default.fileExists(atPath: marker.path), "qmail-smtpd started the queue program")
     }
 }
 

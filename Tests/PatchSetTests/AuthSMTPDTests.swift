@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import RealBuildSupport
 
 /// qmail-smtpd SMTP AUTH (docs/auth.md) on every selection with
 /// auth; no servercert.pem, and FORCETLS=0 on the forcetls build, so AUTH runs in clear.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import RealBuildSupport
 
 /// auth and tls together (with the tls-on-auth resolution), without and with forcetls
 /// (docs/forcetls.md), plus qmail-remote doing STARTTLS before AUTH.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import RealBuildSupport
 
 /// docs/ehlo.md#final-line: one well-formed multi-line reply for every
 /// selection, with and without a server certificate, before and after TLS, for each

@@ -2,6 +2,7 @@ import Foundation
 import SMTPEngine
 import Testing
 import TestSupport
+import RealBuildSupport
 
 /// The empf patch's policy.c against the reference engine's `MessagingPolicy`: random
 /// policy files (domains from a small set, letters in both cases, pattern lists, user

@@ -1,5 +1,6 @@
 import Testing
 import TestSupport
+import RealBuildSupport
 
 /// control/policy on the real qmail-smtpd: docs/empf.md in every
 /// build that has the feature (without AUTH the envelope sender is the identity),

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import RealBuildSupport
 
 @Suite(.ownThread, .tags(.realBuild), TestScope.costly, realTree, checkpasswordTool)
 struct HarnessSmokeTests {

@@ -1,5 +1,6 @@
 import Testing
 import TestSupport
+import RealBuildSupport
 
 /// Where features meet on the real qmail-smtpd: the defects of the 2015 combined set
 /// (AUTH= bypassing eMPF, the envelope sender as identity after AUTH, per-connection

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import RealBuildSupport
 
 /// Third-party clients against the real daemons: swaks over `--pipe` and Python's
 /// smtplib over a socketpair.

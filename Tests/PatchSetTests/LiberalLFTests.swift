@@ -1,5 +1,6 @@
 import Testing
 import TestSupport
+import RealBuildSupport
 
 /// ALLOW_BARELF on the real qmail-smtpd: docs/liberal-lf.md in
 /// every build that has the feature, and the stock 451 in every build without it.

@@ -1,5 +1,6 @@
 import Testing
 import TestSupport
+import RealBuildSupport
 
 /// control/maxrcpt on the real qmail-smtpd: docs/maxrcpt.md,
 /// in every build that has the feature, and stock behaviour in every build without it.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import RealBuildSupport
 
 /// qmail-remote's AUTH client (docs/auth.md#qmail-remote) against the
 /// loopback fake server, on every selection with auth.

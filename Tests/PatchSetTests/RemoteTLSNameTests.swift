@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import RealBuildSupport
 
 /// The certificate rules for hosts with `control/tlshosts/<host>.pem`
 /// (docs/tls.md#tlshosts): chain and host name both checked, DNS SANs

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import RealBuildSupport
 
 /// qmail-remote's TLS client (docs/tls.md#qmail-remote) against the
 /// loopback fake server with a real OpenSSL server side, on every selection with tls.

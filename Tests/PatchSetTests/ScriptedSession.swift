@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RealBuildSupport
 
 /// The outcome of one qmail-smtpd session driven command by command.
 struct ScriptedSession {

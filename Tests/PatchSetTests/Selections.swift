@@ -1,3 +1,4 @@
+import RealBuildSupport
 /// The feature selections these tests build (each once per process, see ``PatchedBuild``).
 enum Selection {
     /// netqmail-1.06 with none of our patches.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import RealBuildSupport
 
 /// qmail-smtpd STARTTLS and SMTPS (docs/tls.md) on every
 /// selection with tls, against the real OpenSSL client.

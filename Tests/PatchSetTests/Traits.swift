@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RealBuildSupport
 
 /// The trait every test on the real tree carries.
 let realTree = Testing.ConditionTrait.enabled(

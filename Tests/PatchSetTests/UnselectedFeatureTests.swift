@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import RealBuildSupport
 
 /// docs/README.md#combining-features: a feature that is not selected
 /// shows stock netqmail behaviour (its verbs are `502 unimplemented`, its EHLO

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import RealBuildSupport
 
 /// One AUTH dialogue and one STARTTLS dialogue of the auth+tls build's qmail-smtpd,
 /// and one verified-TLS + CRAM-MD5 delivery of its qmail-remote, under valgrind

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RealBuildSupport
 
 /// Assertions on replies that name the dialogue so far when they fail.
 extension SMTPDConnection {

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import RealBuildSupport
 
 /// A white-box probe of the empf patch's decision: a small C driver of ours calls
 /// `policy_check` (`policy.o` of a sandbox build, linked with `rcpthosts.o` and the

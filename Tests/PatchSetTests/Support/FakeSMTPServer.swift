@@ -2,6 +2,7 @@ import Conformance
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import RealBuildSupport
 #endif
 
 /// A scripted SMTP server on 127.0.0.1 for qmail-remote: accepts one connection

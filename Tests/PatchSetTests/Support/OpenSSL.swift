@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import RealBuildSupport
 #endif
 
 /// The system OpenSSL 3 (libssl.so.3), loaded with dlopen so the test target needs

@@ -1,4 +1,5 @@
 import Foundation
+import RealBuildSupport
 
 /// A throw-away PKI made with the `openssl` command once per test process: a CA,
 /// a second unrelated CA, server certificates for `mail.example.org` with IP SAN

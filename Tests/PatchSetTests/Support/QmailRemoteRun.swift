@@ -1,5 +1,6 @@
 import Conformance
 import Foundation
+import RealBuildSupport
 
 /// One run of the real qmail-remote (Conformance's `RemoteDelivery`) with a
 /// small message. Its report is NUL-separated; here the NULs are shown as `|`

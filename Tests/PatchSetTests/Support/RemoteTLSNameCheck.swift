@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import RealBuildSupport
 
 /// A white-box probe of qmail-remote's certificate check for one host. Host names
 /// reach qmail-remote only through DNS, which the tests do not have, so a small C

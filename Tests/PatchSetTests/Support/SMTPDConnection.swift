@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import RealBuildSupport
 #endif
 
 /// A real qmail-smtpd on one end of a socketpair (its fd 0 and 1), driven from

@@ -42,25 +42,3 @@ final class Counter: @unchecked Sendable {
         return value
     }
 }
-
-/// A FIFO lock for async code: one holder at a time, waiters resumed in order.
-actor AsyncLock {
-    private var held = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func acquire() async {
-        if !held {
-            held = true
-            return
-        }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-
-    func release() {
-        if waiters.isEmpty {
-            held = false
-        } else {
-            waiters.removeFirst().resume()
-        }
-    }
-}

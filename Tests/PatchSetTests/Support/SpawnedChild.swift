@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Spawn
+import RealBuildSupport
 
 /// A child process started with posix_spawn: SIGCHLD and SIGPIPE at their default
 /// disposition and no signal blocked (qmail-smtpd and qmail-remote reap their own
@@ -187,10 +188,4 @@ func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) {
         guard written > 0 else { return }
         sent += written
     }
-}
-
-/// A harness failure: what went wrong, in words.
-struct HarnessError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -1,5 +1,6 @@
 import Conformance
 import Foundation
+import RealBuildSupport
 
 /// Stand-ins the real binaries call, written once per process into the scratch folder.
 enum TestTools {

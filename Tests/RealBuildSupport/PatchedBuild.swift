@@ -6,11 +6,14 @@ import Recipes
 import SourceFetch
 import SourceImport
 import Synchronization
+import TestSupport
 
 /// netqmail-1.06 with a selection of our patches, applied by qmailkit's own engine
 /// (recipe `combined`, in memory), written out with ResultRepository and built by
 /// QmailBuilder into a sandbox home (`qmail-smtpd`, `qmail-remote`, jobs 2,
-/// `cc -O2 -Wall`, every qmail account mapped to root).
+/// `cc -O2 -Wall`, every qmail account mapped to root). Every test target that
+/// needs a real build of a selection gets it here, so a run builds each
+/// selection once.
 ///
 /// Cost: the first call per selection and process plans, applies and runs
 /// QmailBuilder; its build folder lives at a stable path under `$TMPDIR` keyed by
@@ -23,33 +26,33 @@ import Synchronization
 /// control files directly: ``withControl(_:_:)`` holds the build's lock, rewrites
 /// `control/` to exactly the base files plus the test's files, and runs the session.
 /// Sessions of one build run one after another; different builds run in parallel.
-struct PatchedBuild: Sendable {
+public struct PatchedBuild: Sendable {
     /// The features applied, in recipe order (requirements added, e.g. forcetls adds auth and tls).
-    let features: [String]
+    public let features: [String]
     /// The sandbox qmail home compiled into the binaries.
-    let home: URL
+    public let home: URL
     /// QmailBuilder's output folder (sources, objects, log).
-    let buildDirectory: URL
+    public let buildDirectory: URL
     /// True when QmailBuilder reused an earlier identical build.
-    let reused: Bool
+    public let reused: Bool
     private let lock: AsyncLock
 
-    var control: URL { home.appendingPathComponent("control", isDirectory: true) }
-    var smtpd: URL { home.appendingPathComponent("bin/qmail-smtpd") }
-    var remote: URL { home.appendingPathComponent("bin/qmail-remote") }
+    public var control: URL { home.appendingPathComponent("control", isDirectory: true) }
+    public var smtpd: URL { home.appendingPathComponent("bin/qmail-smtpd") }
+    public var remote: URL { home.appendingPathComponent("bin/qmail-remote") }
 
     /// `control/me`, `helohost` and `rcpthosts` every session gets unless it overrides them.
-    static let baseControl = ["me": "mail.example.org\n", "helohost": "mail.example.org\n", "rcpthosts": "example.org\n"]
+    public static let baseControl = ["me": "mail.example.org\n", "helohost": "mail.example.org\n", "rcpthosts": "example.org\n"]
 
     /// The greeting name the base control files give.
-    static let greeting = "mail.example.org"
+    public static let greeting = "mail.example.org"
 
     /// Whether the qmailkit cache holds a verified netqmail-1.06 tarball (re-hashes it once per process).
-    static let tarballCached: Bool = (try? pristineSource().cachedTarball()) != nil
+    public static let tarballCached: Bool = (try? pristineSource().cachedTarball()) != nil
 
     /// The build for `features` (a selection as given to `qmailkit patch --with`), made once per process.
     /// Callers of other selections are not held up while one builds.
-    static func sandbox(features: [String]) throws -> PatchedBuild {
+    public static func sandbox(features: [String]) throws -> PatchedBuild {
         let key = features.sorted().joined(separator: "+")
         let cell = builds.withLock { cells in
             if let cell = cells[key] { return cell }
@@ -63,7 +66,7 @@ struct PatchedBuild: Sendable {
     /// Runs `body` with `control/` holding exactly the base files plus `files`
     /// (paths relative to `control/`, e.g. `tlshosts/127.0.0.1.pem`), with this
     /// build's control lock held. A nil value removes a base file.
-    func withControl<T>(_ files: [String: String?] = [:], _ body: () async throws -> T) async throws -> T {
+    public func withControl<T>(_ files: [String: String?] = [:], _ body: () async throws -> T) async throws -> T {
         await lock.acquire()
         do {
             try resetControl(files)
@@ -76,12 +79,26 @@ struct PatchedBuild: Sendable {
         }
     }
 
+    /// Runs `body` with this build's control lock held and `control/` as the
+    /// last holder left it: for runners that write `control/` themselves.
+    public func exclusively<T>(_ body: () async throws -> T) async throws -> T {
+        await lock.acquire()
+        do {
+            let value = try await body()
+            await lock.release()
+            return value
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
+
     /// Adds or replaces control files; only inside ``withControl(_:_:)``'s body, e.g. for
     /// an smtproutes line naming the port of a server started under the lock (a server
     /// started before it could wait longer than the server's accept timeout).
-    func addControl(_ files: [String: String]) throws {
+    public func addControl(_ files: [String: String]) throws {
         for (name, text) in files {
-            try Scratch.write(text, to: control.appendingPathComponent(name))
+            try Self.write(text, to: control.appendingPathComponent(name))
         }
     }
 
@@ -92,7 +109,7 @@ struct PatchedBuild: Sendable {
         for (name, text) in files { all[name] = text }
         for (name, text) in all {
             guard let text else { continue }
-            try Scratch.write(text, to: control.appendingPathComponent(name))
+            try Self.write(text, to: control.appendingPathComponent(name))
         }
     }
 
@@ -115,9 +132,9 @@ struct PatchedBuild: Sendable {
         }
     }
 
-    /// The checkout this test file belongs to (three levels above Support/).
-    static let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The checkout this test file belongs to (two levels above RealBuildSupport/).
+    public static let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
 
     private static func pristineSource() throws -> PristineSource {
         let project = Project(root: projectRoot)
@@ -146,9 +163,10 @@ struct PatchedBuild: Sendable {
         let result = try SeriesApplier(catalog: catalog, pristine: FileTree(pristine.files)).run(plan)
 
         let slot = stableFolder(for: plan.features)
-        let tree = Scratch.root.appendingPathComponent("tree-" + plan.features.joined(separator: "-"))
+        let scratch = try ScratchDirectory.make("tree")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let tree = scratch.appendingPathComponent(plan.features.isEmpty ? "stock" : plan.features.joined(separator: "-"))
         try ResultRepository(destination: tree).write(result, sourceName: "netqmail-1.06", commitTime: 0)
-        defer { try? FileManager.default.removeItem(at: tree) }
         let treeID = try GitRepository.inMemory().writeTree(result.final.sortedFiles).description
 
         let home = slot.appendingPathComponent("home", isDirectory: true)
@@ -177,4 +195,37 @@ struct PatchedBuild: Sendable {
             .appendingPathComponent(String(hash, radix: 16), isDirectory: true)
             .appendingPathComponent(features.isEmpty ? "stock" : features.joined(separator: "+"), isDirectory: true)
     }
+
+    private static func write(_ text: String, to url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+    }
+}
+
+/// A FIFO lock for async code: one holder at a time, waiters resumed in order.
+actor AsyncLock {
+    private var held = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        if !held {
+            held = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            held = false
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}
+
+/// A harness failure: what went wrong, in words.
+public struct HarnessError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
