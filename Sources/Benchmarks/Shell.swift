@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 
 /// Runs the baselines' shell commands (`tar`, `git`, `patch`) through `/bin/sh -c`.
 enum Shell {
@@ -24,20 +25,9 @@ enum Shell {
     /// exits non-zero.
     @discardableResult
     static func run(_ script: String, in directory: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.currentDirectoryURL = directory
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchmarkError.commandFailed(script, status: process.terminationStatus)
-        }
-        return String(decoding: data, as: UTF8.self)
+        let result = try Command.run("/bin/sh", ["-c", script], in: directory, environment: environment)
+        guard result.status == 0 else { throw BenchmarkError.commandFailed(script, status: result.status) }
+        return result.out
     }
 
     /// `text` quoted for the shell.

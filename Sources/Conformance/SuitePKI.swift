@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 
 /// The suite's throw-away certificates, made with the `openssl` command once
 /// per process and kept in memory. Scenarios name them in `pki:` lines (a
@@ -45,19 +46,10 @@ public enum SuitePKI {
         func write(_ text: String, _ name: String) throws { try Data(text.utf8).write(to: directory.appendingPathComponent(name)) }
         func read(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: directory.appendingPathComponent(name))) }
         func openssl(_ arguments: [String]) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["openssl"] + arguments
-            process.currentDirectoryURL = directory
-            process.standardOutput = FileHandle.nullDevice
-            let errors = Pipe()
-            process.standardError = errors
-            try process.run()
-            let message = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
+            let result = try Command.run("openssl", arguments, in: directory)
+            guard result.status == 0 else {
                 throw SetupError(description: "openssl \(arguments.joined(separator: " ")) failed (is openssl installed? scripts/install-deps): "
-                                 + String(decoding: message, as: UTF8.self))
+                                 + result.err)
             }
         }
         func authority(_ name: String, _ subject: String) throws {

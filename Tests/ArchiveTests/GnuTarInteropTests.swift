@@ -3,21 +3,6 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Runs `executable` with `arguments`, returning its standard output; fails on a non-zero exit.
-func run(_ executable: String, _ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(executable) \(arguments) failed"])
-    }
-    return String(decoding: data, as: UTF8.self)
-}
 
 /// Every file and symlink under `root`, keyed by relative path, as our reader should see them.
 func filesOnDisk(_ root: URL) throws -> [SourceFile] {
@@ -70,7 +55,7 @@ struct GnuTarInteropTests {
                              toPath: project.appendingPathComponent("README.hard").path)
 
         let archive = work.appendingPathComponent("out.tar.gz").path
-        _ = try run(tarTool, ["--format=\(format)", "-czf", archive, "-C", work.path, "proj-2.3"])
+        _ = try Command.output(tarTool, ["--format=\(format)", "-czf", archive, "-C", work.path, "proj-2.3"])
         let tree = try unpack(tarGzAtPath: archive)
         #expect(tree.strippedDirectory == "proj-2.3")
         #expect(tree.files == (try filesOnDisk(project)))
@@ -82,7 +67,7 @@ let netqmailTarball = QmailkitCache.netqmailTarball.path
 @Test(.ownThread, .enabled(if: QmailkitCache.hasNetqmail, QmailkitCache.netqmailMissing),
       .enabled(if: FileManager.default.isExecutableFile(atPath: tarTool), "needs GNU tar"))
 func unpacksTheRealNetqmailTarball() throws {
-    let listing = try run(tarTool, ["-tzf", netqmailTarball]).split(separator: "\n")
+    let listing = try Command.output(tarTool, ["-tzf", netqmailTarball]).split(separator: "\n")
     let expectedCount = listing.filter { !$0.hasSuffix("/") }.count
 
     let tree = try unpack(tarGzAtPath: netqmailTarball)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `qmailkit` binary the way a user or a CI script would.
 struct CLIResult {
@@ -22,24 +23,11 @@ enum CLI {
     }
 
     static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> CLIResult {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         env["SWIFT_BACKTRACE"] = "enable=no"
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLIResult(status: process.terminationStatus,
-                         stdout: String(decoding: stdoutData, as: UTF8.self),
-                         stderr: String(decoding: stderrData, as: UTF8.self))
+        let result = try Command.run(binary.path, arguments, in: directory, environment: env)
+        return CLIResult(status: result.status, stdout: result.out, stderr: result.err)
     }
 }
 
@@ -62,11 +50,8 @@ struct TinyProject {
             }
         }
         tarball = root.appendingPathComponent("tiny-1.0.tar.gz")
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
-        tar.arguments = ["-czf", tarball.path, "-C", root.appendingPathComponent("staging").path, "tiny-1.0"]
-        try tar.run()
-        tar.waitUntilExit()
+        try Command.output("tar", ["-czf", tarball.path, "-C", root.appendingPathComponent("staging").path, "tiny-1.0"],
+                           environment: Baseline.environment)
         let data = try Data(contentsOf: tarball)
         sha256 = SHA256Hex.of(data)
         try Self.pin(data, sha256: sha256, root: root)

@@ -81,11 +81,7 @@ import TestSupport
         let victim = tiny.root.appendingPathComponent("victim.txt")
         try Data("original\n".utf8).write(to: victim)
         let hostile = tiny.root.appendingPathComponent("hostile.tar.gz")
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/bin/tar")
-        tar.arguments = ["-czPf", hostile.path, victim.path]
-        try tar.run()
-        tar.waitUntilExit()
+        try Command.output("tar", ["-czPf", hostile.path, victim.path], environment: Baseline.environment)
         let data = try Data(contentsOf: hostile)
         try TinyProject.pin(data, sha256: SHA256Hex.of(data), root: tiny.root)
         let result = try tiny.qmailkit(["fetch", "tiny-1.0", "--from", hostile.path, "-o", "src", "-q"])

@@ -11,19 +11,8 @@ import TestSupport
     }
 
     func verify(_ arguments: [String], in directory: URL) throws -> Run {
-        let process = Process()
-        process.executableURL = qmailkitBinary
-        process.arguments = ["verify"] + arguments
-        process.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        let result = try Command.run(qmailkitBinary.path, ["verify"] + arguments, in: directory)
+        return Run(status: result.status, stdout: result.out, stderr: result.err)
     }
 
     private func scratch() throws -> URL {

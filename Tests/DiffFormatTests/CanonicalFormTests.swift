@@ -97,19 +97,10 @@ import TestSupport
 
     /// Runs the system's sha256sum so the expected digest is not produced by our code.
     static func sha256sum(_ input: String) -> String? {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sha256sum") else { return nil }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        guard (try? process.run()) != nil else { return nil }
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try? stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: output, as: UTF8.self).split(separator: " ").first.map(String.init)
+        guard let result = try? Command.run("/usr/bin/sha256sum", [], input: Array(input.utf8)), result.status == 0 else {
+            return nil
+        }
+        return result.out.split(separator: " ").first.map(String.init)
     }
 }
 

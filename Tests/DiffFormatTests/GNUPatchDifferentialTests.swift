@@ -38,18 +38,8 @@ struct GNUPatchDifferentialTests {
     }
 
     static func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        process.currentDirectoryURL = directory
-        process.standardInput = FileHandle.nullDevice
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try Command.run(arguments[0], Array(arguments.dropFirst()), in: directory)
+        return (result.status, result.out + result.err)
     }
 
     /// "Hunk #2 succeeded at 57 with fuzz 1 (offset 5 lines)."

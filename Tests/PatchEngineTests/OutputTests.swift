@@ -129,24 +129,9 @@ import TestSupport
 
 @discardableResult
 func run(_ executable: String, _ arguments: [String], in directory: URL) throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
+    try Command.run(executable, arguments, in: directory, environment: Baseline.environment).status
 }
 
 func git(_ arguments: [String], in directory: URL) throws -> String {
-    let process = Process()
-    let pipe = Pipe()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    try Baseline.git(arguments, in: directory)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The project's cached copy of the netqmail-1.06 tarball.
 enum PristineTarball {
@@ -22,17 +23,9 @@ func scratchDirectory(_ label: String) throws -> URL {
 
 /// Unpacks the cached netqmail-1.06 tarball into a new temporary directory and
 /// returns the `netqmail-1.06` tree inside it.
-///
-/// Uses the system `tar` for now; the project's own unpacker can replace it here.
+
 func pristineTreeForTests() throws -> URL {
     let scratch = try scratchDirectory("pristine")
-    let tar = Process()
-    tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    tar.arguments = ["tar", "-xzf", PristineTarball.path, "-C", scratch.path]
-    try tar.run()
-    tar.waitUntilExit()
-    guard tar.terminationStatus == 0 else {
-        throw TestSetupError(description: "tar -xzf \(PristineTarball.path) failed with status \(tar.terminationStatus)")
-    }
+    try Baseline.untar(URL(fileURLWithPath: PristineTarball.path), into: scratch)
     return scratch.appendingPathComponent("netqmail-1.06")
 }

@@ -42,10 +42,10 @@ struct ClientCertificateTests {
         }
         let settings = home.settings(features: [.tls], delivery: .memory(MemorySink()))
         let result = try await withServer(settings) { port in
-            try FinishedProcess.run(["python3", "-c", Self.client, String(port), path])
+            try Command.run("python3", ["-c", Self.client, String(port), path])
         }
-        #expect(result.status == 0, "\(result.errors)")
-        return result.output.split(separator: "\n").map(String.init)
+        #expect(result.status == 0, "\(result.err)")
+        return result.out.split(separator: "\n").map(String.init)
     }
 
     func makeHome(crl: Bool = false, clientCA: Bool = true) throws -> TestHome {

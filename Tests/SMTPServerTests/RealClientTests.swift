@@ -61,10 +61,10 @@ struct RealClientTests {
                     smtp.sendmail("alice@b.example", ["c@d.example"], message)
             """#
         let result = try await withServer(try Self.settings(home, sink: sink)) { port in
-            try FinishedProcess.run(["python3", "-c", client, String(port)], input: Self.message)
+            try Command.run("python3", ["-c", client, String(port)], input: Array(Self.message.utf8))
         }
-        #expect(result.status == 0, "\(result.errors)")
-        let lines = result.output.split(separator: "\n")
+        #expect(result.status == 0, "\(result.err)")
+        let lines = result.out.split(separator: "\n")
         #expect(lines.filter { !$0.hasPrefix("CIPHER ") } == [
             "LOGIN 235 ok, go ahead (#2.0.0)", "PLAIN 235 ok, go ahead (#2.0.0)", "CRAM-MD5 235 ok, go ahead (#2.0.0)",
         ])
@@ -81,24 +81,24 @@ struct RealClientTests {
         let sink = MemorySink()
         let results = try await withServer(try Self.settings(home, sink: sink)) { port in
             try ["PLAIN", "CRAM-MD5"].map { mechanism in
-                try FinishedProcess.run([
-                    "swaks", "--server", "127.0.0.1", "--port", String(port), "--helo", "client.example",
+                try Command.run("swaks", [
+                    "--server", "127.0.0.1", "--port", String(port), "--helo", "client.example",
                     "--tls", "--auth", mechanism, "--auth-user", "alice", "--auth-password", CheckPasswordScript.password,
                     "--from", "alice@b.example", "--to", "c@d.example", "--timeout", "10", "--data", "-",
-                ], input: String(Self.message.dropLast()))  // drops the final CRLF (one Character): swaks adds CRLF . CRLF
+                ], input: Array(String(Self.message.dropLast()).utf8))  // drops the final CRLF (one Character): swaks adds CRLF . CRLF
             }
         }
         // swaks says "=== TLS started with cipher TLSv1.3:TLS_AES_256_GCM_SHA384:256".
         var ciphers: [String] = []
         for result in results {
-            #expect(result.status == 0, "\(result.output)\(result.errors)")
-            #expect(result.output.contains("<~  235 ok, go ahead (#2.0.0)"))
-            if let line = result.output.split(separator: "\n").first(where: { $0.contains("TLS started with cipher ") }) {
+            #expect(result.status == 0, "\(result.out)\(result.err)")
+            #expect(result.out.contains("<~  235 ok, go ahead (#2.0.0)"))
+            if let line = result.out.split(separator: "\n").first(where: { $0.contains("TLS started with cipher ") }) {
                 let fields = line.split(separator: " ").last?.split(separator: ":") ?? []
                 if fields.count > 1 { ciphers.append(String(fields[1])) }
             }
         }
-        #expect(ciphers.count == 2, "\(results.map(\.output))")
+        #expect(ciphers.count == 2, "\(results.map(\.out))")
         Self.expectDelivered(sink, ciphers: ciphers)
     }
 }

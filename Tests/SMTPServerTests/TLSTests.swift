@@ -47,10 +47,10 @@ struct TLSTests {
         let lines = LogLines()
         let settings = home.settings(features: [.tls], delivery: .memory(MemorySink()), log: lines.append)
         let result = try await withServer(settings) { port in
-            try FinishedProcess.run(["python3", "-c", Self.injectionClient, String(port)])
+            try Command.run("python3", ["-c", Self.injectionClient, String(port)])
         }
-        #expect(result.status == 0, "\(result.errors)")
-        let replies = try result.output.split(separator: "\n").map {
+        #expect(result.status == 0, "\(result.err)")
+        let replies = try result.out.split(separator: "\n").map {
             try JSONDecoder().decode(String.self, from: Data($0.utf8))
         }
         #expect(replies == [
@@ -99,10 +99,10 @@ struct TLSTests {
                 print(code, text.decode().replace("\n", "|"))
             """#
         let result = try await withServer(settings) { port in
-            try FinishedProcess.run(["python3", "-c", client, String(port)])
+            try Command.run("python3", ["-c", client, String(port)])
         }
-        #expect(result.status == 0, "\(result.errors)")
-        #expect(result.output == "250 mx.test.example|PIPELINING|8BITMIME\n")
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.out == "250 mx.test.example|PIPELINING|8BITMIME\n")
     }
 }
 

@@ -39,17 +39,9 @@ struct TestHome {
     /// A self-signed certificate for 127.0.0.1 and its key, concatenated into
     /// control/servercert.pem as qmail-tls expects. Needs openssl.
     func makeServerCertificate() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.currentDirectoryURL = root
-        process.arguments = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
-                             "-addext", "subjectAltName=IP:127.0.0.1", "-days", "2",
-                             "-keyout", "key.pem", "-out", "cert.pem"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw LoopbackClient.Failure(description: "openssl req failed") }
+        try Command.output("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+                                       "-addext", "subjectAltName=IP:127.0.0.1", "-days", "2",
+                                       "-keyout", "key.pem", "-out", "cert.pem"], in: root)
         let combined = try Data(contentsOf: root.appendingPathComponent("cert.pem"))
             + Data(contentsOf: root.appendingPathComponent("key.pem"))
         try combined.write(to: control.appendingPathComponent("servercert.pem"))
