@@ -37,7 +37,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .target(name: "Conformance", dependencies: [
-            "SMTPEngine", "SMTPServer",
+            "QmailBuild", "SMTPEngine", "SMTPServer",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOTLS", package: "swift-nio"),

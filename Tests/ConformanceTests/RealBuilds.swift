@@ -52,7 +52,7 @@ enum RealBuilds {
         guard patch.terminationStatus == 0 else { throw BuildTarget.SetupError(description: "qmailkit patch --with \(features) failed") }
         let described = try PatchedTree.read(tree)
         return try build(tree, treeIdentity: described.treeID,
-                         patches: described.patches.map { AppliedPatch(name: $0.patchFile, sha256: $0.canonicalSHA256) },
+                         patches: described.patches.map { AppliedPatch(feature: $0.feature, name: $0.patchFile, sha256: $0.canonicalSHA256) },
                          name: name)
     }
 

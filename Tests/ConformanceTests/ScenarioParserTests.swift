@@ -162,13 +162,6 @@ func scenarioParseError(_ text: String) -> ScenarioParseError? {
 }
 
 @Suite struct FeatureSelectionTests {
-    @Test func provenancePatchPathsNameFeatures() {
-        #expect(BuildTarget.featureName("patches/auth.patch") == "auth")
-        #expect(BuildTarget.featureName("patches/resolutions/tls-on-auth.patch") == "tls")
-        #expect(BuildTarget.featureName("patches/resolutions/empf-on-auth.patch") == "empf")
-        #expect(BuildTarget.featureName("liberal-lf") == "liberal-lf")
-    }
-
     @Test func selectionsAreClosedUnderRequires() {
         #expect(FeatureRequirement.closed(["forcetls"]) == ["forcetls", "auth", "tls"])
         #expect(FeatureRequirement(required: ["forcetls"]).smallestSelection == ["forcetls", "auth", "tls"])
