@@ -1,5 +1,6 @@
 import Foundation
 import QmailBuild
+import SMTPEngine
 
 /// The real qmail-smtpd of a sandbox build (`qmailkit build --sandbox`): one
 /// process per connection over a socketpair. Control files are written into
@@ -9,7 +10,7 @@ import QmailBuild
 public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
     public let name: String
     public let kind = "build"
-    public let features: Set<String>
+    public let features: Features
     public let maxParallelism = 1
     /// The qmail home the binary was compiled for.
     public let home: URL
@@ -32,7 +33,9 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
     public init(buildDirectory: URL) throws {
         name = "build:" + buildDirectory.path
         let provenance = try Provenance.read(buildDirectory: buildDirectory)
-        features = Set(provenance.features)
+        do { features = try Features(names: provenance.features) } catch {
+            throw SetupError(description: "\(buildDirectory.appendingPathComponent(Provenance.fileName).path): \(error)")
+        }
         guard let sandbox = provenance.options.sandbox else {
             throw SetupError(description: "\(buildDirectory.path) was not built with a sandbox home; rebuild with 'qmailkit build --sandbox DIR' so scenarios cannot touch /var/qmail")
         }

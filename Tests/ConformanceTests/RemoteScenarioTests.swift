@@ -1,5 +1,6 @@
 import Conformance
 import Foundation
+import SMTPEngine
 import Testing
 
 /// The qmail-remote scenarios of scenarios/remote-*.scn.
@@ -40,7 +41,7 @@ let remoteLibrary = library.filter { $0.remote != nil }
             """)
         let remote = try #require(scenario.remote)
         #expect(scenario.targets == ["build"])
-        #expect(scenario.features == FeatureRequirement(required: ["auth", "tls"]))
+        #expect(scenario.features == FeatureRequirement(required: [.auth, .tls]))
         #expect(remote.peer.certificate == "wrong-name")
         #expect(remote.peer.smtps && remote.peer.port == 465)
         #expect(remote.peer.authOffer == ["login", "CRAM-MD5"])
@@ -103,8 +104,8 @@ let remoteLibrary = library.filter { $0.remote != nil }
     @Test func libraryHasTheRemoteScenarios() {
         #expect(remoteLibrary.count >= 20)
         #expect(remoteLibrary.allSatisfy { $0.targets == ["build"] && !$0.spec.isEmpty && $0.file.hasPrefix("remote-") })
-        for feature in ["auth", "tls"] {
-            #expect(remoteLibrary.contains { $0.features.required.contains(feature) }, "no remote scenario for \(feature)")
+        for feature in [Features.auth, .tls] {
+            #expect(remoteLibrary.contains { $0.features.required.contains(feature) }, "no remote scenario for \(feature.names)")
         }
         #expect(remoteLibrary.contains { $0.remote?.peer.smtps == true })
         #expect(remoteLibrary.contains { $0.remote?.peer.answers["EHLO"] != nil })
@@ -112,7 +113,7 @@ let remoteLibrary = library.filter { $0.remote != nil }
 
     @Test func theReferenceTargetHasNoQmailRemote() throws {
         let scenario = try #require(remoteLibrary.first)
-        let result = ScenarioRunner().run(scenario, on: ReferenceTarget(features: FeatureRequirement.known))
+        let result = ScenarioRunner().run(scenario, on: ReferenceTarget(features: .all))
         #expect(result.violation?.message.contains("has no qmail-remote") == true)
     }
 }
@@ -153,7 +154,7 @@ struct RemoteRealBuildTests {
 
     @Test func authTLSBuildCarriesBothFeatures() throws {
         let target = try RealBuilds.authTLS.get()
-        #expect(target.features == ["auth", "tls"])
+        #expect(target.features == [.auth, .tls])
         #expect(target.remoteClient != nil)
     }
 
@@ -181,7 +182,7 @@ struct RemoteRealBuildTests {
             }
             let other = target.features.isEmpty ? try RealBuilds.authTLS.get() : try RealBuilds.pristine.get()
             let result = runner.run(scenario, on: other)
-            #expect(!result.passed, "\(scenario.name) also passes on \(other.features.sorted()) (\(other.name))")
+            #expect(!result.passed, "\(scenario.name) also passes on \(other.features.names) (\(other.name))")
         }
         #expect(survivors.isEmpty, "remote scenarios no peer mutant breaks: \(survivors)")
         #expect(caught.count >= 3, "peer mutants that caught something: \(caught.sorted())")

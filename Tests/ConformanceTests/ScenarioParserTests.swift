@@ -1,4 +1,5 @@
 import Conformance
+import SMTPEngine
 import Testing
 
 /// The error parsing `text` (as file `bad.scn`) throws, or nil if it parses.
@@ -71,7 +72,7 @@ func scenarioParseError(_ text: String) -> ScenarioParseError? {
         #expect(scenario.line == 2)
         #expect(scenario.summary == "every kind of line")
         #expect(scenario.spec == ["RFC 5321 4.1.4", "patchset.md#auth"])
-        #expect(scenario.features == FeatureRequirement(required: ["auth"], excluded: ["tls"]))
+        #expect(scenario.features == FeatureRequirement(required: .auth, excluded: .tls))
         #expect(scenario.environment["SMTPAUTH"] == .some(""))
         #expect(scenario.environment["TCPREMOTEHOST"] == .some(nil))
         #expect(scenario.environment["X"] == .some("a\tb"))
@@ -109,11 +110,11 @@ func scenarioParseError(_ text: String) -> ScenarioParseError? {
 
     @Test func appliesToFeaturesAndKinds() throws {
         let scenario = try #require(try parse("name: s\nfeatures: auth !tls\ntargets: ref\n< 220 x\n").first)
-        #expect(scenario.applies(to: ["auth"], kind: "ref"))
-        #expect(scenario.applies(to: ["auth", "empf"], kind: "ref"))
-        #expect(!scenario.applies(to: ["auth", "tls"], kind: "ref"))
+        #expect(scenario.applies(to: .auth, kind: "ref"))
+        #expect(scenario.applies(to: [.auth, .empf], kind: "ref"))
+        #expect(!scenario.applies(to: [.auth, .tls], kind: "ref"))
         #expect(!scenario.applies(to: [], kind: "ref"))
-        #expect(!scenario.applies(to: ["auth"], kind: "build"))
+        #expect(!scenario.applies(to: .auth, kind: "build"))
     }
 
     @Test(arguments: [
@@ -163,9 +164,8 @@ func scenarioParseError(_ text: String) -> ScenarioParseError? {
 
 @Suite struct FeatureSelectionTests {
     @Test func selectionsAreClosedUnderRequires() {
-        #expect(FeatureRequirement.closed(["forcetls"]) == ["forcetls", "auth", "tls"])
-        #expect(FeatureRequirement(required: ["forcetls"]).smallestSelection == ["forcetls", "auth", "tls"])
-        #expect(FeatureRequirement(required: ["forcetls"], excluded: ["auth"]).smallestSelection == nil)
-        #expect(FeatureRequirement(excluded: ["auth"]).smallestSelection == [])
+        #expect(FeatureRequirement(required: .forceTLS).smallestSelection == [.forceTLS, .auth, .tls])
+        #expect(FeatureRequirement(required: .forceTLS, excluded: .auth).smallestSelection == nil)
+        #expect(FeatureRequirement(excluded: .auth).smallestSelection == [])
     }
 }
