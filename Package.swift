@@ -1,9 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Linux only (glibc): the server, the conformance targets and the build use
+// Glibc calls and Linux socket flags directly, and the system libraries come
+// from Debian packages; see README.
 let package = Package(
     name: "qmailkit",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "qmailkit-benchmarks", targets: ["Benchmarks"]),
     ],
@@ -39,7 +41,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .target(name: "Conformance", dependencies: [
-            "SMTPEngine", "SMTPServer", "Spawn", "Workers",
+            "QmailBuild", "SMTPEngine", "SMTPServer", "Spawn", "Workers",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

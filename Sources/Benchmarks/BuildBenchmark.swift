@@ -13,7 +13,7 @@ struct BuildBenchmark {
         let tree = try scratch.fresh("build-tree").appendingPathComponent("combined")
         let result = try fixture.patchAll(into: tree)
         let identity = try GitRepository.inMemory().writeTree(result.final.sortedFiles).description
-        let patches = result.steps.map { AppliedPatch(name: $0.report.patchFile, sha256: $0.report.canonicalSHA256) }
+        let patches = result.steps.map { AppliedPatch(feature: $0.report.feature, name: $0.report.patchFile, sha256: $0.report.canonicalSHA256) }
 
         var cold: [Int: Samples] = [1: Samples(), 2: Samples()]
         var hit = Samples()

@@ -23,7 +23,7 @@ struct VerifyBenchmark {
         let request = BuildRequest(
             tree: tree, treeIdentity: try GitRepository.inMemory().writeTree(result.final.sortedFiles).description,
             output: directory.appendingPathComponent("build"), options: options,
-            patches: result.steps.map { AppliedPatch(name: $0.report.patchFile, sha256: $0.report.canonicalSHA256) })
+            patches: result.steps.map { AppliedPatch(feature: $0.report.feature, name: $0.report.patchFile, sha256: $0.report.canonicalSHA256) })
         let build: BuildResult
         do {
             build = try QmailBuilder.build(request)

@@ -1,4 +1,6 @@
 import Foundation
+import QmailBuild
+import SMTPEngine
 
 /// The real qmail-smtpd of a sandbox build (`qmailkit build --sandbox`): one
 /// process per connection over a socketpair. Control files are written into
@@ -8,7 +10,7 @@ import Foundation
 public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
     public let name: String
     public let kind = "build"
-    public let features: Set<String>
+    public let features: Features
     public let maxParallelism = 1
     /// The qmail home the binary was compiled for.
     public let home: URL
@@ -26,18 +28,15 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
         public init(description: String) { self.description = description }
     }
 
-    /// Reads `DIR/qmailkit-provenance.json` for the patches and the sandbox.
+    /// Reads the build's provenance for its features and its sandbox.
     /// Cost: a few small file writes into a new scratch directory.
     public init(buildDirectory: URL) throws {
         name = "build:" + buildDirectory.path
-        let provenanceFile = buildDirectory.appendingPathComponent("qmailkit-provenance.json")
-        guard let data = try? Data(contentsOf: provenanceFile),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw SetupError(description: "\(provenanceFile.path) is missing or not JSON; pass the output directory of 'qmailkit build'")
+        let provenance = try Provenance.read(buildDirectory: buildDirectory)
+        do { features = try Features(names: provenance.features) } catch {
+            throw SetupError(description: "\(buildDirectory.appendingPathComponent(Provenance.fileName).path): \(error)")
         }
-        let patches = (object["patches"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-        features = Set(patches.map(Self.featureName))
-        guard let options = object["options"] as? [String: Any], let sandbox = options["sandbox"] as? String else {
+        guard let sandbox = provenance.options.sandbox else {
             throw SetupError(description: "\(buildDirectory.path) was not built with a sandbox home; rebuild with 'qmailkit build --sandbox DIR' so scenarios cannot touch /var/qmail")
         }
         home = URL(fileURLWithPath: sandbox)
@@ -56,15 +55,6 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
 
     deinit {
         try? FileManager.default.removeItem(at: scratch)
-    }
-
-    /// The feature a provenance patch entry stands for: `patches/auth.patch`
-    /// is auth, the resolution `patches/resolutions/tls-on-auth.patch` is tls.
-    public static func featureName(_ patch: String) -> String {
-        var name = Substring(patch.split(separator: "/").last ?? Substring(patch))
-        if name.hasSuffix(".patch") { name = name.dropLast(6) }
-        if let on = name.range(of: "-on-") { name = name[..<on.lowerBound] }
-        return String(name)
     }
 
     /// `bin/qmail-remote` of the sandbox, when the build installed it.

@@ -12,7 +12,7 @@ import SMTPServer
 public struct ReferenceTarget: ConformanceTarget {
     public let name = "ref"
     public let kind = "ref"
-    public let features: Set<String>
+    public let features: Features
     public let maxParallelism = 8
     /// Changes the session's configuration after loading (mutation testing).
     public let adjust: @Sendable (inout SessionConfiguration) -> Void
@@ -26,16 +26,9 @@ public struct ReferenceTarget: ConformanceTarget {
     static let localAddresses: Set<IPv4Address> =
         (try? ConfigurationLoader.localInterfaceAddresses()) ?? [.any, IPv4Address(127, 0, 0, 1)]
 
-    public init(features: Set<String>, adjust: @escaping @Sendable (inout SessionConfiguration) -> Void = { _ in }) {
+    public init(features: Features, adjust: @escaping @Sendable (inout SessionConfiguration) -> Void = { _ in }) {
         self.features = features
         self.adjust = adjust
-    }
-
-    /// The engine's option set for patch names.
-    public static func engineFeatures(_ names: Set<String>) -> Features {
-        let table: [String: Features] = ["auth": .auth, "tls": .tls, "forcetls": .forceTLS,
-                                         "maxrcpt": .maxRecipients, "liberal-lf": .liberalLF, "empf": .empf]
-        return names.reduce(into: Features()) { $0.formUnion(table[$1] ?? []) }
     }
 
     public func connect(_ scenario: Scenario) throws -> any TargetConnection {
@@ -48,7 +41,7 @@ public struct ReferenceTarget: ConformanceTarget {
         do {
             var configuration = try ConfigurationLoader.load(
                 qmailHome: home.path, environment: ScenarioBase.environment(for: scenario),
-                checkProgram: scenario.arguments, features: Self.engineFeatures(features),
+                checkProgram: scenario.arguments, features: features,
                 localAddresses: localAddresses, processID: Self.processID, clock: { Self.clock })
             adjust(&configuration)
             session = SMTPSession(configuration: configuration)
@@ -57,7 +50,7 @@ public struct ReferenceTarget: ConformanceTarget {
             startup = SMTPSession.actions(for: .unreadableControls)
         }
         // Read now: the folder goes when this returns.
-        let tls = features.contains("tls")
+        let tls = features.contains(.tls)
             ? Result { try ServerTLS(controlDirectory: home.appendingPathComponent("control").path) } : nil
         return ReferenceConnection(session: session, startup: startup, queueOutcome: scenario.queueOutcome, tls: tls)
     }

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SMTPEngine
 
 /// A running SMTP server reached over TCP (`remote:HOST:PORT`): qmail-smtpd
 /// under tcpserver, `qmailkit serve`, or any other. It is live, so only
@@ -15,7 +16,7 @@ import Darwin
 public struct RemoteTarget: ConformanceTarget {
     public let name: String
     public let kind = "remote"
-    public let features: Set<String>
+    public let features: Features
     /// A few sessions at once: a live server has other clients too.
     public let maxParallelism = 4
     public let isLive = true
@@ -38,7 +39,7 @@ public struct RemoteTarget: ConformanceTarget {
         return host.isEmpty ? nil : (host, port)
     }
 
-    public init(host: String, port: Int, features: Set<String>, connectTimeout: Double = 5) {
+    public init(host: String, port: Int, features: Features, connectTimeout: Double = 5) {
         self.host = host
         self.port = port
         self.features = features

@@ -1,3 +1,5 @@
+import SMTPEngine
+
 /// One conformance scenario: the setting of one qmail-smtpd connection and
 /// the dialogue expected on it. Parsed from a `.scn` file by `ScenarioParser`.
 public struct Scenario: Sendable, Equatable {
@@ -55,40 +57,29 @@ public struct Scenario: Sendable, Equatable {
     }
 
     /// Whether a target with `features` and of kind `kind` runs this scenario.
-    public func applies(to features: Set<String>, kind: String) -> Bool {
+    public func applies(to features: Features, kind: String) -> Bool {
         self.features.isSatisfied(by: features) && (targets.isEmpty || targets.contains(kind))
     }
 }
 
 /// Patches a scenario needs (`auth`) or needs absent (`!auth`).
 public struct FeatureRequirement: Sendable, Equatable {
-    public var required: Set<String> = []
-    public var excluded: Set<String> = []
+    public var required: Features = []
+    public var excluded: Features = []
 
-    public init(required: Set<String> = [], excluded: Set<String> = []) {
+    public init(required: Features = [], excluded: Features = []) {
         self.required = required
         self.excluded = excluded
     }
 
     /// True when every required feature is present and no excluded one is.
-    public func isSatisfied(by features: Set<String>) -> Bool {
-        required.isSubset(of: features) && excluded.isDisjoint(with: features)
-    }
-
-    /// The feature names scenarios may use: the patch names of docs/README.md#features.
-    public static let known: Set<String> = ["auth", "tls", "forcetls", "maxrcpt", "liberal-lf", "empf"]
-
-    /// The `requires` column of docs/README.md#features: forcetls needs auth and tls.
-    public static let requires: [String: Set<String>] = ["forcetls": ["auth", "tls"]]
-
-    /// `features` plus everything they require: a selection that can be built.
-    public static func closed(_ features: Set<String>) -> Set<String> {
-        features.reduce(into: features) { $0.formUnion(requires[$1] ?? []) }
+    public func isSatisfied(by features: Features) -> Bool {
+        features.isSuperset(of: required) && features.isDisjoint(with: excluded)
     }
 
     /// The smallest buildable selection this requirement applies to, if any.
-    public var smallestSelection: Set<String>? {
-        let selection = Self.closed(required)
+    public var smallestSelection: Features? {
+        let selection = required.withRequirements
         return isSatisfied(by: selection) ? selection : nil
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SMTPEngine
 
 /// A scenario file could not be read: names the file, the line and what to fix.
 public struct ScenarioParseError: Error, Equatable, CustomStringConvertible {
@@ -262,10 +263,10 @@ public enum ScenarioParser {
         for word in value.split(separator: " ") {
             let excluded = word.hasPrefix("!")
             let name = String(excluded ? word.dropFirst() : word)
-            guard FeatureRequirement.known.contains(name) else {
-                throw LineError(description: "unknown feature '\(name)'; known: \(FeatureRequirement.known.sorted().joined(separator: " "))")
+            guard let feature = Features.named(name) else {
+                throw LineError(description: "\(Features.UnknownName(name: name))")
             }
-            if excluded { scenario.features.excluded.insert(name) } else { scenario.features.required.insert(name) }
+            if excluded { scenario.features.excluded.insert(feature) } else { scenario.features.required.insert(feature) }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SMTPEngine
 
 /// Something that can play qmail-smtpd for scenarios: the reference engine in
 /// process (`ReferenceTarget`), a real build (`BuildTarget`) or a running
@@ -8,8 +9,8 @@ public protocol ConformanceTarget: Sendable {
     var name: String { get }
     /// `ref`, `build` or `remote`, matched against a scenario's `targets:`.
     var kind: String { get }
-    /// The patches built in (names from docs/README.md#features).
-    var features: Set<String> { get }
+    /// The patches built in.
+    var features: Features { get }
     /// How many scenarios may run at once (1 when they share files).
     var maxParallelism: Int { get }
     /// A server that is not set up per scenario and whose exit status and

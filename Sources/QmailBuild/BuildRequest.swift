@@ -1,13 +1,16 @@
 import Foundation
 
-/// A patch or feature applied to the tree, recorded in the provenance file.
+/// A patch applied to the tree, recorded in the provenance file.
 public struct AppliedPatch: Sendable, Equatable, Codable {
-    /// The patch or feature name, e.g. `tls` or `patches/tls.patch`.
+    /// The feature the patch implements: its `Feature:` header, e.g. `tls`.
+    public var feature: String
+    /// The patch file, e.g. `patches/tls.patch` or `patches/resolutions/tls-on-auth.patch`.
     public var name: String
     /// SHA-256 (lower-case hex) of the normalised patch text.
     public var sha256: String
 
-    public init(name: String, sha256: String) {
+    public init(feature: String, name: String, sha256: String) {
+        self.feature = feature
         self.name = name
         self.sha256 = sha256
     }

@@ -12,8 +12,8 @@ public enum CacheKey {
         treeIdentity: String, patches: [AppliedPatch], confValues: [String: [String]],
         targets: [String], compilerVersion: String
     ) -> String {
-        var lines = ["qmailkit-build-key=1", "tree=\(treeIdentity)"]
-        lines += patches.map { "patch=\($0.name) \($0.sha256)" }
+        var lines = ["qmailkit-build-key=2", "tree=\(treeIdentity)"]
+        lines += patches.map { "patch=\($0.feature) \($0.name) \($0.sha256)" }
         for name in confValues.keys.sorted() {
             for (index, value) in (confValues[name] ?? []).enumerated() {
                 lines.append("\(name)[\(index)]=\(value)")

@@ -114,7 +114,7 @@ public enum QmailBuilder {
         }
 
         let provenance = Provenance(
-            format: 1, base: request.treeIdentity, upstream: request.upstream, patches: request.patches,
+            format: Provenance.currentFormat, base: request.treeIdentity, upstream: request.upstream, patches: request.patches,
             options: .init(conf: confValues, targets: options.effectiveTargets, jobs: options.jobs,
                            sanitizers: options.sanitizers.map(\.rawValue),
                            testUsers: options.testUsers.map { [$0.user, $0.group].compactMap { $0 }.joined(separator: ":") },
@@ -179,8 +179,7 @@ public enum QmailBuilder {
         let manager = FileManager.default
         guard let stamp = manager.contents(atPath: output.appendingPathComponent(stampFileName).path),
               String(decoding: stamp, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == key,
-              let data = manager.contents(atPath: output.appendingPathComponent(Provenance.fileName).path),
-              let provenance = Provenance.decode(data), provenance.cacheKey == key
+              let provenance = try? Provenance.read(buildDirectory: output), provenance.cacheKey == key
         else { return nil }
         let directories = [output] + (sandbox.map { [$0.appendingPathComponent("bin")] } ?? [])
         let complete = directories.allSatisfy { directory in

@@ -1,5 +1,6 @@
 /// The patches of our set that a build carries. Each switches on the
 /// behaviour docs/ describes for it; an empty set is stock netqmail.
+/// Their names and requirements are in `Features.table`.
 public struct Features: OptionSet, Hashable, Sendable {
     public let rawValue: Int
     public init(rawValue: Int) { self.rawValue = rawValue }
@@ -18,7 +19,7 @@ public struct Features: OptionSet, Hashable, Sendable {
     public static let empf = Features(rawValue: 1 << 5)
 
     /// Every feature of the set.
-    public static let all: Features = [.auth, .tls, .forceTLS, .maxRecipients, .liberalLF, .empf]
+    public static let all = Features(table.map(\.feature))
 }
 
 /// Which qmail distribution's fixed texts to speak (docs/stock-smtpd.md#flavours).

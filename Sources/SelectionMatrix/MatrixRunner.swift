@@ -145,7 +145,7 @@ public struct MatrixRunner: Sendable {
         return BuildRequest(
             tree: tree, treeIdentity: described.treeID, output: folder.appendingPathComponent("build", isDirectory: true),
             options: options,
-            patches: described.patches.map { AppliedPatch(name: $0.patchFile, sha256: $0.canonicalSHA256) },
+            patches: described.patches.map { AppliedPatch(feature: $0.feature, name: $0.patchFile, sha256: $0.canonicalSHA256) },
             upstream: described.upstream)
     }
 

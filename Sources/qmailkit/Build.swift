@@ -13,8 +13,9 @@ struct Build: ParsableCommand {
             from pkg-config when the tree has the tls patch, and runs make. The full compiler \
             output goes to qmailkit-build.log in the output folder; on failure the first error \
             is shown with its file and line. A provenance file (qmailkit-provenance.json) next \
-            to the binaries records the base, each patch and its SHA-256, the options and the \
-            compiler and OpenSSL versions. Building the same tree with the same options again \
+            to the binaries records the base, each patch with its feature and SHA-256, the \
+            options and the compiler and OpenSSL versions; 'verify' and 'matrix' read the \
+            build's features from it. Building the same tree with the same options again \
             is a no-op that says so.
 
             Examples:
@@ -83,7 +84,7 @@ struct Build: ParsableCommand {
                 ?? tree.deletingLastPathComponent().appendingPathComponent(tree.lastPathComponent + ".build")
             let request = BuildRequest(
                 tree: tree, treeIdentity: described.treeID, output: output, options: options,
-                patches: described.patches.map { AppliedPatch(name: $0.patchFile, sha256: $0.canonicalSHA256) },
+                patches: described.patches.map { AppliedPatch(feature: $0.feature, name: $0.patchFile, sha256: $0.canonicalSHA256) },
                 upstream: described.upstream)
             let result = try QmailBuilder.build(request) { event in
                 switch event {

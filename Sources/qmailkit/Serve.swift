@@ -45,7 +45,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address and port to listen on (not with --inetd).", valueName: "ip:port"))
     var listen = "127.0.0.1:2525"
 
-    @Option(help: ArgumentHelp("Patches to behave as: auth, tls, forcetls, maxrcpt, liberal-lf, empf, all, or none (stock, the default).",
+    @Option(help: ArgumentHelp("Patches to behave as, comma-separated: \(FeatureList.words) (stock, the default); what they require is added.",
                                valueName: "list"))
     var features = ""
 
@@ -77,7 +77,7 @@ struct Serve: AsyncParsableCommand {
         }
         guard connections >= 1 else { throw ValidationError("--connections takes a number of at least 1") }
         guard grace >= 0 else { throw ValidationError("--grace takes a number of seconds, 0 or more") }
-        _ = try parsedFeatures()
+        _ = try FeatureList.parse(features)
         if !inetd { _ = try parsedListen() }
         // Passthrough capture takes --help too when it comes first.
         if let first = checkProgram.first, ["--help", "-h"].contains(first) { throw CleanExit.helpRequest(self) }
@@ -100,7 +100,7 @@ struct Serve: AsyncParsableCommand {
         }
         let settings = ServerSettings(
             qmailHome: controlDirectory.deletingLastPathComponent().path, controlDirectory: controlDirectory.path,
-            features: try parsedFeatures(), checkProgram: checkProgram, delivery: delivery,
+            features: try FeatureList.parse(features), checkProgram: checkProgram, delivery: delivery,
             environment: environment, connectionLimit: connections, log: { printError($0) })
 
         if inetd {
@@ -137,25 +137,6 @@ struct Serve: AsyncParsableCommand {
         }
         try await server.shutdown()
         printError("qmailkit serve: stopped")
-    }
-
-    private func parsedFeatures() throws -> Features {
-        var selected: Features = []
-        for name in features.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
-            switch name {
-            case "auth": selected.insert(.auth)
-            case "tls": selected.insert(.tls)
-            case "forcetls": selected.insert(.forceTLS)
-            case "maxrcpt": selected.insert(.maxRecipients)
-            case "liberal-lf": selected.insert(.liberalLF)
-            case "empf": selected.insert(.empf)
-            case "all": selected.formUnion(.all)
-            case "none": break
-            default:
-                throw ValidationError("unknown feature '\(name)'; choose from auth, tls, forcetls, maxrcpt, liberal-lf, empf, all, none")
-            }
-        }
-        return selected
     }
 
     private func parsedListen() throws -> (String, Int) {

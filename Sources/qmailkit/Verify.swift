@@ -2,6 +2,7 @@ import ArgumentParser
 import Conformance
 import Foundation
 import Recipes
+import SMTPEngine
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,7 +50,7 @@ struct Verify: ParsableCommand {
     @Option(help: ArgumentHelp("ref (the default), build:DIR for a 'qmailkit build --sandbox' output folder, or remote:HOST:PORT for a running server.", valueName: "target"))
     var target: String?
 
-    @Option(help: ArgumentHelp("Features of the ref or remote target, comma-separated (ref default: all of auth,tls,forcetls,maxrcpt,liberal-lf,empf; 'none' for stock; required for remote).",
+    @Option(help: ArgumentHelp("Features of the ref or remote target, comma-separated: \(FeatureList.words); what they require is added (ref default: all; required for remote).",
                                valueName: "list"))
     var features: String?
 
@@ -170,7 +171,7 @@ struct Verify: ParsableCommand {
         guard let (host, port) = RemoteTarget.parseAddress(address) else {
             throw ValidationError("a remote target is remote:HOST:PORT, e.g. remote:127.0.0.1:2525 or remote:[::1]:25, not 'remote:\(address)'")
         }
-        let selected: Set<String>
+        let selected: Features
         if features != nil {
             selected = try parsedFeatures()
         } else if let other {
@@ -188,14 +189,7 @@ struct Verify: ParsableCommand {
         return remote
     }
 
-    private func parsedFeatures() throws -> Set<String> {
-        guard let features else { return FeatureRequirement.known }
-        if features == "none" { return [] }
-        let names = Set(features.split(separator: ",").map(String.init))
-        let unknown = names.subtracting(FeatureRequirement.known)
-        guard unknown.isEmpty else {
-            throw ValidationError("unknown feature(s) \(unknown.sorted().joined(separator: ", ")); known: \(FeatureRequirement.known.sorted().joined(separator: ","))")
-        }
-        return FeatureRequirement.closed(names)
+    private func parsedFeatures() throws -> Features {
+        try features.map(FeatureList.parse) ?? .all
     }
 }

@@ -12,7 +12,7 @@ struct Mutant: Sendable {
     var line: @Sendable (_ line: [UInt8], _ isGreeting: Bool) -> [UInt8] = { line, _ in line }
     var completion: @Sendable (Completion) -> Completion = { $0 }
 
-    func target(features: Set<String>) -> MutantTarget {
+    func target(features: Features) -> MutantTarget {
         MutantTarget(base: ReferenceTarget(features: features, adjust: adjust), mutant: self)
     }
 
@@ -86,7 +86,7 @@ final class MutantTarget: ConformanceTarget, @unchecked Sendable {
     let mutant: Mutant
     var name: String { "mutant: \(mutant.name)" }
     var kind: String { base.kind }
-    var features: Set<String> { base.features }
+    var features: Features { base.features }
     let maxParallelism = 1
 
     init(base: ReferenceTarget, mutant: Mutant) {

@@ -1,5 +1,6 @@
 import Conformance
 import Foundation
+import SMTPEngine
 import Testing
 import TestSupport
 
@@ -50,7 +51,7 @@ struct RealBuildTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "needs openssl for the suite's certificates"))
     func scenariosPassOnATLSBuild() async throws {
         try await RealBuilds.with(RealBuilds.tlsAuthForceTLS) { target in
-            #expect(target.features == ["tls", "auth", "forcetls"])
+            #expect(target.features == [.tls, .auth, .forceTLS])
             let applicable = library.filter { $0.applies(to: target.features, kind: target.kind) }
             #expect(applicable.filter { $0.file == "tls-handshake.scn" }.count >= 15)
             let results = SuiteRun(runner: ScenarioRunner(replyTimeout: 5, exitTimeout: 5)).run(applicable, on: target)

@@ -1,5 +1,6 @@
 import Conformance
 import Foundation
+import SMTPEngine
 import Testing
 import TestSupport
 
@@ -16,8 +17,8 @@ let library: [Scenario] = (try? ScenarioLibrary.load(directory: scenarioDirector
         #expect(scenarios.count >= 150)
         #expect(Set(scenarios.map(\.name)).count == scenarios.count)
         #expect(scenarios.allSatisfy { !$0.spec.isEmpty }, "every scenario names the spec line it checks")
-        for feature in FeatureRequirement.known {
-            #expect(scenarios.contains { $0.features.required.contains(feature) }, "no scenario for \(feature)")
+        for (feature, name, _) in Features.table {
+            #expect(scenarios.contains { $0.features.required.contains(feature) }, "no scenario for \(name)")
         }
     }
 
@@ -29,10 +30,10 @@ let library: [Scenario] = (try? ScenarioLibrary.load(directory: scenarioDirector
         for scenario in library where scenario.targets.isEmpty || scenario.targets.contains("ref") {
             let smallest = scenario.features.smallestSelection
             #expect(smallest != nil, "\(scenario.name): no buildable selection satisfies its features line")
-            let largest = FeatureRequirement.known.subtracting(scenario.features.excluded)
+            let largest = Features.all.subtracting(scenario.features.excluded)
             for features in [smallest ?? [], largest] {
                 let result = runner.run(scenario, on: ReferenceTarget(features: features))
-                #expect(result.passed, "\(features.sorted()):\n\(Reports.failureDetail(result))")
+                #expect(result.passed, "\(features.names):\n\(Reports.failureDetail(result))")
             }
         }
     }
@@ -41,7 +42,7 @@ let library: [Scenario] = (try? ScenarioLibrary.load(directory: scenarioDirector
         let stock = library.filter { $0.applies(to: [], kind: "ref") }
         #expect(stock.contains { $0.name == "auth-unimplemented-stock" })
         #expect(!stock.contains { $0.name == "auth-plain-initial-response" })
-        let full = library.filter { $0.applies(to: FeatureRequirement.known, kind: "ref") }
+        let full = library.filter { $0.applies(to: .all, kind: "ref") }
         #expect(!full.contains { $0.name == "auth-unimplemented-stock" })
         #expect(full.contains { $0.name == "auth-plain-initial-response" })
     }

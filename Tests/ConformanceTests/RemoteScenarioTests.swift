@@ -1,5 +1,6 @@
 import Conformance
 import Foundation
+import SMTPEngine
 import Testing
 import TestSupport
 
@@ -41,7 +42,7 @@ let remoteLibrary = library.filter { $0.remote != nil }
             """)
         let remote = try #require(scenario.remote)
         #expect(scenario.targets == ["build"])
-        #expect(scenario.features == FeatureRequirement(required: ["auth", "tls"]))
+        #expect(scenario.features == FeatureRequirement(required: [.auth, .tls]))
         #expect(remote.peer.certificate == "wrong-name")
         #expect(remote.peer.smtps && remote.peer.port == 465)
         #expect(remote.peer.authOffer == ["login", "CRAM-MD5"])
@@ -104,8 +105,8 @@ let remoteLibrary = library.filter { $0.remote != nil }
     @Test func libraryHasTheRemoteScenarios() {
         #expect(remoteLibrary.count >= 20)
         #expect(remoteLibrary.allSatisfy { $0.targets == ["build"] && !$0.spec.isEmpty && $0.file.hasPrefix("remote-") })
-        for feature in ["auth", "tls"] {
-            #expect(remoteLibrary.contains { $0.features.required.contains(feature) }, "no remote scenario for \(feature)")
+        for feature in [Features.auth, .tls] {
+            #expect(remoteLibrary.contains { $0.features.required.contains(feature) }, "no remote scenario for \(feature.names)")
         }
         #expect(remoteLibrary.contains { $0.remote?.peer.smtps == true })
         #expect(remoteLibrary.contains { $0.remote?.peer.answers["EHLO"] != nil })
@@ -113,7 +114,7 @@ let remoteLibrary = library.filter { $0.remote != nil }
 
     @Test func theReferenceTargetHasNoQmailRemote() throws {
         let scenario = try #require(remoteLibrary.first)
-        let result = ScenarioRunner().run(scenario, on: ReferenceTarget(features: FeatureRequirement.known))
+        let result = ScenarioRunner().run(scenario, on: ReferenceTarget(features: .all))
         #expect(result.violation?.message.contains("has no qmail-remote") == true)
     }
 }
@@ -156,7 +157,7 @@ extension RealBuildTests {
 
     @Test func authTLSBuildCarriesBothFeatures() async throws {
         try await RealBuilds.with(RealBuilds.authTLS) { target in
-            #expect(target.features == ["auth", "tls"])
+            #expect(target.features == [.auth, .tls])
             #expect(target.remoteClient != nil)
         }
     }
@@ -190,7 +191,7 @@ extension RealBuildTests {
                     survivors.append(scenario.name)
                 }
                 let result = runner.run(scenario, on: other)
-                #expect(!result.passed, "\(scenario.name) also passes on \(other.features.sorted()) (\(other.name))")
+                #expect(!result.passed, "\(scenario.name) also passes on \(other.features.names) (\(other.name))")
             }
             #expect(survivors.isEmpty, "remote scenarios no peer mutant breaks: \(survivors)")
             #expect(caught.count >= 3, "peer mutants that caught something: \(caught.sorted())")

@@ -54,12 +54,12 @@ import TestSupport
 
     /// `qmailkit serve`'s server in process, with the scenario base as its
     /// control directory, features as given and a memory sink.
-    private func withBaseServer(features: Set<String>, _ body: (Int, MemorySink) async throws -> Void) async throws {
+    private func withBaseServer(features: Features, _ body: (Int, MemorySink) async throws -> Void) async throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-remote-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: home) }
         try writeBaseControls(into: home.appendingPathComponent("control"))
         let sink = MemorySink()
-        let settings = ServerSettings(qmailHome: home.path, features: ReferenceTarget.engineFeatures(features),
+        let settings = ServerSettings(qmailHome: home.path, features: features,
                                       delivery: .memory(sink), environment: ScenarioBase.environment)
         let server = try await SMTPServer.start(host: "127.0.0.1", port: 0, settings: settings, threads: 1)
         do {
@@ -71,8 +71,8 @@ import TestSupport
         }
     }
 
-    @Test(arguments: [Set<String>(), FeatureRequirement.known])
-    func safeScenariosPassAgainstServeOverTCP(features: Set<String>) async throws {
+    @Test(arguments: [Features(), .all])
+    func safeScenariosPassAgainstServeOverTCP(features: Features) async throws {
         try await withBaseServer(features: features) { port, sink in
             let target = RemoteTarget(host: "127.0.0.1", port: port, features: features)
             try target.checkReachable()
@@ -88,7 +88,7 @@ import TestSupport
     @Test func aWrongServerFailsTheSafeScenarios() async throws {
         try await withBaseServer(features: []) { port, _ in
             // The server does not have auth built in; the user claims it does.
-            let target = RemoteTarget(host: "127.0.0.1", port: port, features: ["auth", "tls"])
+            let target = RemoteTarget(host: "127.0.0.1", port: port, features: [.auth, .tls])
             let scenario = try scenario("name: ehlo-auth-claimed\nspec: s\nfeatures: auth\n< 220 mail.example.org ESMTP\n> EHLO x\n< 250-mail.example.org\n< 250-PIPELINING\n< 250-8BITMIME\n< 250 SIZE 0\n")
             let result = ScenarioRunner(replyTimeout: 2).run(scenario, on: target)
             #expect(result.violation?.message == "expected '250-8BITMIME', got '250 8BITMIME'")

@@ -1,4 +1,5 @@
 import Conformance
+import SMTPEngine
 import Testing
 import TestSupport
 
@@ -72,7 +73,7 @@ func scenarioParseError(_ text: String) -> ScenarioParseError? {
         #expect(scenario.line == 2)
         #expect(scenario.summary == "every kind of line")
         #expect(scenario.spec == ["RFC 5321 4.1.4", "docs/auth.md#smtpauth"])
-        #expect(scenario.features == FeatureRequirement(required: ["auth"], excluded: ["tls"]))
+        #expect(scenario.features == FeatureRequirement(required: .auth, excluded: .tls))
         #expect(scenario.environment["SMTPAUTH"] == .some(""))
         #expect(scenario.environment["TCPREMOTEHOST"] == .some(nil))
         #expect(scenario.environment["X"] == .some("a\tb"))
@@ -110,11 +111,11 @@ func scenarioParseError(_ text: String) -> ScenarioParseError? {
 
     @Test func appliesToFeaturesAndKinds() throws {
         let scenario = try #require(try parse("name: s\nfeatures: auth !tls\ntargets: ref\n< 220 x\n").first)
-        #expect(scenario.applies(to: ["auth"], kind: "ref"))
-        #expect(scenario.applies(to: ["auth", "empf"], kind: "ref"))
-        #expect(!scenario.applies(to: ["auth", "tls"], kind: "ref"))
+        #expect(scenario.applies(to: .auth, kind: "ref"))
+        #expect(scenario.applies(to: [.auth, .empf], kind: "ref"))
+        #expect(!scenario.applies(to: [.auth, .tls], kind: "ref"))
         #expect(!scenario.applies(to: [], kind: "ref"))
-        #expect(!scenario.applies(to: ["auth"], kind: "build"))
+        #expect(!scenario.applies(to: .auth, kind: "build"))
     }
 
     @Test(arguments: [
@@ -163,17 +164,9 @@ func scenarioParseError(_ text: String) -> ScenarioParseError? {
 }
 
 @Suite(.ownThread) struct FeatureSelectionTests {
-    @Test func provenancePatchPathsNameFeatures() {
-        #expect(BuildTarget.featureName("patches/auth.patch") == "auth")
-        #expect(BuildTarget.featureName("patches/resolutions/tls-on-auth.patch") == "tls")
-        #expect(BuildTarget.featureName("patches/resolutions/empf-on-auth.patch") == "empf")
-        #expect(BuildTarget.featureName("liberal-lf") == "liberal-lf")
-    }
-
     @Test func selectionsAreClosedUnderRequires() {
-        #expect(FeatureRequirement.closed(["forcetls"]) == ["forcetls", "auth", "tls"])
-        #expect(FeatureRequirement(required: ["forcetls"]).smallestSelection == ["forcetls", "auth", "tls"])
-        #expect(FeatureRequirement(required: ["forcetls"], excluded: ["auth"]).smallestSelection == nil)
-        #expect(FeatureRequirement(excluded: ["auth"]).smallestSelection == [])
+        #expect(FeatureRequirement(required: .forceTLS).smallestSelection == [.forceTLS, .auth, .tls])
+        #expect(FeatureRequirement(required: .forceTLS, excluded: .auth).smallestSelection == nil)
+        #expect(FeatureRequirement(excluded: .auth).smallestSelection == [])
     }
 }

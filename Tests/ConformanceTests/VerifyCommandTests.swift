@@ -68,6 +68,16 @@ import TestSupport
         #expect(run.stdout.contains("\n0 of "))
     }
 
+    @Test func featuresBringWhatTheyRequire() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("name: forcetls-with-auth-and-tls\nspec: patches/forcetls.patch Requires\nfeatures: auth tls forcetls\n< 220 mail.example.org ESMTP\n".utf8)
+            .write(to: directory.appendingPathComponent("scenarios/f.scn"))
+        let run = try verify(["--scenarios", "scenarios", "--features", "forcetls"], in: directory)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("pass    forcetls-with-auth-and-tls"))
+    }
+
     @Test func badInputIsExplained() throws {
         let directory = try scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -79,7 +89,7 @@ import TestSupport
         try Data("name: x\n< 220 x\n".utf8).write(to: directory.appendingPathComponent("scenarios/c.scn"))
         let unknown = try verify(["--scenarios", "scenarios", "--features", "auth,smtputf8"], in: directory)
         #expect(unknown.status == 64)
-        #expect(unknown.stderr.contains("unknown feature(s) smtputf8"))
+        #expect(unknown.stderr.contains("unknown feature 'smtputf8'"))
         let noBuild = try verify(["--scenarios", "scenarios", "--target", "build:nowhere"], in: directory)
         #expect(noBuild.status == 5)
         #expect(noBuild.stderr.contains("qmailkit-provenance.json is missing"))

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 @Suite(.ownThread) struct CacheKeyTests {
-    let patches = [AppliedPatch(name: "tls", sha256: String(repeating: "a", count: 64))]
+    let patches = [AppliedPatch(feature: "tls", name: "patches/tls.patch", sha256: String(repeating: "a", count: 64))]
 
     func key(_ options: BuildOptions = BuildOptions(), tree: String = "tree-1",
              patches: [AppliedPatch]? = nil, compiler: String = "gcc (Debian 12.2.0-14) 12.2.0") -> String {
@@ -43,9 +43,9 @@ import TestSupport
             treeIdentity: "t", patches: patches, confValues: ["conf-users": ["a", "b"], "conf-cc": ["cc -O2"]],
             targets: ["it"], compilerVersion: "gcc 12")
         #expect(text == """
-            qmailkit-build-key=1
+            qmailkit-build-key=2
             tree=t
-            patch=tls \(String(repeating: "a", count: 64))
+            patch=tls patches/tls.patch \(String(repeating: "a", count: 64))
             conf-cc[0]=cc -O2
             conf-users[0]=a
             conf-users[1]=b

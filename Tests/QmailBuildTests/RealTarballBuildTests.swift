@@ -75,7 +75,9 @@ struct RealTarballBuildTests {
         let log = try String(contentsOf: result.logFile, encoding: .utf8)
         #expect(log.contains("./load qmail-smtpd"))
 
-        let provenance = try #require(Provenance.decode(Data(contentsOf: result.provenanceFile)))
+        let provenance = try Provenance.read(buildDirectory: result.directory)
+        #expect(provenance.format == Provenance.currentFormat)
+        #expect(provenance.features.isEmpty)
         #expect(provenance.base == build.request.treeIdentity)
         #expect(provenance.cacheKey == result.cacheKey)
         #expect(provenance.compiler == result.compilerVersion)
@@ -180,7 +182,7 @@ struct RealTarballBuildTests {
         let request = BuildRequest(
             tree: tree, treeIdentity: "with-conf-ssl", output: scratch.appendingPathComponent("build"),
             options: BuildOptions(testUsers: TestUsers(user: "root"), jobs: 2, targets: ["auto_qmail.o"]),
-            patches: [AppliedPatch(name: "tls", sha256: String(repeating: "0", count: 64))])
+            patches: [AppliedPatch(feature: "tls", name: "patches/tls.patch", sha256: String(repeating: "0", count: 64))])
         let result = try QmailBuilder.build(request)
         let confSsl = try String(contentsOf: result.directory.appendingPathComponent("conf-ssl"), encoding: .utf8)
         let libs = try #require(confSsl.split(separator: "\n").first)
@@ -191,8 +193,9 @@ struct RealTarballBuildTests {
         #expect(version.first?.isNumber == true)
         #expect(FileManager.default.fileExists(atPath: result.directory.appendingPathComponent("auto_qmail.o").path))
         #expect(result.builtPrograms.isEmpty)
-        let provenance = try #require(Provenance.decode(Data(contentsOf: result.provenanceFile)))
+        let provenance = try Provenance.read(buildDirectory: result.directory)
         #expect(provenance.openssl == version)
         #expect(provenance.patches == request.patches)
+        #expect(provenance.features == ["tls"])
     }
 }

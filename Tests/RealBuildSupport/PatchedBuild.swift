@@ -175,7 +175,7 @@ public struct PatchedBuild: Sendable {
         let request = BuildRequest(
             tree: tree, treeIdentity: treeID, output: slot.appendingPathComponent("build", isDirectory: true),
             options: options,
-            patches: result.steps.map { AppliedPatch(name: $0.report.patchFile, sha256: $0.report.canonicalSHA256) })
+            patches: result.steps.map { AppliedPatch(feature: $0.report.feature, name: $0.report.patchFile, sha256: $0.report.canonicalSHA256) })
         let built = try QmailBuilder.build(request)
         for program in ["qmail-smtpd", "qmail-remote"] where !FileManager.default.isExecutableFile(
             atPath: home.appendingPathComponent("bin/\(program)").path) {
