@@ -65,7 +65,7 @@ private final class StreamingDelegate: NSObject, URLSessionDataDelegate, Sendabl
         var continuation: CheckedContinuation<Void, any Error>?
         /// The first reason to stop, set by us before cancelling the task.
         var failure: (any Error)?
-        var watchdog: Task<Void, Never>?
+        var watchdog: Watchdog?
     }
 
     private let sizeLimit: Int64
@@ -80,36 +80,28 @@ private final class StreamingDelegate: NSObject, URLSessionDataDelegate, Sendabl
     }
 
     func start(_ task: URLSessionDataTask, continuation: CheckedContinuation<Void, any Error>) {
-        let watchdog = Task { await self.watch(task) }
         state.withLock {
             $0.phase = .awaitingResponse(since: .now)
             $0.continuation = continuation
-            $0.watchdog = watchdog
         }
+        let watchdog = Watchdog { [self] in check(task) }
+        state.withLock { $0.watchdog = watchdog }
         task.resume()
     }
 
-    /// Cancels `task` when the current phase's timeout passes without news.
-    private func watch(_ task: URLSessionDataTask) async {
-        while !Task.isCancelled {
-            let deadline: ContinuousClock.Instant
-            let timeout: MirrorFailure
-            switch state.withLock({ $0.phase }) {
-            case .awaitingResponse(let since):
-                deadline = since + timeouts.connect
-                timeout = .timedOut(.connect, after: timeouts.connect)
-            case .receivingBody(let lastChunk):
-                deadline = lastChunk + timeouts.idle
-                timeout = .timedOut(.idle, after: timeouts.idle)
-            case .finished:
-                return
+    /// Cancels `task` when the current phase's timeout has passed without news.
+    private func check(_ task: URLSessionDataTask) {
+        let expired: MirrorFailure? = state.withLock { state in
+            switch state.phase {
+            case .awaitingResponse(let since) where ContinuousClock.now >= since + timeouts.connect:
+                return .timedOut(.connect, after: timeouts.connect)
+            case .receivingBody(let lastChunk) where ContinuousClock.now >= lastChunk + timeouts.idle:
+                return .timedOut(.idle, after: timeouts.idle)
+            default:
+                return nil
             }
-            if ContinuousClock.now >= deadline {
-                fail(task, with: timeout)
-                return
-            }
-            try? await Task.sleep(until: deadline, clock: .continuous)
         }
+        if let expired { fail(task, with: expired) }
     }
 
     /// Records the first failure and cancels the transfer.
@@ -205,4 +197,21 @@ extension Duration {
         let (seconds, attoseconds) = components
         return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
+}
+
+/// Calls `check` ten times a second until cancelled. A Dispatch timer, not a
+/// sleeping Task: the timeouts must hold while the cooperative pool is busy
+/// with other work of the process.
+private final class Watchdog: @unchecked Sendable {
+    // DispatchSource is thread-safe; it is only not marked Sendable.
+    private let timer: any DispatchSourceTimer
+
+    init(_ check: @escaping @Sendable () -> Void) {
+        timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "qmailkit.fetch.watchdog"))
+        timer.setEventHandler(handler: check)
+        timer.schedule(deadline: .now() + .milliseconds(100), repeating: .milliseconds(100))
+        timer.resume()
+    }
+
+    func cancel() { timer.cancel() }
 }

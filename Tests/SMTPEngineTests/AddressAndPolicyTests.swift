@@ -1,8 +1,10 @@
 import Testing
+import TestSupport
 import SMTPEngine
 
 /// docs/stock-smtpd.md#addresses (addrparse) and #recipient-checks, observed through the
 /// envelope the session hands to the queue.
+@Suite(.ownThread)
 struct AddressAndPolicyTests {
     /// Sends one message and returns the envelope written to the queue.
     func envelope(mail: String, rcpt: String, configuration: SessionConfiguration = testConfiguration()) -> String? {

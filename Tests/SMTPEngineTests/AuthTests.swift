@@ -1,9 +1,11 @@
 import Crypto
 import Foundation
 import Testing
+import TestSupport
 import SMTPEngine
 
 /// The auth feature, qmail-smtpd side (docs/auth.md).
+@Suite(.ownThread)
 struct AuthTests {
     static let checkProgram = ["/bin/checkpassword", "/bin/true"]
 

@@ -3,6 +3,7 @@ import TestSupport
 import SMTPEngine
 
 /// docs/stock-smtpd.md#pipelining (output buffering) and hostile input.
+@Suite(.ownThread)
 struct BufferingAndHostileInputTests {
     @Test func pipelinedGroupComesOutInOneWrite() {
         var driver = SessionDriver(testConfiguration())

@@ -1,9 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import SMTPEngine
 
 /// qmail's control-file rules (docs/stock-smtpd.md#control-files) and the loader that applies
 /// them to a real directory.
+@Suite(.ownThread)
 struct ConfigurationLoaderTests {
     @Test func firstLineRules() {
         #expect(ControlFileRules.firstLine(Array("me.test \t\nsecond\n".utf8)) == Array("me.test".utf8))
@@ -114,6 +116,7 @@ struct ConfigurationLoaderTests {
     }
 }
 
+@Suite(.ownThread)
 struct ConstantDatabaseTests {
     @Test func findsEveryKeyAndNoOthers() {
         let keys = (0..<2000).map { "host\($0).example" }
@@ -131,6 +134,7 @@ struct ConstantDatabaseTests {
     }
 }
 
+@Suite(.ownThread)
 struct AuthPolicyTests {
     static let rows: [(String?, [AuthMechanism], Bool)] = [
         (nil, [], false), ("-", [], false), ("-x", [.login, .plain], false), ("", [.login, .plain], false),

@@ -1,8 +1,10 @@
 import Testing
+import TestSupport
 import SMTPEngine
 
 /// docs/stock-smtpd.md#data to #queue-exit-codes: the DATA byte machine, the Received line, hops,
 /// databytes and the queue exit-code mapping.
+@Suite(.ownThread)
 struct DataTests {
     static let envelopeStart = "MAIL FROM:<a@b>\r\nRCPT TO:<c@example.org>\r\nDATA\r\n"
     static let received = "Received: from unknown (HELO x) (unknown)\n  by unknown with SMTP; 25 Nov 2026 14:47:06 -0000\n"

@@ -1,7 +1,9 @@
 import Testing
+import TestSupport
 import SMTPEngine
 
 /// Properties that must hold for every feature selection (docs/README.md#combining-features).
+@Suite(.ownThread)
 struct FeatureCombinationTests {
     static let selections: [Features] = (0..<64).map { Features(rawValue: $0) }
 

@@ -1,7 +1,9 @@
 import Testing
+import TestSupport
 import SMTPEngine
 
 /// The empf feature: control/policy grammar and the 550/454 replies at RCPT.
+@Suite(.ownThread)
 struct MessagingPolicyTests {
     static let policyText = """
     # comment

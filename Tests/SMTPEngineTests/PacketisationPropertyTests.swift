@@ -5,6 +5,7 @@ import SMTPEngine
 /// Random conversations (commands, AUTH, DATA bodies with dot/CR/LF games,
 /// junk) give the same replies, messages, envelopes and exit status however
 /// the input is cut.
+@Suite(.ownThread)
 struct PacketisationPropertyTests {
     static let commands = [
         "HELO x", "EHLO Client_Host", "MAIL FROM:<a@b>", "MAIL FROM:<joe@example.org> SIZE=5", "MAIL", "RCPT TO:<c@example.org>",

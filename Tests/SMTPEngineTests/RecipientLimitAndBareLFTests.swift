@@ -1,7 +1,9 @@
 import Testing
+import TestSupport
 import SMTPEngine
 
 /// The maxrcpt and liberal-lf features (docs/maxrcpt.md, docs/liberal-lf.md).
+@Suite(.ownThread)
 struct RecipientLimitAndBareLFTests {
     static func limited(_ limit: UInt64?) -> SessionConfiguration {
         testConfiguration(features: [.maxRecipients]) { $0.maxRecipients = limit }

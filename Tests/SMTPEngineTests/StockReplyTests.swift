@@ -1,7 +1,9 @@
 import Testing
+import TestSupport
 import SMTPEngine
 
 /// Rows of docs/stock-smtpd.md#replies: one command, its exact reply.
+@Suite(.ownThread)
 struct StockReplyTests {
     static let rows: [(String, String)] = [
         ("HELO client.test\r\n", "250 mail.example.org\r\n"),

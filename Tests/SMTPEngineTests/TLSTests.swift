@@ -1,7 +1,9 @@
 import Testing
+import TestSupport
 import SMTPEngine
 
 /// The tls and forcetls features (docs/tls.md, docs/forcetls.md).
+@Suite(.ownThread)
 struct TLSTests {
     static func configuration(_ features: Features = [.tls], environment: [String: String] = [:],
                               certificate: ServerCertificate = .usable) -> SessionConfiguration {
@@ -135,6 +137,7 @@ struct TLSTests {
 }
 
 /// tls.patch's smtpd_tls_relayclient, fed as the transport reports it.
+@Suite(.ownThread)
 struct TLSClientCertificateTests {
     static let refused = "250 ok\r\n553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)\r\n"
 
