@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "DiffFormat", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Recipes", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Console"),
-        .target(name: "QmailBuild", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "QmailBuild", dependencies: ["Spawn", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SMTPEngine"),
         .target(name: "Workers"),
         .target(name: "Spawn"),

@@ -1,4 +1,6 @@
 import Foundation
+import Glibc
+import Spawn
 
 /// Runs the external commands of a build (compiler, pkg-config, make).
 enum ToolRunner {
@@ -37,29 +39,33 @@ enum ToolRunner {
     static func stream(
         _ executable: URL, _ arguments: [String], directory: URL?, onOutput: (Data) -> Void
     ) throws(BuildError) -> Int32 {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = environment
-        if let directory { process.currentDirectoryURL = directory }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
+        let pipe: (read: Int32, write: Int32)
+        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { if null >= 0 { close(null) } }
+        let pid: pid_t
         do {
-            try process.run()
+            pipe = try ChildProcess.makePipe()
+            pid = try ChildProcess.spawn(argv: [executable.path] + arguments, environment: environment,
+                                         workingDirectory: directory?.path,
+                                         descriptors: [(null, 0), (pipe.write, 1), (pipe.write, 2)])
         } catch {
             throw .missingTool(executable.path, hint: PackageHint.forTool(executable.lastPathComponent))
         }
         // Our copy of the write end must go, or reading would never see end of file.
-        try? pipe.fileHandleForWriting.close()
-        let reader = pipe.fileHandleForReading
+        close(pipe.write)
+        var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let chunk = reader.availableData
-            if chunk.isEmpty { break }
-            onOutput(chunk)
+            let count = chunk.withUnsafeMutableBytes { read(pipe.read, $0.baseAddress, $0.count) }
+            if count > 0 {
+                onOutput(Data(chunk[..<count]))
+            } else if count == 0 || errno != EINTR {
+                break
+            }
         }
-        process.waitUntilExit()
-        return process.terminationStatus
+        close(pipe.read)
+        return switch ChildProcess.wait(pid) {
+        case .exited(let status): status
+        case .signalled, .waitFailed: 128
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// What a finished command printed and how it ended.
 public struct CommandOutput: Sendable {
@@ -37,29 +38,36 @@ public struct CommandFailure: Error, CustomStringConvertible {
 public enum Command {
     /// Runs `executable` (an absolute path, or a name looked up in PATH) and
     /// returns its output whatever its exit status.
+    ///
+    /// posix_spawn and poll(2), not Foundation's Process: Process.run is not
+    /// safe to call from many threads at once on Linux, and FileHandle traps
+    /// on an interrupted read (EINTR).
     public static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil,
                            environment: [String: String] = ProcessInfo.processInfo.environment,
                            input: [UInt8] = []) throws -> CommandOutput {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable.contains("/") ? executable : "/usr/bin/env")
-        process.arguments = executable.contains("/") ? arguments : [executable] + arguments
-        if let directory { process.currentDirectoryURL = directory }
-        process.environment = environment
-        let output = Pipe(), errors = Pipe(), standardInput = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = standardInput
-        try process.run()
-        let errorReader = BackgroundRead(errors.fileHandleForReading)
-        let inputWriter = Thread {
-            if !input.isEmpty { try? standardInput.fileHandleForWriting.write(contentsOf: input) }
-            try? standardInput.fileHandleForWriting.close()
+        let standardInput = try ChildProcess.makePipe()
+        let output = try ChildProcess.makePipe()
+        let errors = try ChildProcess.makePipe()
+        let pid: pid_t
+        do {
+            pid = try ChildProcess.spawn(argv: [executable] + arguments, environment: environment,
+                                         workingDirectory: directory?.path,
+                                         descriptors: [(standardInput.read, 0), (output.write, 1), (errors.write, 2)])
+        } catch {
+            for fd in [standardInput.read, standardInput.write, output.read, output.write, errors.read, errors.write] {
+                close(fd)
+            }
+            throw error
         }
-        inputWriter.start()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errorReader.result()
-        process.waitUntilExit()
-        return CommandOutput(status: process.terminationStatus, stdout: Array(outputData), stderr: Array(errorData))
+        close(standardInput.read)
+        close(output.write)
+        close(errors.write)
+        let (stdout, stderr) = exchange(input, into: standardInput.write, from: output.read, errors.read)
+        let status: Int32 = switch ChildProcess.wait(pid) {
+        case .exited(let code): code
+        case .signalled, .waitFailed: 128
+        }
+        return CommandOutput(status: status, stdout: stdout, stderr: stderr)
     }
 
     /// Runs the command and returns its standard output; throws unless it exits 0.
@@ -71,22 +79,51 @@ public enum Command {
         guard result.status == 0 else { throw CommandFailure(command: [executable] + arguments, output: result) }
         return result.out
     }
-}
 
-/// Reads a pipe to its end on a thread of its own.
-private final class BackgroundRead: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
+    /// A child that exits without reading its input must give us EPIPE, not
+    /// end this process.
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN); () }()
 
-    init(_ handle: FileHandle) {
-        Thread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }.start()
-    }
-
-    func result() -> Data {
-        done.wait()
-        return data
+    /// Writes `input` to `inputFD` while reading `outputFD` and `errorFD` to
+    /// their ends, all in one poll loop; closes the three descriptors.
+    private static func exchange(_ input: [UInt8], into inputFD: Int32, from outputFD: Int32, _ errorFD: Int32)
+        -> ([UInt8], [UInt8]) {
+        var writer: Int32 = inputFD
+        var written = 0
+        if input.isEmpty {
+            close(writer)
+            writer = -1
+        } else {
+            ignoreBrokenPipes
+        }
+        var readers = [outputFD, errorFD]
+        var collected: [[UInt8]] = [[], []]
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while writer >= 0 || readers.contains(where: { $0 >= 0 }) {
+            var polls = [pollfd(fd: writer, events: Int16(POLLOUT), revents: 0)]
+                + readers.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if poll(&polls, nfds_t(polls.count), -1) < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            if writer >= 0, polls[0].revents != 0 {
+                let count = input[written...].withUnsafeBytes { write(writer, $0.baseAddress, min($0.count, 65536)) }
+                if count > 0 { written += count }
+                if (count < 0 && errno != EINTR && errno != EAGAIN) || written == input.count {
+                    close(writer)
+                    writer = -1
+                }
+            }
+            for index in 0..<2 where readers[index] >= 0 && polls[index + 1].revents != 0 {
+                let count = chunk.withUnsafeMutableBytes { read(readers[index], $0.baseAddress, $0.count) }
+                if count > 0 {
+                    collected[index] += chunk[..<count]
+                } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
+                    close(readers[index])
+                    readers[index] = -1
+                }
+            }
+        }
+        return (collected[0], collected[1])
     }
 }
