@@ -19,6 +19,11 @@ import SMTPEngine
 /// `timeoutsmtpd` seconds: waiting for input ends with `451 timeout`; replies
 /// the client does not take (the channel stays unwritable) end the
 /// connection silently with status 1, as qmail's failed write does.
+///
+/// The handler owns nothing beyond its channel's life: `handlerRemoved`
+/// drops the context (which holds the handler: a cycle otherwise), the
+/// session and every buffer, and cancels its timers, so a closed
+/// connection leaves no memory behind.
 final class SMTPSessionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -26,7 +31,8 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private let server: ServerContext
     private let environment: [String: String]
     private var log: SessionLogLine
-    private var context: ChannelHandlerContext!
+    /// Set from `handlerAdded` to `handlerRemoved` only.
+    private var context: ChannelHandlerContext?
     private var session: SMTPSession?
     /// Bytes read while the session must not see them yet (during a sleep).
     private var held: [UInt8] = []
@@ -42,6 +48,8 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private var timer: Scheduled<Void>?
     /// Runs while the channel is not writable (the client takes no replies).
     private var writeTimer: Scheduled<Void>?
+    /// Ends a `.sleep` action (a failed AUTH's delay).
+    private var sleepTimer: Scheduled<Void>?
     /// The event an action completed synchronously with, delivered once the
     /// current action list is done.
     private var immediateEvent: SessionEvent?
@@ -65,6 +73,24 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if context.channel.isActive { begin() }
+    }
+
+    /// The end of the handler's life (the channel closed, or the handler was
+    /// taken out): whatever still runs for this connection stops, and
+    /// nothing the handler holds outlives it.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        closed = true
+        cancelTimers()
+        sleepTimer?.cancel()
+        sleepTimer = nil
+        transaction?.abandon()
+        transaction = nil
+        self.context = nil
+        bypassContext = nil
+        session = nil
+        held = []
+        output = ByteBuffer()
+        clientCertificate = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -92,9 +118,9 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     // MARK: - Input
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
+        let buffer = unwrapInboundIn(data)
         guard !closed else { return }
-        held += buffer.readBytes(length: buffer.readableBytes) ?? []
+        held += buffer.readableBytesView
         timer?.cancel()
         timer = nil
         feedHeldInput()
@@ -164,8 +190,10 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private func feedHeldInput() {
         guard session != nil, !sleeping, !closed else { return }
         if !held.isEmpty {
+            // A fresh array, not the old capacity: one long line must not
+            // leave its megabyte with the connection.
             let bytes = held
-            held.removeAll(keepingCapacity: true)
+            held = []
             perform(session!.receive(bytes))
         }
         if sawEndOfInput && !deliveredEndOfInput && !sleeping && !closed {
@@ -177,7 +205,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     /// After any progress: ask for more input and run the idle timer when
     /// the session reads and its replies are being taken.
     private func afterProgress() {
-        guard !closed, let session else { return }
+        guard !closed, let session, let context else { return }
         let wantsInput = !sleeping && (session.isAwaitingInput || awaitingHandshake) && !sawEndOfInput
         if wantsInput && context.channel.isWritable {
             if !readRequested {
@@ -258,9 +286,11 @@ final class SMTPSessionHandler: ChannelInboundHandler {
             case .runCheckProgram(let argv, let payload):
                 runCheckProgram(argv: argv, payload: payload)
             case .sleep(let seconds):
+                guard let context else { return }
                 sleeping = true
                 let rest = actions[index...]
-                context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(seconds))) {
+                sleepTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(seconds))) {
+                    self.sleepTimer = nil
                     self.sleeping = false
                     self.perform(Array(rest), reason: reason)
                     self.feedHeldInput()
@@ -282,12 +312,12 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         guard output.readableBytes > 0 else { return }
         let bytes = output
         output = ByteBuffer()
-        writeContext.writeAndFlush(NIOAny(bytes), promise: nil)
+        writeContext?.writeAndFlush(NIOAny(bytes), promise: nil)
     }
 
     /// Writes go below the TLS handler's plaintext bypass once one exists
     /// and the handshake failed; otherwise through the whole pipeline.
-    private var writeContext: ChannelHandlerContext {
+    private var writeContext: ChannelHandlerContext? {
         if let bypass = bypassContext, failedTLS { return bypass }
         return context
     }
@@ -301,7 +331,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         cancelTimers()
         transaction?.abandon()
         transaction = nil
-        writeContext.close(promise: nil)
+        writeContext?.close(promise: nil)
     }
 
     private func startQueue(_ request: QueueRequest) {
@@ -326,7 +356,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
             return
         }
         self.transaction = nil
-        let loop = context.eventLoop
+        guard let loop = context?.eventLoop else { return transaction.abandon() }
         let bound = NIOLoopBound(self, eventLoop: loop)
         transaction.finish(envelope: envelope) { termination, writeFailed in
             loop.execute {
@@ -338,7 +368,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     }
 
     private func runCheckProgram(argv: [String], payload: [UInt8]) {
-        let loop = context.eventLoop
+        guard let loop = context?.eventLoop else { return }
         let bound = NIOLoopBound(self, eventLoop: loop)
         CheckProgram.run(argv: argv, payload: payload, environment: environment) { termination in
             loop.execute { bound.value.deliver(.checkProgramFinished(termination)) }
@@ -353,7 +383,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
             let (tls, outcome) = try server.serverTLS().makeHandler()
             clientCertificate = outcome
             let bypass = PlaintextBypass()
-            let pipeline = context.pipeline.syncOperations
+            guard let pipeline = context?.pipeline.syncOperations else { return }
             try pipeline.addHandler(tls, position: .first)
             try pipeline.addHandler(CipherSniffer(), position: .first)
             try pipeline.addHandler(bypass, position: .first)
