@@ -18,7 +18,8 @@ import SMTPEngine
 /// Timeouts follow qmail-smtpd, which gives every read and every write
 /// `timeoutsmtpd` seconds: waiting for input ends with `451 timeout`; replies
 /// the client does not take (the channel stays unwritable) end the
-/// connection silently with status 1, as qmail's failed write does.
+/// connection silently with status 1, as qmail's failed write does. The TLS
+/// handshake is bounded by the same figure: `454 TLS connection failed: timeout`.
 ///
 /// The handler owns nothing beyond its channel's life: `handlerRemoved`
 /// drops the context (which holds the handler: a cycle otherwise), the
@@ -124,6 +125,10 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         timer?.cancel()
         timer = nil
         feedHeldInput()
+        // Not only at channelReadComplete: once STARTTLS has put the TLS
+        // handler in front, no read-complete reaches this handler until the
+        // handshake has delivered data, and the handshake timer must run.
+        afterProgress()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -166,11 +171,12 @@ final class SMTPSessionHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if awaitingHandshake {
-            // qmail answers in clear: write below the TLS handler.
+            // qmail answers in clear: write below the TLS handler. The reply
+            // gets a short reason; the log the whole error.
             awaitingHandshake = false
             failedTLS = true
-            let reason = String(describing: error).map { $0 == "\r" || $0 == "\n" ? " " : $0 }
-            deliver(.tlsFailed(reason: String(reason)), reason: .tlsFailed)
+            logTLSFailure(error)
+            deliver(.tlsFailed(reason: TLSFailureReason.phrase(for: error)), reason: .tlsFailed)
         } else {
             closeChannel(reason: .eof)
         }
@@ -183,6 +189,13 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         closed = true
         onEnd(log)
         context.fireChannelInactive()
+    }
+
+    /// One log line with what the reply leaves out: the error as NIOSSL
+    /// gives it, on one line.
+    private func logTLSFailure(_ error: any Error) {
+        let text = String(String(describing: error).map { $0 == "\r" || $0 == "\n" ? " " : $0 })
+        server.settings.log("tls \(log.connection) ip \(log.remoteIP): \(text)")
     }
 
     /// Gives held bytes (and a pending end of input) to the session unless a
@@ -390,7 +403,8 @@ final class SMTPSessionHandler: ChannelInboundHandler {
             bypassContext = try pipeline.context(handler: bypass)
             awaitingHandshake = true
         } catch {
-            immediateEvent = .tlsFailed(reason: String(describing: error))
+            logTLSFailure(error)
+            immediateEvent = .tlsFailed(reason: TLSFailureReason.phrase(for: error))
             failedTLS = true
         }
     }

@@ -65,7 +65,7 @@ struct TLSTests {
         #expect(lines.all.first?.hasSuffix("status 0 messages 0 tls TLSv1.3 reason quit") == true)
     }
 
-    @Test("a failed handshake gets 454 TLS connection failed in clear, then close")
+    @Test("a failed handshake gets 454 TLS connection failed: <short reason> in clear, then close")
     func handshakeFailure() async throws {
         let home = try TestHome()
         defer { home.remove() }
@@ -77,9 +77,9 @@ struct TLSTests {
             try client.send("STARTTLS\r\n")
             #expect(try client.readReply() == "220 ready for tls\r\n")
             try client.send("this is not a TLS ClientHello\r\n")
-            let rest = try client.readUntilClosed()
-            #expect(rest.contains("454 TLS connection failed: "))
-            #expect(rest.hasSuffix(" (#4.3.0)\r\n"))
+            // After BoringSSL's protocol_version alert, the reply as the C build words it.
+            let rest = TLSHandshakeTests.withoutAlerts(try client.readUntilClosed())
+            #expect(rest == "454 TLS connection failed: wrong version number (#4.3.0)\r\n")
         }
     }
 
