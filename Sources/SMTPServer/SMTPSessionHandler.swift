@@ -19,7 +19,8 @@ import SMTPEngine
 /// `timeoutsmtpd` seconds: waiting for input ends with `451 timeout`; replies
 /// the client does not take (the channel stays unwritable) end the
 /// connection silently with status 1, as qmail's failed write does. The TLS
-/// handshake is bounded by the same figure: `454 TLS connection failed: timeout`.
+/// handshake and the checkpassword program are bounded by the same figure:
+/// `454 TLS connection failed: timeout`, and a killed program's `454 oops`.
 ///
 /// The handler owns nothing beyond its channel's life: `handlerRemoved`
 /// drops the context (which holds the handler: a cycle otherwise), the
@@ -51,6 +52,9 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private var writeTimer: Scheduled<Void>?
     /// Ends a `.sleep` action (a failed AUTH's delay).
     private var sleepTimer: Scheduled<Void>?
+    /// Kills the checkpassword program once it has run for timeoutsmtpd.
+    /// Holds only the child, so it stays armed after the handler is gone.
+    private var checkTimer: Scheduled<Void>?
     /// The event an action completed synchronously with, delivered once the
     /// current action list is done.
     private var immediateEvent: SessionEvent?
@@ -380,11 +384,27 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Runs the checkpassword program for at most timeoutsmtpd seconds;
+    /// then it is killed, which the session answers with 454 like any crash.
     private func runCheckProgram(argv: [String], payload: [UInt8]) {
         guard let loop = context?.eventLoop else { return }
         let bound = NIOLoopBound(self, eventLoop: loop)
-        CheckProgram.run(argv: argv, payload: payload, environment: environment) { termination in
-            loop.execute { bound.value.deliver(.checkProgramFinished(termination)) }
+        let child = CheckProgram.run(argv: argv, payload: payload, environment: environment) { termination in
+            loop.execute {
+                let handler = bound.value
+                handler.checkTimer?.cancel()
+                handler.checkTimer = nil
+                handler.deliver(.checkProgramFinished(termination))
+            }
+        }
+        guard let child else { return }
+        let seconds = timeoutSeconds
+        let log = server.settings.log
+        let connection = self.log.connection
+        checkTimer = loop.scheduleTask(in: .seconds(Int64(seconds))) {
+            if child.kill() {
+                log("auth \(connection): checkpassword pid \(child.pid) killed after \(seconds) s (timeoutsmtpd)")
+            }
         }
     }
 

@@ -21,7 +21,9 @@ struct Serve: AsyncParsableCommand {
             'end N ip A port P status S messages M [tls V] [auth U] reason R'. \
             Every read and every write waits at most timeoutsmtpd seconds (default 1200), as \
             in qmail-smtpd: a client that sends nothing gets '451 timeout', one that stops \
-            reading its replies is disconnected.
+            reading its replies is disconnected. The same figure bounds a TLS handshake \
+            ('454 TLS connection failed: timeout') and the checkpassword program, which is \
+            then killed ('454 oops, problem with child and I can't auth').
 
             SIGTERM or SIGINT stops the server cleanly: the listening socket closes at once, \
             sessions in progress may finish during --grace seconds (a second signal ends the \

@@ -97,5 +97,6 @@ import TestSupport
         #expect(text.contains("--grace <seconds>"))
         #expect(text.contains("SIGTERM or SIGINT stops the server cleanly"))
         #expect(text.contains("one that stops reading its replies is disconnected"))
+        #expect(text.contains("The same figure bounds a TLS handshake"))
     }
 }

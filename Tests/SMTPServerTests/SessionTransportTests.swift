@@ -93,6 +93,36 @@ struct SessionTransportTests {
         #expect(text.hasPrefix("Received: from unknown (HELO client.example) (alice@127.0.0.1)\n  by 127.0.0.1 with ESMTPA; "))
         #expect(bodyAfterReceivedLine(message.bytes) == Array("hi\n".utf8))
     }
+
+    @Test("a checkpassword program that runs past timeoutsmtpd is killed: 454, and the session goes on")
+    func checkProgramTimeout() async throws {
+        let home = try TestHome(controls: ["me": "mx.test.example\n", "timeoutsmtpd": "1\n"])
+        defer { home.remove() }
+        let pidFile = home.path("check.pid")
+        let check = try home.script("checkpassword", """
+            #!/bin/sh
+            echo $$ > \(pidFile)
+            exec sleep 600
+            """)
+        let lines = LogLines()
+        let settings = home.settings(features: [.auth], delivery: .memory(MemorySink()), checkProgram: [check, "/bin/true"],
+                                     environment: ["SMTPAUTH": ""], log: lines.append)
+        try await withServer(settings) { port in
+            let client = try LoopbackClient(port: port)
+            _ = try client.readReply()
+            let start = Date()
+            try client.send("AUTH PLAIN \(Data("\0alice\0secret".utf8).base64EncodedString())\r\n")
+            #expect(try client.readReply() == "454 oops, problem with child and I can't auth (#4.3.0)\r\n")
+            #expect(Date().timeIntervalSince(start) >= 0.9)
+            try client.send("NOOP\r\n")
+            #expect(try client.readReply() == "250 ok\r\n")
+        }
+        // The program is gone (killed and reaped), not left sleeping.
+        let pid = try #require(Int32(String(decoding: try Data(contentsOf: URL(fileURLWithPath: pidFile)), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(pid, 0) == -1 && errno == ESRCH)
+        #expect(lines.all.contains { $0.contains("checkpassword pid \(pid) killed after 1 s") }, "\(lines.all)")
+    }
 }
 
 /// A checkpassword program in /bin/sh: user `alice`, password
