@@ -60,6 +60,10 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Accept and count messages without storing them (benchmarks).")
     var discard = false
 
+    @Option(help: ArgumentHelp("The local host name for the Received line's 'by' (sets TCPLOCALHOST, as tcpserver -l does; default: TCPLOCALHOST from the environment, else the local IP address).",
+                               valueName: "name"))
+    var localName: String?
+
     @Option(help: ArgumentHelp("Most connections served at once (tcpserver -c).", valueName: "n"))
     var connections = 40
 
@@ -79,6 +83,9 @@ struct Serve: AsyncParsableCommand {
         }
         guard connections >= 1 else { throw ValidationError("--connections takes a number of at least 1") }
         guard grace >= 0 else { throw ValidationError("--grace takes a number of seconds, 0 or more") }
+        if let localName, localName.isEmpty || localName.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            throw ValidationError("--local-name takes a host name without spaces, not '\(localName)'")
+        }
         _ = try parsedFeatures()
         if !inetd { _ = try parsedListen() }
         // Passthrough capture takes --help too when it comes first.
@@ -92,6 +99,7 @@ struct Serve: AsyncParsableCommand {
         let controlDirectory = URL(fileURLWithPath: control).standardizedFileURL
         var environment = ProcessInfo.processInfo.environment
         if let queue { environment["QMAILQUEUE"] = queue }
+        if let localName { environment["TCPLOCALHOST"] = localName }
         let delivery: DeliveryMethod
         if let maildir {
             do { delivery = .maildir(try Self.prepareMaildir(maildir)) } catch { throw failure(error) }
