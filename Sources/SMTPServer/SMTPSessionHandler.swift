@@ -43,6 +43,9 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private var deliveredEndOfInput = false
     private var sleeping = false
     private var awaitingHandshake = false
+    /// What STARTTLS (or SMTPS) uses, made from the control files when the
+    /// connection began; nil without the tls feature or a usable setup.
+    private var tlsSetup: ServerTLS?
     private var clientCertificate: ClientCertificateOutcome?
     private var closed = false
     private var readRequested = false
@@ -96,6 +99,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         held = []
         output = ByteBuffer()
         clientCertificate = nil
+        tlsSetup = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -110,7 +114,9 @@ final class SMTPSessionHandler: ChannelInboundHandler {
             guard server.knowsLocalAddresses else {
                 return perform(SMTPSession.actions(for: .unknownLocalAddresses), reason: .fatal)
             }
-            newSession = SMTPSession(configuration: try server.configuration(environment: environment))
+            let (configuration, tls) = try server.connectionSetup(environment: environment)
+            tlsSetup = tls
+            newSession = SMTPSession(configuration: configuration)
         } catch {
             return perform(SMTPSession.actions(for: .unreadableControls), reason: .fatal)
         }
@@ -413,7 +419,8 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     /// the pipeline, with a plaintext bypass in front of it for the 454.
     private func startTLS() {
         do {
-            let (tls, outcome) = try server.serverTLS().makeHandler()
+            guard let tlsSetup else { throw ServerTLS.SetupError(reason: "no TLS setup", detail: "") }
+            let (tls, outcome) = tlsSetup.makeHandler()
             clientCertificate = outcome
             let bypass = PlaintextBypass()
             guard let pipeline = context?.pipeline.syncOperations else { return }

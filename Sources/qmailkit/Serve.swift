@@ -10,8 +10,11 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Speaks SMTP exactly as qmail-smtpd with the selected patches does. The control \
             directory is read as qmail-smtpd reads it (me, smtpgreeting, rcpthosts, \
-            databytes, timeoutsmtpd, tlsclients, …), once per connection; servercert.pem, \
-            clientca.pem and clientcrl.pem at the first STARTTLS, then kept. A client \
+            databytes, timeoutsmtpd, tlsclients, tlsserverciphers, …), once per connection; \
+            servercert.pem, clientca.pem and clientcrl.pem too, loaded again only when they \
+            have changed. TLSCIPHERS, when set, replaces tlsserverciphers; a cipher list that \
+            selects nothing swift-nio-ssl offers refuses STARTTLS with '454 TLS bad cipher \
+            list'. A client \
             certificate that verifies against clientca.pem and names an address in \
             tlsclients may relay. Messages go \
             to the queue program (QMAILQUEUE, else bin/qmail-queue in the qmail home) unless \

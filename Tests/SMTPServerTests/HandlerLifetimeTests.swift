@@ -9,7 +9,7 @@ import TestSupport
 /// What a connection leaves behind once it is gone: nothing. The session
 /// handler on an EmbeddedChannel, watched through a weak reference after
 /// the channel has closed and its pipeline has been taken down.
-@Suite("SMTPServer session handler lifetime")
+@Suite("SMTPServer session handler lifetime", .ownThread)
 struct HandlerLifetimeTests {
     /// Holds the handler weakly: the test's only way to see it afterwards.
     final class Watch {

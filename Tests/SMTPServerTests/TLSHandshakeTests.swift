@@ -10,7 +10,7 @@ import TestSupport
 /// its timeout on virtual time (docs/tls.md#handshake-timeout) and the
 /// reply to a failed one, which names a short reason and nothing internal
 /// (docs/tls.md#tls-errors).
-@Suite("SMTPServer TLS handshake on virtual time", .enabled(if: hasOpenSSL, "needs openssl for the test certificate"))
+@Suite("SMTPServer TLS handshake on virtual time", .ownThread, .enabled(if: hasOpenSSL, "needs openssl for the test certificate"))
 struct TLSHandshakeTests {
     static func home() throws -> TestHome {
         let home = try TestHome(controls: ["me": "mx.test.example\n", "timeoutsmtpd": "30\n"])

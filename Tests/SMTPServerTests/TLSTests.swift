@@ -83,6 +83,36 @@ struct TLSTests {
         }
     }
 
+    @Test("control/tlsserverciphers chooses the TLS 1.2 suite; Received names it")
+    func tlsServerCiphers() async throws {
+        let home = try TestHome()
+        defer { home.remove() }
+        try home.makeServerCertificate()
+        try home.write(control: "tlsserverciphers", "DHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384\n")
+        let sink = MemorySink()
+        let lines = LogLines()
+        let settings = home.settings(features: [.tls], delivery: .memory(sink), log: lines.append)
+        let client = #"""
+            import smtplib, ssl, sys
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            context.maximum_version = ssl.TLSVersion.TLSv1_2
+            with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10) as smtp:
+                smtp.starttls(context=context)
+                print(smtp.sock.cipher()[0])
+                smtp.sendmail("a@b.example", ["c@d.example"], "Subject: x\r\n\r\nhi\r\n")
+            """#
+        let result = try await withServer(settings) { port in
+            try FinishedProcess.run(["python3", "-c", client, String(port)])
+        }
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output == "ECDHE-RSA-AES256-GCM-SHA384\n")
+        let text = String(decoding: try #require(sink.messages.first).bytes, as: UTF8.self)
+        #expect(text.contains(" with ESMTPS (ECDHE-RSA-AES256-GCM-SHA384 encrypted); "), "\(text)")
+        #expect(lines.all.contains { $0.contains("skipped 'DHE-RSA-AES256-GCM-SHA384'") }, "\(lines.all)")
+    }
+
     @Test("SMTPS: the handshake comes before the greeting")
     func smtps() async throws {
         let home = try TestHome()
