@@ -48,6 +48,8 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private var tlsSetup: ServerTLS?
     private var clientCertificate: ClientCertificateOutcome?
     private var closed = false
+    /// The control files are being read for `begin()`.
+    private var beginning = false
     private var readRequested = false
     /// Runs while the session waits for input it is reading.
     private var timer: Scheduled<Void>?
@@ -107,22 +109,39 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         context.fireChannelActive()
     }
 
+    /// Reads the control files (on the server's thread pool when it has
+    /// one, so a slow disk or a huge morercpthosts.cdb holds no event loop),
+    /// then starts the session. Nothing is read from the client meanwhile.
     private func begin() {
-        guard session == nil, !closed else { return }
-        var newSession: SMTPSession
-        do {
-            guard server.knowsLocalAddresses else {
-                return perform(SMTPSession.actions(for: .unknownLocalAddresses), reason: .fatal)
+        guard session == nil, !closed, !beginning else { return }
+        guard server.knowsLocalAddresses else {
+            return perform(SMTPSession.actions(for: .unknownLocalAddresses), reason: .fatal)
+        }
+        let server = self.server
+        let environment = self.environment
+        guard let pool = server.blockingPool, let loop = context?.eventLoop else {
+            return start(Result { try server.connectionSetup(environment: environment) })
+        }
+        beginning = true
+        pool.runIfActive(eventLoop: loop) { try server.connectionSetup(environment: environment) }
+            .assumeIsolated().whenComplete { result in
+                self.beginning = false
+                self.start(result)
             }
-            let (configuration, tls) = try server.connectionSetup(environment: environment)
-            tlsSetup = tls
-            newSession = SMTPSession(configuration: configuration)
-        } catch {
+    }
+
+    private func start(_ setup: Result<ConnectionSetup, any Error>) {
+        guard session == nil, !closed else { return }
+        guard case .success(let setup) = setup else {
             return perform(SMTPSession.actions(for: .unreadableControls), reason: .fatal)
         }
+        tlsSetup = setup.tls
+        var newSession = SMTPSession(configuration: setup.configuration)
         let actions = newSession.start()
         session = newSession
         perform(actions)
+        // The client may have gone (or half-closed) while the files were read.
+        feedHeldInput()
         afterProgress()
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+import NIOPosix
 import SMTPEngine
 import Synchronization
 
@@ -12,9 +13,13 @@ final class ServerContext: Sendable {
     /// tlsserverciphers elements already reported as skipped.
     private let reportedCipherElements = Mutex<Set<String>>([])
     fileprivate let connectionCounter = Mutex(0)
+    /// Where a connection's control files are read, off the event loop; nil:
+    /// on the loop itself (inetd mode, virtual-time tests).
+    let blockingPool: NIOThreadPool?
 
-    init(settings: ServerSettings) {
+    init(settings: ServerSettings, blockingPool: NIOThreadPool? = nil) {
         self.settings = settings
+        self.blockingPool = blockingPool
         localAddresses = Result { try ConfigurationLoader.localInterfaceAddresses() }
     }
 
@@ -36,17 +41,17 @@ final class ServerContext: Sendable {
     /// certificate `.unusable`: STARTTLS answers `454 TLS <reason>` and the
     /// session goes on in clear, as with tls.patch. Small blocking file
     /// reads and stats; the setup itself is built only when a file changed.
-    func connectionSetup(environment: [String: String]) throws -> (SessionConfiguration, ServerTLS?) {
+    func connectionSetup(environment: [String: String]) throws -> ConnectionSetup {
         var configuration = try configuration(environment: environment)
         guard settings.features.contains(.tls), case .usable = configuration.serverCertificate else {
-            return (configuration, nil)
+            return ConnectionSetup(configuration: configuration, tls: nil)
         }
         switch serverTLS(environment: environment) {
         case .success(let tls):
-            return (configuration, tls)
+            return ConnectionSetup(configuration: configuration, tls: tls)
         case .failure(let error):
             configuration.serverCertificate = .unusable(reason: error.reason)
-            return (configuration, nil)
+            return ConnectionSetup(configuration: configuration, tls: nil)
         }
     }
 
@@ -114,6 +119,12 @@ extension ServerContext {
     func nextConnectionNumber() -> Int {
         connectionCounter.withLock { $0 += 1; return $0 }
     }
+}
+
+/// What one connection starts with.
+struct ConnectionSetup: Sendable {
+    var configuration: SessionConfiguration
+    var tls: ServerTLS?
 }
 
 /// What a TLS setup was built from.
