@@ -7,8 +7,9 @@ import SMTPEngine
 /// carries out its actions in order and reports their completion.
 ///
 /// Everything runs synchronously on the channel's event loop; only the
-/// blocking parts of delivery and the checkpassword program run elsewhere
-/// and come back with `EventLoop.execute`. The channel must have `autoRead`
+/// blocking parts of delivery, the checkpassword program and (with a
+/// server's thread pool) the reading of the control files at the start run
+/// elsewhere and come back to the loop. The channel must have `autoRead`
 /// off: the handler asks for input only while the session reads (not while
 /// a queue program, checkpassword or a failed-AUTH sleep is pending, nor
 /// while the channel is not writable), which also keeps what it holds
