@@ -219,12 +219,17 @@ public struct SMTPSession: Sendable {
 
     // MARK: - Input loop
 
+    /// Capacity the input buffer keeps between reads.
+    static let keptCapacity = 1 << 16
+
     /// Processes held input until it runs dry or an action must complete.
     /// Before every "read" pending output is flushed, as qmail does.
     private mutating func run(_ actions: inout [Action]) {
         while !closed && waiting == nil {
             if inputIndex == input.count {
-                input.removeAll(keepingCapacity: true)
+                // Keep a read's worth of capacity, not what a burst (a
+                // megabyte of pipelined junk) grew it to.
+                input.removeAll(keepingCapacity: input.capacity <= Self.keptCapacity)
                 inputIndex = 0
                 output.flush(into: &actions)
                 if sawEndOfInput { close(1, &actions) }
@@ -261,8 +266,11 @@ public struct SMTPSession: Sendable {
             outOfMemory(&actions)
             return nil
         }
+        // Hand the line over and start afresh: clearing while `complete`
+        // shares the storage would copy, and keep a long line's capacity for
+        // the rest of the session.
         var complete = line
-        line.removeAll(keepingCapacity: true)
+        line = []
         if complete.last == UInt8(ascii: "\r") { complete.removeLast() }
         if let nul = complete.firstIndex(of: 0) { complete.removeSubrange(nul...) }
         return complete

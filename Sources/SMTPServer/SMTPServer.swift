@@ -20,12 +20,15 @@ public final class SMTPServer: Sendable {
     private let channel: any Channel
     private let gate: NIOLoopBound<ConnectionGate>
     private let group: MultiThreadedEventLoopGroup
+    private let pool: NIOThreadPool
 
-    private init(channel: any Channel, gate: NIOLoopBound<ConnectionGate>, group: MultiThreadedEventLoopGroup) throws {
+    private init(channel: any Channel, gate: NIOLoopBound<ConnectionGate>, group: MultiThreadedEventLoopGroup,
+                 pool: NIOThreadPool) throws {
         guard let address = channel.localAddress else { throw ChannelError.unknownLocalAddress }
         self.channel = channel
         self.gate = gate
         self.group = group
+        self.pool = pool
         localAddress = address
     }
 
@@ -50,7 +53,11 @@ public final class SMTPServer: Sendable {
                             prepareConnection: (@Sendable (any Channel) throws -> Void)? = nil)
         -> EventLoopFuture<SMTPServer> {
         ProcessSignals.prepare()
-        let server = ServerContext(settings: settings)
+        // Control and PEM files are read here, one connection at a time per
+        // thread, so that a slow read holds no event loop.
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        let server = ServerContext(settings: settings, blockingPool: pool)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let limit = max(1, settings.connectionLimit)
         return ServerBootstrap(group: group)
@@ -81,11 +88,13 @@ public final class SMTPServer: Sendable {
             .flatMapThrowing { channel in
                 let gate = NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ConnectionGate.self),
                                         eventLoop: channel.eventLoop)
-                return try SMTPServer(channel: channel, gate: gate, group: group)
+                return try SMTPServer(channel: channel, gate: gate, group: group, pool: pool)
             }
             .flatMapError { error in
                 let failed = group.any().makePromise(of: SMTPServer.self)
-                group.shutdownGracefully { _ in failed.fail(error) }
+                pool.shutdownGracefully { _ in
+                    group.shutdownGracefully { _ in failed.fail(error) }
+                }
                 return failed.futureResult
             }
     }
@@ -135,6 +144,7 @@ public final class SMTPServer: Sendable {
         try? await channel.close()
         await closeSessions()
         try await group.shutdownGracefully()
+        try await pool.shutdownGracefully()
     }
 
     /// `shutdown` for callers outside Swift concurrency; must not be called
@@ -143,6 +153,7 @@ public final class SMTPServer: Sendable {
         try? channel.close().wait()
         try closeAll().wait()
         try group.syncShutdownGracefully()
+        try pool.syncShutdownGracefully()
     }
 }
 

@@ -7,8 +7,9 @@ import SMTPEngine
 /// carries out its actions in order and reports their completion.
 ///
 /// Everything runs synchronously on the channel's event loop; only the
-/// blocking parts of delivery and the checkpassword program run elsewhere
-/// and come back with `EventLoop.execute`. The channel must have `autoRead`
+/// blocking parts of delivery, the checkpassword program and (with a
+/// server's thread pool) the reading of the control files at the start run
+/// elsewhere and come back to the loop. The channel must have `autoRead`
 /// off: the handler asks for input only while the session reads (not while
 /// a queue program, checkpassword or a failed-AUTH sleep is pending, nor
 /// while the channel is not writable), which also keeps what it holds
@@ -18,7 +19,14 @@ import SMTPEngine
 /// Timeouts follow qmail-smtpd, which gives every read and every write
 /// `timeoutsmtpd` seconds: waiting for input ends with `451 timeout`; replies
 /// the client does not take (the channel stays unwritable) end the
-/// connection silently with status 1, as qmail's failed write does.
+/// connection silently with status 1, as qmail's failed write does. The TLS
+/// handshake and the checkpassword program are bounded by the same figure:
+/// `454 TLS connection failed: timeout`, and a killed program's `454 oops`.
+///
+/// The handler owns nothing beyond its channel's life: `handlerRemoved`
+/// drops the context (which holds the handler: a cycle otherwise), the
+/// session and every buffer, and cancels its timers, so a closed
+/// connection leaves no memory behind.
 final class SMTPSessionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -26,7 +34,8 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private let server: ServerContext
     private let environment: [String: String]
     private var log: SessionLogLine
-    private var context: ChannelHandlerContext!
+    /// Set from `handlerAdded` to `handlerRemoved` only.
+    private var context: ChannelHandlerContext?
     private var session: SMTPSession?
     /// Bytes read while the session must not see them yet (during a sleep).
     private var held: [UInt8] = []
@@ -35,13 +44,23 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private var deliveredEndOfInput = false
     private var sleeping = false
     private var awaitingHandshake = false
+    /// What STARTTLS (or SMTPS) uses, made from the control files when the
+    /// connection began; nil without the tls feature or a usable setup.
+    private var tlsSetup: ServerTLS?
     private var clientCertificate: ClientCertificateOutcome?
     private var closed = false
+    /// The control files are being read for `begin()`.
+    private var beginning = false
     private var readRequested = false
     /// Runs while the session waits for input it is reading.
     private var timer: Scheduled<Void>?
     /// Runs while the channel is not writable (the client takes no replies).
     private var writeTimer: Scheduled<Void>?
+    /// Ends a `.sleep` action (a failed AUTH's delay).
+    private var sleepTimer: Scheduled<Void>?
+    /// Kills the checkpassword program once it has run for timeoutsmtpd.
+    /// Holds only the child, so it stays armed after the handler is gone.
+    private var checkTimer: Scheduled<Void>?
     /// The event an action completed synchronously with, delivered once the
     /// current action list is done.
     private var immediateEvent: SessionEvent?
@@ -67,37 +86,79 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         if context.channel.isActive { begin() }
     }
 
+    /// The end of the handler's life (the channel closed, or the handler was
+    /// taken out): whatever still runs for this connection stops, and
+    /// nothing the handler holds outlives it.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        closed = true
+        cancelTimers()
+        sleepTimer?.cancel()
+        sleepTimer = nil
+        transaction?.abandon()
+        transaction = nil
+        self.context = nil
+        bypassContext = nil
+        session = nil
+        held = []
+        output = ByteBuffer()
+        clientCertificate = nil
+        tlsSetup = nil
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         begin()
         context.fireChannelActive()
     }
 
+    /// Reads the control files (on the server's thread pool when it has
+    /// one, so a slow disk or a huge morercpthosts.cdb holds no event loop),
+    /// then starts the session. Nothing is read from the client meanwhile.
     private func begin() {
-        guard session == nil, !closed else { return }
-        var newSession: SMTPSession
-        do {
-            guard server.knowsLocalAddresses else {
-                return perform(SMTPSession.actions(for: .unknownLocalAddresses), reason: .fatal)
+        guard session == nil, !closed, !beginning else { return }
+        guard server.knowsLocalAddresses else {
+            return perform(SMTPSession.actions(for: .unknownLocalAddresses), reason: .fatal)
+        }
+        let server = self.server
+        let environment = self.environment
+        guard let pool = server.blockingPool, let loop = context?.eventLoop else {
+            return start(Result { try server.connectionSetup(environment: environment) })
+        }
+        beginning = true
+        pool.runIfActive(eventLoop: loop) { try server.connectionSetup(environment: environment) }
+            .assumeIsolated().whenComplete { result in
+                self.beginning = false
+                self.start(result)
             }
-            newSession = SMTPSession(configuration: try server.configuration(environment: environment))
-        } catch {
+    }
+
+    private func start(_ setup: Result<ConnectionSetup, any Error>) {
+        guard session == nil, !closed else { return }
+        guard case .success(let setup) = setup else {
             return perform(SMTPSession.actions(for: .unreadableControls), reason: .fatal)
         }
+        tlsSetup = setup.tls
+        var newSession = SMTPSession(configuration: setup.configuration)
         let actions = newSession.start()
         session = newSession
         perform(actions)
+        // The client may have gone (or half-closed) while the files were read.
+        feedHeldInput()
         afterProgress()
     }
 
     // MARK: - Input
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
+        let buffer = unwrapInboundIn(data)
         guard !closed else { return }
-        held += buffer.readBytes(length: buffer.readableBytes) ?? []
+        held += buffer.readableBytesView
         timer?.cancel()
         timer = nil
         feedHeldInput()
+        // Not only at channelReadComplete: once STARTTLS has put the TLS
+        // handler in front, no read-complete reaches this handler until the
+        // handshake has delivered data, and the handshake timer must run.
+        afterProgress()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -140,11 +201,12 @@ final class SMTPSessionHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if awaitingHandshake {
-            // qmail answers in clear: write below the TLS handler.
+            // qmail answers in clear: write below the TLS handler. The reply
+            // gets a short reason; the log the whole error.
             awaitingHandshake = false
             failedTLS = true
-            let reason = String(describing: error).map { $0 == "\r" || $0 == "\n" ? " " : $0 }
-            deliver(.tlsFailed(reason: String(reason)), reason: .tlsFailed)
+            logTLSFailure(error)
+            deliver(.tlsFailed(reason: TLSFailureReason.phrase(for: error)), reason: .tlsFailed)
         } else {
             closeChannel(reason: .eof)
         }
@@ -159,13 +221,22 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    /// One log line with what the reply leaves out: the error as NIOSSL
+    /// gives it, on one line.
+    private func logTLSFailure(_ error: any Error) {
+        let text = String(String(describing: error).map { $0 == "\r" || $0 == "\n" ? " " : $0 })
+        server.settings.log("tls \(log.connection) ip \(log.remoteIP): \(text)")
+    }
+
     /// Gives held bytes (and a pending end of input) to the session unless a
     /// sleep must pass first.
     private func feedHeldInput() {
         guard session != nil, !sleeping, !closed else { return }
         if !held.isEmpty {
+            // A fresh array, not the old capacity: one long line must not
+            // leave its megabyte with the connection.
             let bytes = held
-            held.removeAll(keepingCapacity: true)
+            held = []
             perform(session!.receive(bytes))
         }
         if sawEndOfInput && !deliveredEndOfInput && !sleeping && !closed {
@@ -177,7 +248,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     /// After any progress: ask for more input and run the idle timer when
     /// the session reads and its replies are being taken.
     private func afterProgress() {
-        guard !closed, let session else { return }
+        guard !closed, let session, let context else { return }
         let wantsInput = !sleeping && (session.isAwaitingInput || awaitingHandshake) && !sawEndOfInput
         if wantsInput && context.channel.isWritable {
             if !readRequested {
@@ -258,9 +329,11 @@ final class SMTPSessionHandler: ChannelInboundHandler {
             case .runCheckProgram(let argv, let payload):
                 runCheckProgram(argv: argv, payload: payload)
             case .sleep(let seconds):
+                guard let context else { return }
                 sleeping = true
                 let rest = actions[index...]
-                context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(seconds))) {
+                sleepTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(Int64(seconds))) {
+                    self.sleepTimer = nil
                     self.sleeping = false
                     self.perform(Array(rest), reason: reason)
                     self.feedHeldInput()
@@ -282,12 +355,12 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         guard output.readableBytes > 0 else { return }
         let bytes = output
         output = ByteBuffer()
-        writeContext.writeAndFlush(NIOAny(bytes), promise: nil)
+        writeContext?.writeAndFlush(NIOAny(bytes), promise: nil)
     }
 
     /// Writes go below the TLS handler's plaintext bypass once one exists
     /// and the handshake failed; otherwise through the whole pipeline.
-    private var writeContext: ChannelHandlerContext {
+    private var writeContext: ChannelHandlerContext? {
         if let bypass = bypassContext, failedTLS { return bypass }
         return context
     }
@@ -301,7 +374,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         cancelTimers()
         transaction?.abandon()
         transaction = nil
-        writeContext.close(promise: nil)
+        writeContext?.close(promise: nil)
     }
 
     private func startQueue(_ request: QueueRequest) {
@@ -326,7 +399,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
             return
         }
         self.transaction = nil
-        let loop = context.eventLoop
+        guard let loop = context?.eventLoop else { return transaction.abandon() }
         let bound = NIOLoopBound(self, eventLoop: loop)
         transaction.finish(envelope: envelope) { termination, writeFailed in
             loop.execute {
@@ -337,11 +410,27 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         }
     }
 
+    /// Runs the checkpassword program for at most timeoutsmtpd seconds;
+    /// then it is killed, which the session answers with 454 like any crash.
     private func runCheckProgram(argv: [String], payload: [UInt8]) {
-        let loop = context.eventLoop
+        guard let loop = context?.eventLoop else { return }
         let bound = NIOLoopBound(self, eventLoop: loop)
-        CheckProgram.run(argv: argv, payload: payload, environment: environment) { termination in
-            loop.execute { bound.value.deliver(.checkProgramFinished(termination)) }
+        let child = CheckProgram.run(argv: argv, payload: payload, environment: environment) { termination in
+            loop.execute {
+                let handler = bound.value
+                handler.checkTimer?.cancel()
+                handler.checkTimer = nil
+                handler.deliver(.checkProgramFinished(termination))
+            }
+        }
+        guard let child else { return }
+        let seconds = timeoutSeconds
+        let log = server.settings.log
+        let connection = self.log.connection
+        checkTimer = loop.scheduleTask(in: .seconds(Int64(seconds))) {
+            if child.kill() {
+                log("auth \(connection): checkpassword pid \(child.pid) killed after \(seconds) s (timeoutsmtpd)")
+            }
         }
     }
 
@@ -350,17 +439,19 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     /// the pipeline, with a plaintext bypass in front of it for the 454.
     private func startTLS() {
         do {
-            let (tls, outcome) = try server.serverTLS().makeHandler()
+            guard let tlsSetup else { throw ServerTLS.SetupError(reason: "no TLS setup", detail: "") }
+            let (tls, outcome) = tlsSetup.makeHandler()
             clientCertificate = outcome
             let bypass = PlaintextBypass()
-            let pipeline = context.pipeline.syncOperations
+            guard let pipeline = context?.pipeline.syncOperations else { return }
             try pipeline.addHandler(tls, position: .first)
             try pipeline.addHandler(CipherSniffer(), position: .first)
             try pipeline.addHandler(bypass, position: .first)
             bypassContext = try pipeline.context(handler: bypass)
             awaitingHandshake = true
         } catch {
-            immediateEvent = .tlsFailed(reason: String(describing: error))
+            logTLSFailure(error)
+            immediateEvent = .tlsFailed(reason: TLSFailureReason.phrase(for: error))
             failedTLS = true
         }
     }

@@ -6,26 +6,51 @@ import NIOSSL
 /// `servercert.pem` (chain and key in one PEM file), TLS 1.2 at least, and
 /// when `clientca.pem` exists a request (not a requirement) for a client
 /// certificate, checked after the handshake by `ClientCertificateVerifier`
-/// (with `clientcrl.pem` if present).
+/// (with `clientcrl.pem` if present), and the TLS 1.2 suites of
+/// `tlsserverciphers` (`ServerCipherList`).
 public struct ServerTLS: Sendable {
     public let context: NIOSSLContext
     /// `nil` without clientca.pem: no client certificate is asked for.
     public let clientVerifier: ClientCertificateVerifier?
 
-    /// Reads the files; throws what is wrong with them. Costs about a
-    /// millisecond.
-    public init(controlDirectory: String) throws {
+    /// What is wrong with the setup, worded as tls.patch's 454 after `454 TLS `
+    /// (`missing certificate: cannot load private key from
+    /// control/servercert.pem`, `bad cipher list: no cipher match`, …);
+    /// `detail` is the underlying error, for the log.
+    public struct SetupError: Error, CustomStringConvertible {
+        public var reason: String
+        public var detail: String
+        public var description: String { detail.isEmpty ? reason : "\(reason) (\(detail))" }
+    }
+
+    /// Reads the files; throws a `SetupError`. `ciphers`: the suites for
+    /// TLS 1.2 (nil: swift-nio-ssl's default); one that selects nothing is
+    /// refused, as OpenSSL refuses it. Costs about a millisecond.
+    public init(controlDirectory: String, ciphers: ServerCipherList? = nil) throws {
+        func failure(_ reason: String) -> (any Error) -> SetupError {
+            { SetupError(reason: reason, detail: String(describing: $0)) }
+        }
         let path = controlDirectory + "/servercert.pem"
-        let chain = try NIOSSLCertificate.fromPEMFile(path)
-        let key = try NIOSSLPrivateKey(file: path, format: .pem)
+        let chain = try Result { try NIOSSLCertificate.fromPEMFile(path) }
+            .mapError(failure("missing certificate: cannot load certificate from control/servercert.pem")).get()
+        let key = try Result { try NIOSSLPrivateKey(file: path, format: .pem) }
+            .mapError(failure("missing certificate: cannot load private key from control/servercert.pem")).get()
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
+        if let ciphers {
+            guard !ciphers.suites.isEmpty else { throw SetupError(reason: "bad cipher list: no cipher match", detail: "") }
+            configuration.cipherSuites = ciphers.boringSSLString
+        }
         let authorities = controlDirectory + "/clientca.pem"
         if access(authorities, F_OK) == 0 {
             let revocationLists = controlDirectory + "/clientcrl.pem"
-            clientVerifier = try ClientCertificateVerifier(
-                authorities: authorities, revocationLists: access(revocationLists, F_OK) == 0 ? revocationLists : nil)
+            let hasRevocationLists = access(revocationLists, F_OK) == 0
+            clientVerifier = try Result {
+                try ClientCertificateVerifier(authorities: authorities,
+                                              revocationLists: hasRevocationLists ? revocationLists : nil)
+            }.mapError(failure(hasRevocationLists ? "cannot load control/clientca.pem or control/clientcrl.pem"
+                                                  : "cannot load control/clientca.pem")).get()
             // The custom verification below replaces BoringSSL's; these make
             // the server send a CertificateRequest naming the authorities.
             configuration.certificateVerification = .optionalVerification
@@ -34,7 +59,8 @@ public struct ServerTLS: Sendable {
         } else {
             clientVerifier = nil
         }
-        context = try NIOSSLContext(configuration: configuration)
+        context = try Result { try NIOSSLContext(configuration: configuration) }
+            .mapError(failure("cannot create context")).get()
     }
 
     /// A handler for one connection. `verifiedEmails` is what the session's
@@ -79,4 +105,16 @@ public final class ClientCertificateOutcome: @unchecked Sendable {
     /// `nil` when no certificate was asked for; else the verified
     /// certificate's e-mail addresses (empty: none shown, or not verified).
     public var verifiedEmails: [[UInt8]]? { asked ? emails : nil }
+}
+
+extension ServerCipherList {
+    /// The suites BoringSSL itself selects from `boringSSLString` (their
+    /// IANA numbers), to check that every name is one it knows. Builds a
+    /// context; never call it with an empty list (NIOSSL traps).
+    func selectedByBoringSSL() -> [UInt16] {
+        precondition(!suites.isEmpty)
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.cipherSuites = boringSSLString
+        return configuration.cipherSuiteValues.map(\.rawValue)
+    }
 }

@@ -10,8 +10,11 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Speaks SMTP exactly as qmail-smtpd with the selected patches does. The control \
             directory is read as qmail-smtpd reads it (me, smtpgreeting, rcpthosts, \
-            databytes, timeoutsmtpd, tlsclients, …), once per connection; servercert.pem, \
-            clientca.pem and clientcrl.pem at the first STARTTLS, then kept. A client \
+            databytes, timeoutsmtpd, tlsclients, tlsserverciphers, …), once per connection; \
+            servercert.pem, clientca.pem and clientcrl.pem too, loaded again only when they \
+            have changed. TLSCIPHERS, when set, replaces tlsserverciphers; a cipher list that \
+            selects nothing swift-nio-ssl offers refuses STARTTLS with '454 TLS bad cipher \
+            list'. A client \
             certificate that verifies against clientca.pem and names an address in \
             tlsclients may relay. Messages go \
             to the queue program (QMAILQUEUE, else bin/qmail-queue in the qmail home) unless \
@@ -21,7 +24,9 @@ struct Serve: AsyncParsableCommand {
             'end N ip A port P status S messages M [tls V] [auth U] reason R'. \
             Every read and every write waits at most timeoutsmtpd seconds (default 1200), as \
             in qmail-smtpd: a client that sends nothing gets '451 timeout', one that stops \
-            reading its replies is disconnected.
+            reading its replies is disconnected. The same figure bounds a TLS handshake \
+            ('454 TLS connection failed: timeout') and the checkpassword program, which is \
+            then killed ('454 oops, problem with child and I can't auth').
 
             SIGTERM or SIGINT stops the server cleanly: the listening socket closes at once, \
             sessions in progress may finish during --grace seconds (a second signal ends the \
@@ -58,6 +63,10 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Accept and count messages without storing them (benchmarks).")
     var discard = false
 
+    @Option(help: ArgumentHelp("The local host name for the Received line's 'by' (sets TCPLOCALHOST, as tcpserver -l does; default: TCPLOCALHOST from the environment, else the local IP address).",
+                               valueName: "name"))
+    var localName: String?
+
     @Option(help: ArgumentHelp("Most connections served at once (tcpserver -c).", valueName: "n"))
     var connections = 40
 
@@ -77,6 +86,9 @@ struct Serve: AsyncParsableCommand {
         }
         guard connections >= 1 else { throw ValidationError("--connections takes a number of at least 1") }
         guard grace >= 0 else { throw ValidationError("--grace takes a number of seconds, 0 or more") }
+        if let localName, localName.isEmpty || localName.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            throw ValidationError("--local-name takes a host name without spaces, not '\(localName)'")
+        }
         _ = try FeatureList.parse(features)
         if !inetd { _ = try parsedListen() }
         // Passthrough capture takes --help too when it comes first.
@@ -90,6 +102,7 @@ struct Serve: AsyncParsableCommand {
         let controlDirectory = URL(fileURLWithPath: control).standardizedFileURL
         var environment = ProcessInfo.processInfo.environment
         if let queue { environment["QMAILQUEUE"] = queue }
+        if let localName { environment["TCPLOCALHOST"] = localName }
         let delivery: DeliveryMethod
         if let maildir {
             do { delivery = .maildir(try Self.prepareMaildir(maildir)) } catch { throw failure(error) }

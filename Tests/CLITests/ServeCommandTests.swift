@@ -90,6 +90,39 @@ import TestSupport
         #expect(serve.log.contains("SIGTERM again, closing the open sessions now"), "\(serve.log)")
     }
 
+    /// The Received line of the one message a session delivers through
+    /// `qmailkit serve ARGUMENTS --maildir`.
+    private static func receivedLine(_ arguments: [String]) throws -> String {
+        let control = try Self.controlDirectory()
+        let root = control.deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let maildir = root.appendingPathComponent("Maildir")
+        let serve = try RunningServe(["--control", control.path, "--maildir", maildir.path] + arguments)
+        let client = try LoopbackClient(port: serve.port)
+        _ = try client.readReply()
+        try client.send("HELO client.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n")
+        #expect(try client.readReplies(4) == "250 mx.test.example\r\n250 ok\r\n250 ok\r\n354 go ahead\r\n")
+        try client.send("hi\r\n.\r\nQUIT\r\n")
+        #expect(try client.readReplies(2).hasSuffix("221 mx.test.example\r\n"))
+        try serve.waitForLog("end 1 ", seconds: 10)
+        serve.send(SIGTERM)
+        #expect(serve.exitStatus(within: 10) == 0, "\(serve.log)")
+        let new = maildir.appendingPathComponent("new")
+        let files = try FileManager.default.contentsOfDirectory(atPath: new.path)
+        let file = try #require(files.first, "no message in \(new.path)")
+        let text = try String(contentsOf: new.appendingPathComponent(file), encoding: .utf8)
+        return text.components(separatedBy: "\n").prefix(2).joined(separator: "\n")
+    }
+
+    @Test("--local-name names the server in the Received line's by, as tcpserver -l does")
+    func localName() throws {
+        let named = try Self.receivedLine(["--local-name", "mx.local.example"])
+        #expect(named.hasPrefix("Received: from unknown (HELO client.example) (127.0.0.1)\n  by mx.local.example with SMTP; "),
+                "\(named)")
+        let unnamed = try Self.receivedLine([])
+        #expect(unnamed.contains("\n  by 127.0.0.1 with SMTP; "), "\(unnamed)")
+    }
+
     @Test func helpDescribesShutdownAndTimeouts() throws {
         let help = try CLI.run(["serve", "--help"], in: FileManager.default.temporaryDirectory)
         #expect(help.status == 0)
@@ -97,5 +130,6 @@ import TestSupport
         #expect(text.contains("--grace <seconds>"))
         #expect(text.contains("SIGTERM or SIGINT stops the server cleanly"))
         #expect(text.contains("one that stops reading its replies is disconnected"))
+        #expect(text.contains("The same figure bounds a TLS handshake"))
     }
 }

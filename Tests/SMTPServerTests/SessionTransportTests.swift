@@ -93,6 +93,73 @@ struct SessionTransportTests {
         #expect(text.hasPrefix("Received: from unknown (HELO client.example) (alice@127.0.0.1)\n  by 127.0.0.1 with ESMTPA; "))
         #expect(bodyAfterReceivedLine(message.bytes) == Array("hi\n".utf8))
     }
+
+    @Test("control files are read off the event loop: one whose read blocks holds no other work of the server")
+    func controlFilesOffTheLoop() async throws {
+        let home = try TestHome()
+        defer { home.remove() }
+        // A FIFO as control/smtpgreeting: reading it blocks until a writer comes.
+        let fifo = home.control.appendingPathComponent("smtpgreeting").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let server = try await SMTPServer.start(host: "127.0.0.1", port: 0, settings: home.settings(delivery: .memory(MemorySink())),
+                                                threads: 1)
+        let client = try LoopbackClient(port: server.localAddress.port!)
+        // A writer can open the FIFO without blocking only once a reader has:
+        // then the session's read is under way (and waits for our bytes).
+        var writer: Int32 = -1
+        let opened = Date().addingTimeInterval(10)
+        while writer < 0 && Date() < opened {
+            writer = open(fifo, O_WRONLY | O_NONBLOCK)
+            if writer < 0 { usleep(10_000) }
+        }
+        try #require(writer >= 0, "the session never read control/smtpgreeting")
+        // The server's one event loop still answers while that read blocks.
+        let answered = Mutex(false)
+        let probe = Task {
+            _ = await server.waitForSessions(atMost: .milliseconds(100))
+            answered.withLock { $0 = true }
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while !answered.withLock({ $0 }) && Date() < deadline { usleep(10_000) }
+        #expect(answered.withLock { $0 }, "the event loop was blocked by the control file read")
+        // Unblock the read: the session then starts with that greeting.
+        _ = "slow.example\n".withCString { write(writer, $0, 13) }
+        close(writer)
+        let greeting = try client.readReply()
+        #expect(greeting == "220 slow.example ESMTP\r\n")
+        await probe.value
+        try await server.shutdown()
+    }
+
+    @Test("a checkpassword program that runs past timeoutsmtpd is killed: 454, and the session goes on")
+    func checkProgramTimeout() async throws {
+        let home = try TestHome(controls: ["me": "mx.test.example\n", "timeoutsmtpd": "1\n"])
+        defer { home.remove() }
+        let pidFile = home.path("check.pid")
+        let check = try home.script("checkpassword", """
+            #!/bin/sh
+            echo $$ > \(pidFile)
+            exec sleep 600
+            """)
+        let lines = LogLines()
+        let settings = home.settings(features: [.auth], delivery: .memory(MemorySink()), checkProgram: [check, "/bin/true"],
+                                     environment: ["SMTPAUTH": ""], log: lines.append)
+        try await withServer(settings) { port in
+            let client = try LoopbackClient(port: port)
+            _ = try client.readReply()
+            let start = Date()
+            try client.send("AUTH PLAIN \(Data("\0alice\0secret".utf8).base64EncodedString())\r\n")
+            #expect(try client.readReply() == "454 oops, problem with child and I can't auth (#4.3.0)\r\n")
+            #expect(Date().timeIntervalSince(start) >= 0.9)
+            try client.send("NOOP\r\n")
+            #expect(try client.readReply() == "250 ok\r\n")
+        }
+        // The program is gone (killed and reaped), not left sleeping.
+        let pid = try #require(Int32(String(decoding: try Data(contentsOf: URL(fileURLWithPath: pidFile)), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(pid, 0) == -1 && errno == ESRCH)
+        #expect(lines.all.contains { $0.contains("checkpassword pid \(pid) killed after 1 s") }, "\(lines.all)")
+    }
 }
 
 /// A checkpassword program in /bin/sh: user `alice`, password
