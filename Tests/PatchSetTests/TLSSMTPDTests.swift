@@ -126,10 +126,7 @@ struct TLSSMTPDTests {
             session.expect("STARTTLS\r\n", lines: ["220 ready for tls"])
             let tls = try session.startTLS(PKI.clientSettings(maximumVersion: .tls1_2))
             #expect(tls.version == "TLSv1.2" && tls.cipher == cipher, "negotiated \(tls.version) \(tls.cipher)")
-            session.expect("MAIL FROM:<a@b.test>\r\n", lines: ["250 ok"])
-            session.expect("RCPT TO:<x@example.org>\r\n", lines: ["250 ok"])
-            session.expect("DATA\r\n", "354")
-            session.expect("\r\nhi\r\n.\r\n", "250 ok")
+            session.expectDelivery(from: "a@b.test", to: "x@example.org")
             let text = try session.captured().first?.text ?? ""
             #expect(text.contains("with ESMTPS (\(cipher) encrypted);"), "Received names the TLS 1.2 cipher: \(text)")
             session.expectQuit()
