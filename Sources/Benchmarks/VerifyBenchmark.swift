@@ -41,13 +41,10 @@ struct VerifyBenchmark {
             { _ in failed = SuiteRun(jobs: 4).run(onReal, on: real).filter { !$0.passed }.map(\.scenario.name) },
             { _ in _ = SuiteRun(jobs: 4).run(onReference, on: reference) },
         ])
-        let seconds = samples[0].median.seconds
-        var report = Report(
-            benchmark: "verify",
-            rows: [.init(measured: "suite on the combined build (\(onReal.count) scenarios)", samples: samples[0]),
-                   .init(measured: "baseline: suite on ref (\(onReference.count) scenarios)", samples: samples[1])],
-            ratios: [.init(name: "build suite median in seconds", value: seconds, limit: Self.target),
-                     .init(name: "build/ref (median)", value: seconds / samples[1].median.seconds, limit: nil)])
+        var report = Report.absolute(
+            "verify", measured: "suite on the combined build (\(onReal.count) scenarios)",
+            baseline: "baseline: suite on ref (\(onReference.count) scenarios)", samples: samples, limit: Self.target,
+            medianName: "build suite median in seconds", ratioName: "build/ref (median)")
         if !failed.isEmpty { report.notes.append("\(failed.count) scenarios failed on the build: \(failed.joined(separator: ", "))") }
         return report
     }
