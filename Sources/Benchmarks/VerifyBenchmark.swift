@@ -1,6 +1,5 @@
 import Conformance
 import Foundation
-import GitStore
 import QmailBuild
 
 /// `verify`: the whole conformance suite against a real build of the combined
@@ -15,15 +14,11 @@ struct VerifyBenchmark {
     let stopwatch: Stopwatch
 
     func run() throws -> Report {
-        let tree = try scratch.fresh("verify-tree").appendingPathComponent("combined")
-        let result = try fixture.patchAll(into: tree)
+        let patched = try fixture.patchedTree(at: try scratch.fresh("verify-tree").appendingPathComponent("combined"))
         let directory = try scratch.fresh("verify-build")
         var options = BuildOptions(testUsers: TestUsers.currentUser(), sandbox: directory.appendingPathComponent("sandbox"), jobs: 2)
         options.targets = ["qmail-smtpd", "qmail-remote"]
-        let request = BuildRequest(
-            tree: tree, treeIdentity: try GitRepository.inMemory().writeTree(result.final.sortedFiles).description,
-            output: directory.appendingPathComponent("build"), options: options,
-            patches: result.steps.map { AppliedPatch(feature: $0.report.feature, name: $0.report.patchFile, sha256: $0.report.canonicalSHA256) })
+        let request = patched.request(output: directory.appendingPathComponent("build"), options: options)
         let build: BuildResult
         do {
             build = try QmailBuilder.build(request)
