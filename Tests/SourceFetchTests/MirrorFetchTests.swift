@@ -26,6 +26,19 @@ struct MirrorFetchTests {
         }
     }
 
+    /// The failures of a fetch of `payload` from one mirror that serves `file` at /file;
+    /// the fetch must fail against that mirror alone and cache nothing.
+    func failuresFromOneMirror(serving file: LoopbackHTTPServer.Behavior, log: EventLog = EventLog()) async throws -> [MirrorFailure] {
+        let scratch = try Scratch()
+        defer { scratch.cleanUp() }
+        let server = try LoopbackHTTPServer(routes: ["/file": file])
+        defer { server.stop() }
+        let attempts = try await failedAttempts(pin(payload, urls: [server.url("/file")]), cache: scratch.cache, log: log)
+        #expect(attempts.map(\.url) == [server.url("/file")])
+        #expect(cacheListing(scratch.cache).isEmpty)
+        return attempts.map(\.failure)
+    }
+
     @Test("a 404 mirror is skipped and the next one delivers")
     func notFoundThenGood() async throws {
         let scratch = try Scratch()
@@ -108,49 +121,30 @@ struct MirrorFetchTests {
 
     @Test("a body cut short of its Content-Length fails and leaves nothing behind")
     func truncated() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
-        let server = try LoopbackHTTPServer(routes: ["/file": .truncated(payload.prefix(100_000), claimedLength: payload.count)])
-        defer { server.stop() }
-        let source = pin(payload, urls: [server.url("/file")])
+        let failures = try await failuresFromOneMirror(serving: .truncated(payload.prefix(100_000), claimedLength: payload.count))
 
-        let attempts = try await failedAttempts(source, cache: scratch.cache)
-
-        #expect(attempts.map(\.failure) == [.network("connection closed after 100000 of \(payload.count) announced bytes")])
-        #expect(cacheListing(scratch.cache).isEmpty)
+        #expect(failures == [.network("connection closed after 100000 of \(payload.count) announced bytes")])
     }
 
     @Test("a body without Content-Length is cut off as soon as it passes the pinned size")
     func oversizeStream() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
-        let server = try LoopbackHTTPServer(routes: ["/file": .unframed(payload + makePayload(size: 4_000_000, seed: 9))])
-        defer { server.stop() }
-        let source = pin(payload, urls: [server.url("/file")])
         let log = EventLog()
 
-        let attempts = try await failedAttempts(source, cache: scratch.cache, log: log)
+        let failures = try await failuresFromOneMirror(serving: .unframed(payload + makePayload(size: 4_000_000, seed: 9)), log: log)
 
-        #expect(attempts.map(\.failure) == [.payload(.tooLarge(limit: Int64(payload.count)))])
+        #expect(failures == [.payload(.tooLarge(limit: Int64(payload.count)))])
         let received = log.all.compactMap { if case .bytesReceived(let count, _, _) = $0 { count } else { nil } }
         #expect(received.allSatisfy { $0 <= Int64(payload.count) })
-        #expect(cacheListing(scratch.cache).isEmpty)
     }
 
     @Test("a Content-Length above the pinned size is refused before the body")
     func oversizeAnnounced() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
-        let server = try LoopbackHTTPServer(routes: ["/file": .body(payload + Data(count: 1))])
-        defer { server.stop() }
-        let source = pin(payload, urls: [server.url("/file")])
         let log = EventLog()
 
-        let attempts = try await failedAttempts(source, cache: scratch.cache, log: log)
+        let failures = try await failuresFromOneMirror(serving: .body(payload + Data(count: 1)), log: log)
 
-        #expect(attempts.map(\.failure) == [.payload(.tooLarge(limit: Int64(payload.count)))])
+        #expect(failures == [.payload(.tooLarge(limit: Int64(payload.count)))])
         #expect(!log.all.contains { if case .bytesReceived = $0 { true } else { false } })
-        #expect(cacheListing(scratch.cache).isEmpty)
     }
 
     @Test("a server that never answers hits the connect timeout")
@@ -172,18 +166,12 @@ struct MirrorFetchTests {
 
     @Test("a body that stops flowing hits the idle timeout")
     func stalledMidBody() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
-        let server = try LoopbackHTTPServer(routes: ["/file": .stallAfter(payload.prefix(50_000), claimedLength: payload.count)])
-        defer { server.stop() }
-        let source = pin(payload, urls: [server.url("/file")])
         let started = ContinuousClock.now
 
-        let attempts = try await failedAttempts(source, cache: scratch.cache)
+        let failures = try await failuresFromOneMirror(serving: .stallAfter(payload.prefix(50_000), claimedLength: payload.count))
 
         #expect(ContinuousClock.now - started < .seconds(30))
-        #expect(attempts.map(\.failure) == [.timedOut(.idle, after: quickTimeouts.idle)])
-        #expect(cacheListing(scratch.cache).isEmpty)
+        #expect(failures == [.timedOut(.idle, after: quickTimeouts.idle)])
     }
 
     @Test("cancelling the fetch stops a stalled download promptly and caches nothing")
