@@ -225,9 +225,7 @@ struct MirrorFetchTests {
         defer { server.stop() }
         let dead = URL(string: "http://127.0.0.1:\(try LoopbackHTTPServer.closedPort())/file")!
         let source = pin(payload, urls: [server.url("/file"), dead])
-        let path = try scratch.cache.path(for: source)
-        try FileManager.default.createDirectory(at: scratch.cache.sourcesDirectory, withIntermediateDirectories: true)
-        try payload.write(to: path)
+        let path = try scratch.cached(payload, as: source)
         let log = EventLog()
 
         let fetched = try await fetcher.fetch(source, into: scratch.cache, progress: log.handler)
@@ -244,9 +242,7 @@ struct MirrorFetchTests {
         let server = try LoopbackHTTPServer(routes: ["/file": .body(payload)])
         defer { server.stop() }
         let source = pin(payload, urls: [server.url("/file")])
-        let path = try scratch.cache.path(for: source)
-        try FileManager.default.createDirectory(at: scratch.cache.sourcesDirectory, withIntermediateDirectories: true)
-        try payload.prefix(1000).write(to: path)
+        let path = try scratch.cached(payload.prefix(1000), as: source)
         let log = EventLog()
 
         let fetched = try await fetcher.fetch(source, into: scratch.cache, progress: log.handler)
