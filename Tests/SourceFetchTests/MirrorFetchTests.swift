@@ -5,9 +5,19 @@ import TestSupport
 
 /// End-to-end fetches against a real HTTP server on 127.0.0.1.
 @Suite("SourceFetcher over loopback HTTP and file URLs", .ownThread)
-struct MirrorFetchTests {
+final class MirrorFetchTests: Sendable {
     let payload = makePayload(size: 300_000, seed: 42)
     let fetcher = SourceFetcher(timeouts: quickTimeouts)
+    /// This test's cache and files, removed when the test ends.
+    let scratch: Scratch
+
+    init() throws {
+        scratch = try Scratch()
+    }
+
+    deinit {
+        scratch.cleanUp()
+    }
 
     /// Runs a fetch expected to fail and returns the per-mirror failures.
     func failedAttempts(_ source: PinnedSource, cache: SourceCache, log: EventLog = EventLog()) async throws -> [MirrorAttempt] {
@@ -29,8 +39,6 @@ struct MirrorFetchTests {
     /// The failures of a fetch of `payload` from one mirror that serves `file` at /file;
     /// the fetch must fail against that mirror alone and cache nothing.
     func failuresFromOneMirror(serving file: LoopbackHTTPServer.Behavior, log: EventLog = EventLog()) async throws -> [MirrorFailure] {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: ["/file": file])
         defer { server.stop() }
         let attempts = try await failedAttempts(pin(payload, urls: [server.url("/file")]), cache: scratch.cache, log: log)
@@ -41,8 +49,6 @@ struct MirrorFetchTests {
 
     @Test("a 404 mirror is skipped and the next one delivers")
     func notFoundThenGood() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: ["/good": .body(payload)])
         defer { server.stop() }
         let source = pin(payload, urls: [server.url("/missing"), server.url("/good")])
@@ -64,8 +70,6 @@ struct MirrorFetchTests {
 
     @Test("a mirror that redirects is followed to the file")
     func redirectFollowed() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: ["/old": .redirect(to: "/new"), "/new": .body(payload)])
         defer { server.stop() }
         let source = pin(payload, urls: [server.url("/old")])
@@ -79,8 +83,6 @@ struct MirrorFetchTests {
 
     @Test("a closed port is skipped and the next mirror delivers")
     func unreachableThenGood() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: ["/good": .body(payload)])
         defer { server.stop() }
         let dead = URL(string: "http://127.0.0.1:\(try LoopbackHTTPServer.closedPort())/file.tar.gz")!
@@ -100,8 +102,6 @@ struct MirrorFetchTests {
 
     @Test("a wrong checksum caches nothing and the error shows both digests")
     func wrongChecksum() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let impostor = makePayload(size: payload.count, seed: 43)
         let server = try LoopbackHTTPServer(routes: ["/file": .body(impostor)])
         defer { server.stop() }
@@ -149,8 +149,6 @@ struct MirrorFetchTests {
 
     @Test("a server that never answers hits the connect timeout")
     func stalledBeforeResponse() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: ["/file": .stallBeforeHeaders, "/good": .body(payload)])
         defer { server.stop() }
         let source = pin(payload, urls: [server.url("/file"), server.url("/good")])
@@ -176,8 +174,6 @@ struct MirrorFetchTests {
 
     @Test("cancelling the fetch stops a stalled download promptly and caches nothing")
     func cancellation() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: ["/file": .stallAfter(payload.prefix(1000), claimedLength: payload.count)])
         defer { server.stop() }
         let source = pin(payload, urls: [server.url("/file"), server.url("/never")])
@@ -199,8 +195,6 @@ struct MirrorFetchTests {
 
     @Test("file:// mirrors: a missing file is skipped, a present one is verified and stored")
     func fileMirrors() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let missing = scratch.directory.appendingPathComponent("absent.tar.gz")
         let present = try scratch.file("present.tar.gz", payload)
         let source = pin(payload, urls: [missing, present])
@@ -219,8 +213,6 @@ struct MirrorFetchTests {
 
     @Test("a verified cache hit uses no network even when every mirror is dead")
     func cacheHitNeedsNoNetwork() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: [:])
         defer { server.stop() }
         let dead = URL(string: "http://127.0.0.1:\(try LoopbackHTTPServer.closedPort())/file")!
@@ -237,8 +229,6 @@ struct MirrorFetchTests {
 
     @Test("a corrupted cached file is discarded and replaced by a verified download")
     func corruptedCacheReplaced() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: ["/file": .body(payload)])
         defer { server.stop() }
         let source = pin(payload, urls: [server.url("/file")])
@@ -256,8 +246,6 @@ struct MirrorFetchTests {
 
     @Test("after many failing mirrors only the verified file is in the cache")
     func noStagingFilesLeftBehind() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: [
             "/wrong": .body(makePayload(size: payload.count, seed: 5)),
             "/short": .lyingLength(payload.prefix(10), claimedLength: 10),
@@ -283,8 +271,6 @@ struct MirrorFetchTests {
 
     @Test("an unsupported scheme and an empty mirror list are reported clearly")
     func nothingToTry() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let ftp = pin(payload, urls: [URL(string: "ftp://127.0.0.1/file")!])
         #expect(try await failedAttempts(ftp, cache: scratch.cache).map(\.failure) == [.unsupportedScheme("ftp")])
 
@@ -297,8 +283,6 @@ struct MirrorFetchTests {
 
     @Test("an unwritable cache fails before any mirror is contacted")
     func cacheNotWritable() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: ["/file": .body(payload)])
         defer { server.stop() }
         let blocker = try scratch.file("not-a-directory", Data("x".utf8))
