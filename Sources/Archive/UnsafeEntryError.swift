@@ -19,50 +19,68 @@ public enum UnsafeEntryError: Error, Equatable, CustomStringConvertible {
     case hardlinkTargetUnknown(path: String, offset: Int, target: String)
 
     public var description: String {
-        let clean = "do not unpack this archive; obtain a clean copy or repack it without this entry"
+        "refusing \(subject) (tar header at offset \(offset)): \(reason); "
+            + "do not unpack this archive; obtain a clean copy or repack it without this entry"
+    }
+
+    /// The entry as the message names it: its path, and a link's target.
+    private var subject: String {
         switch self {
-        case let .invalidPath(path, offset, reason):
-            return "refusing '\(path)' (tar header at offset \(offset)): \(reason); \(clean)"
-        case let .absolutePath(path, offset):
-            return "refusing '\(path)' (tar header at offset \(offset)): absolute path would be written outside "
-                + "the unpack directory; \(clean)"
-        case let .parentTraversal(path, offset):
-            return "refusing '\(path)' (tar header at offset \(offset)): a '..' component would climb out of "
-                + "the unpack directory; \(clean)"
-        case let .deviceFile(path, offset, kind):
-            return "refusing '\(path)' (tar header at offset \(offset)): \(kind) entries have no place in a "
-                + "source tree; \(clean)"
-        case let .fifo(path, offset):
-            return "refusing '\(path)' (tar header at offset \(offset)): fifo entries have no place in a "
-                + "source tree; \(clean)"
-        case let .unsupportedType(path, offset, kind):
-            return "refusing '\(path)' (tar header at offset \(offset)): \(kind) is not supported "
-                + "(only files, directories, symlinks and hard links are); \(clean)"
-        case let .duplicateEntry(path, offset):
-            return "refusing '\(path)' (tar header at offset \(offset)): an earlier entry already has this path "
-                + "and would be overwritten; \(clean)"
-        case let .belowSymlink(path, offset, symlink):
-            return "refusing '\(path)' (tar header at offset \(offset)): it lies below the symlink '\(symlink)' "
-                + "and would be written wherever that link points; \(clean)"
-        case let .belowFile(path, offset, file):
-            return "refusing '\(path)' (tar header at offset \(offset)): it lies below '\(file)', which is a file, "
-                + "not a directory; \(clean)"
-        case let .symlinkAbsoluteTarget(path, offset, target):
-            return "refusing symlink '\(path)' -> '\(target)' (tar header at offset \(offset)): "
-                + "an absolute target points outside the tree; \(clean)"
-        case let .symlinkEscapesTree(path, offset, target):
-            return "refusing symlink '\(path)' -> '\(target)' (tar header at offset \(offset)): "
-                + "the target climbs out of the tree; \(clean)"
-        case let .symlinkClimbsAfterName(path, offset, target):
-            return "refusing symlink '\(path)' -> '\(target)' (tar header at offset \(offset)): '..' after a "
-                + "directory name cannot be checked without following other links; "
-                + "only leading '..' components are accepted; \(clean)"
-        case let .hardlinkOutsideTree(path, offset, target):
-            return "refusing hard link '\(path)' -> '\(target)' (tar header at offset \(offset)): "
-                + "the target is outside the tree; \(clean)"
-        case let .hardlinkTargetUnknown(path, offset, target):
-            return "refusing hard link '\(path)' -> '\(target)' (tar header at offset \(offset)): "
-                + "the target is not a regular file earlier in the archive; \(clean)"
+        case let .symlinkAbsoluteTarget(path, _, target), let .symlinkEscapesTree(path, _, target),
+             let .symlinkClimbsAfterName(path, _, target):
+            return "symlink '\(path)' -> '\(target)'"
+        case let .hardlinkOutsideTree(path, _, target), let .hardlinkTargetUnknown(path, _, target):
+            return "hard link '\(path)' -> '\(target)'"
+        case let .invalidPath(path, _, _), let .absolutePath(path, _), let .parentTraversal(path, _),
+             let .deviceFile(path, _, _), let .fifo(path, _), let .unsupportedType(path, _, _),
+             let .duplicateEntry(path, _), let .belowSymlink(path, _, _), let .belowFile(path, _, _):
+            return "'\(path)'"
+        }
+    }
+
+    private var offset: Int {
+        switch self {
+        case let .invalidPath(_, offset, _), let .absolutePath(_, offset), let .parentTraversal(_, offset),
+             let .deviceFile(_, offset, _), let .fifo(_, offset), let .unsupportedType(_, offset, _),
+             let .duplicateEntry(_, offset), let .belowSymlink(_, offset, _), let .belowFile(_, offset, _),
+             let .symlinkAbsoluteTarget(_, offset, _), let .symlinkEscapesTree(_, offset, _),
+             let .symlinkClimbsAfterName(_, offset, _), let .hardlinkOutsideTree(_, offset, _),
+             let .hardlinkTargetUnknown(_, offset, _):
+            return offset
+        }
+    }
+
+    private var reason: String {
+        switch self {
+        case let .invalidPath(_, _, reason):
+            return reason
+        case .absolutePath:
+            return "absolute path would be written outside the unpack directory"
+        case .parentTraversal:
+            return "a '..' component would climb out of the unpack directory"
+        case let .deviceFile(_, _, kind):
+            return "\(kind) entries have no place in a source tree"
+        case .fifo:
+            return "fifo entries have no place in a source tree"
+        case let .unsupportedType(_, _, kind):
+            return "\(kind) is not supported (only files, directories, symlinks and hard links are)"
+        case .duplicateEntry:
+            return "an earlier entry already has this path and would be overwritten"
+        case let .belowSymlink(_, _, symlink):
+            return "it lies below the symlink '\(symlink)' and would be written wherever that link points"
+        case let .belowFile(_, _, file):
+            return "it lies below '\(file)', which is a file, not a directory"
+        case .symlinkAbsoluteTarget:
+            return "an absolute target points outside the tree"
+        case .symlinkEscapesTree:
+            return "the target climbs out of the tree"
+        case .symlinkClimbsAfterName:
+            return "'..' after a directory name cannot be checked without following other links; "
+                + "only leading '..' components are accepted"
+        case .hardlinkOutsideTree:
+            return "the target is outside the tree"
+        case .hardlinkTargetUnknown:
+            return "the target is not a regular file earlier in the archive"
         }
     }
 }

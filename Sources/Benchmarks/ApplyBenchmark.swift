@@ -24,14 +24,8 @@ struct ApplyBenchmark {
             { directory in _ = try fixture.patchAll(into: directory.appendingPathComponent("result")) },
             { directory in failures.insert(try Shell.run(loop, in: directory).trimmingCharacters(in: .whitespacesAndNewlines)) },
         ])
-        var report = Report(
-            benchmark: "apply",
-            rows: [.init(measured: "qmailkit patch (\(plan.steps.count) steps)", samples: samples[0]),
-                   .init(measured: "baseline tar xzf + patch -p1 loop", samples: samples[1])],
-            ratios: [.init(name: "qmailkit/baseline (median)",
-                           value: samples[0].median.seconds / samples[1].median.seconds, limit: Self.target)])
-        report.ratios.append(.init(name: "qmailkit/baseline (min)",
-                                   value: samples[0].min.seconds / samples[1].min.seconds, limit: nil))
+        var report = Report.relative("apply", measured: "qmailkit patch (\(plan.steps.count) steps)",
+                                     baseline: "baseline tar xzf + patch -p1 loop", samples: samples, limit: Self.target)
         report.notes.append("series: " + plan.steps.map(\.patchName).joined(separator: ", "))
         var phases: [String] = []
         let breakdown = try stopwatch.scratch.fresh("apply-phases")

@@ -1,5 +1,4 @@
 import Foundation
-import GitStore
 import QmailBuild
 
 /// `build`: `QmailBuilder.build` of the combined tree into a sandbox, cold with
@@ -10,10 +9,7 @@ struct BuildBenchmark {
     let runs: Int
 
     func run() throws -> Report {
-        let tree = try scratch.fresh("build-tree").appendingPathComponent("combined")
-        let result = try fixture.patchAll(into: tree)
-        let identity = try GitRepository.inMemory().writeTree(result.final.sortedFiles).description
-        let patches = result.steps.map { AppliedPatch(feature: $0.report.feature, name: $0.report.patchFile, sha256: $0.report.canonicalSHA256) }
+        let patched = try fixture.patchedTree(at: try scratch.fresh("build-tree").appendingPathComponent("combined"))
 
         var cold: [Int: Samples] = [1: Samples(), 2: Samples()]
         var hit = Samples()
@@ -25,9 +21,7 @@ struct BuildBenchmark {
                 let directory = try scratch.fresh("build-j\(jobs)-\(run)")
                 let options = BuildOptions(testUsers: TestUsers(user: "root"),
                                            sandbox: directory.appendingPathComponent("sandbox"), jobs: jobs)
-                let request = BuildRequest(tree: tree, treeIdentity: identity,
-                                           output: directory.appendingPathComponent("build"),
-                                           options: options, patches: patches)
+                let request = patched.request(output: directory.appendingPathComponent("build"), options: options)
                 var built: BuildResult?
                 let coldTime = try ContinuousClock().measure { built = try build(request, expectHit: false) }
                 let hitTime = try ContinuousClock().measure { _ = try build(request, expectHit: true) }

@@ -23,13 +23,10 @@ struct CheckBenchmark {
             },
             { _ in _ = try SeriesApplier(catalog: catalog, pristine: pristine).run(plan) },
         ])
-        let check = samples[0].median.seconds
-        var report = Report(
-            benchmark: "check",
-            rows: [.init(measured: "ConflictMatrix.compute (\(selections) selections)", samples: samples[0]),
-                   .init(measured: "baseline one full series run", samples: samples[1])],
-            ratios: [.init(name: "check median in seconds", value: check, limit: Self.target),
-                     .init(name: "check/full series (series-equivalents)", value: check / samples[1].median.seconds, limit: nil)])
+        var report = Report.absolute(
+            "check", measured: "ConflictMatrix.compute (\(selections) selections)", baseline: "baseline one full series run",
+            samples: samples, limit: Self.target,
+            medianName: "check median in seconds", ratioName: "check/full series (series-equivalents)")
         if conflicts > 0 { report.notes.append("\(conflicts) selections conflict") }
         return report
     }

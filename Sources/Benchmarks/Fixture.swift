@@ -1,5 +1,7 @@
 import Foundation
+import GitStore
 import PatchEngine
+import QmailBuild
 import Recipes
 import SourceFetch
 import SourceImport
@@ -45,6 +47,25 @@ struct Fixture {
             }
             return project.root.appendingPathComponent(patch.file)
         }
+    }
+
+    /// The full series written into a repository at `tree`, with what a build request
+    /// of it records: the tree's git identity and the applied patches.
+    struct PatchedTree {
+        let tree: URL
+        let identity: String
+        let patches: [AppliedPatch]
+
+        func request(output: URL, options: BuildOptions) -> BuildRequest {
+            BuildRequest(tree: tree, treeIdentity: identity, output: output, options: options, patches: patches)
+        }
+    }
+
+    func patchedTree(at tree: URL) throws -> PatchedTree {
+        let result = try patchAll(into: tree)
+        return PatchedTree(
+            tree: tree, identity: try GitRepository.inMemory().writeTree(result.final.sortedFiles).description,
+            patches: result.steps.map { AppliedPatch(feature: $0.report.feature, name: $0.report.patchFile, sha256: $0.report.canonicalSHA256) })
     }
 
     /// `qmailkit patch`: unpack, load the patches, plan, apply with conflict analysis

@@ -24,13 +24,7 @@ struct ImportBenchmark {
                               in: directory)
             },
         ])
-        return Report(
-            benchmark: "import",
-            rows: [.init(measured: "qmailkit unpack + ResultRepository.write", samples: samples[0]),
-                   .init(measured: "baseline tar xzf + git init/add/commit", samples: samples[1])],
-            ratios: [.init(name: "qmailkit/baseline (median)",
-                           value: samples[0].median.seconds / samples[1].median.seconds, limit: Self.target),
-                    .init(name: "qmailkit/baseline (min)",
-                          value: samples[0].min.seconds / samples[1].min.seconds, limit: nil)])
+        return .relative("import", measured: "qmailkit unpack + ResultRepository.write",
+                         baseline: "baseline tar xzf + git init/add/commit", samples: samples, limit: Self.target)
     }
 }

@@ -24,6 +24,31 @@ struct Report {
     var ratios: [Ratio] = []
     var notes: [String] = []
 
+    /// `measured` against `baseline` (`samples`, in that order), judged by the ratio
+    /// of their medians against `limit`; the ratio of their minimums is shown too.
+    static func relative(_ benchmark: String, measured: String, baseline: String, samples: [Samples],
+                         limit: Double) -> Report {
+        Report(
+            benchmark: benchmark,
+            rows: [.init(measured: measured, samples: samples[0]), .init(measured: baseline, samples: samples[1])],
+            ratios: [.init(name: "qmailkit/baseline (median)",
+                           value: samples[0].median.seconds / samples[1].median.seconds, limit: limit),
+                     .init(name: "qmailkit/baseline (min)",
+                           value: samples[0].min.seconds / samples[1].min.seconds, limit: nil)])
+    }
+
+    /// `measured` judged by its median in seconds against `limit` (the ratio `medianName`),
+    /// with its median over `baseline`'s shown as the ratio `ratioName`.
+    static func absolute(_ benchmark: String, measured: String, baseline: String, samples: [Samples],
+                         limit: Double, medianName: String, ratioName: String) -> Report {
+        let seconds = samples[0].median.seconds
+        return Report(
+            benchmark: benchmark,
+            rows: [.init(measured: measured, samples: samples[0]), .init(measured: baseline, samples: samples[1])],
+            ratios: [.init(name: medianName, value: seconds, limit: limit),
+                     .init(name: ratioName, value: seconds / samples[1].median.seconds, limit: nil)])
+    }
+
     var missedTarget: Bool {
         ratios.contains { ratio in ratio.limit.map { ratio.value > $0 } ?? false }
     }

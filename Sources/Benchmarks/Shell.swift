@@ -5,21 +5,7 @@ import Spawn
 enum Shell {
     /// The environment of baseline commands: a fixed git identity and no user or
     /// system git configuration, so hooks or signing settings cannot skew a run.
-    /// Run as root, `tar` keeps the archive's owner, which git would refuse as
-    /// "dubious ownership"; the one command-line setting allows it.
-    static let environment: [String: String] = {
-        var environment = ProcessInfo.processInfo.environment
-        for role in ["AUTHOR", "COMMITTER"] {
-            environment["GIT_\(role)_NAME"] = "qmailkit-benchmarks"
-            environment["GIT_\(role)_EMAIL"] = "benchmarks@localhost"
-        }
-        environment["GIT_CONFIG_NOSYSTEM"] = "1"
-        environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
-        environment["GIT_CONFIG_COUNT"] = "1"
-        environment["GIT_CONFIG_KEY_0"] = "safe.directory"
-        environment["GIT_CONFIG_VALUE_0"] = "*"
-        return environment
-    }()
+    static let environment = Command.isolatedGitEnvironment(name: "qmailkit-benchmarks", email: "benchmarks@localhost")
 
     /// Runs `script` in `directory`; returns its standard output. Throws when it
     /// exits non-zero.

@@ -1,6 +1,5 @@
 import Conformance
 import Foundation
-import GitStore
 import QmailBuild
 
 /// `verify`: the whole conformance suite against a real build of the combined
@@ -15,15 +14,11 @@ struct VerifyBenchmark {
     let stopwatch: Stopwatch
 
     func run() throws -> Report {
-        let tree = try scratch.fresh("verify-tree").appendingPathComponent("combined")
-        let result = try fixture.patchAll(into: tree)
+        let patched = try fixture.patchedTree(at: try scratch.fresh("verify-tree").appendingPathComponent("combined"))
         let directory = try scratch.fresh("verify-build")
         var options = BuildOptions(testUsers: TestUsers.currentUser(), sandbox: directory.appendingPathComponent("sandbox"), jobs: 2)
         options.targets = ["qmail-smtpd", "qmail-remote"]
-        let request = BuildRequest(
-            tree: tree, treeIdentity: try GitRepository.inMemory().writeTree(result.final.sortedFiles).description,
-            output: directory.appendingPathComponent("build"), options: options,
-            patches: result.steps.map { AppliedPatch(feature: $0.report.feature, name: $0.report.patchFile, sha256: $0.report.canonicalSHA256) })
+        let request = patched.request(output: directory.appendingPathComponent("build"), options: options)
         let build: BuildResult
         do {
             build = try QmailBuilder.build(request)
@@ -41,13 +36,10 @@ struct VerifyBenchmark {
             { _ in failed = SuiteRun(jobs: 4).run(onReal, on: real).filter { !$0.passed }.map(\.scenario.name) },
             { _ in _ = SuiteRun(jobs: 4).run(onReference, on: reference) },
         ])
-        let seconds = samples[0].median.seconds
-        var report = Report(
-            benchmark: "verify",
-            rows: [.init(measured: "suite on the combined build (\(onReal.count) scenarios)", samples: samples[0]),
-                   .init(measured: "baseline: suite on ref (\(onReference.count) scenarios)", samples: samples[1])],
-            ratios: [.init(name: "build suite median in seconds", value: seconds, limit: Self.target),
-                     .init(name: "build/ref (median)", value: seconds / samples[1].median.seconds, limit: nil)])
+        var report = Report.absolute(
+            "verify", measured: "suite on the combined build (\(onReal.count) scenarios)",
+            baseline: "baseline: suite on ref (\(onReference.count) scenarios)", samples: samples, limit: Self.target,
+            medianName: "build suite median in seconds", ratioName: "build/ref (median)")
         if !failed.isEmpty { report.notes.append("\(failed.count) scenarios failed on the build: \(failed.joined(separator: ", "))") }
         return report
     }

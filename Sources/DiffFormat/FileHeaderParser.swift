@@ -64,23 +64,29 @@ extension PatchParser {
     }
 
     mutating func parseUnifiedFile(git: GitHeader?) throws(PatchParseError) -> FilePatch {
-        let old = try parseFileLine(prefix: "--- ")
-        let new = try parseFileLine(prefix: "+++ ")
-        var hunks: [Hunk] = []
-        while let line = lines.line(), line.hasPrefix("@@") {
-            hunks.append(try parseUnifiedHunk())
+        try parseFile(oldPrefix: "--- ", newPrefix: "+++ ", hunkStart: "@@", git: git) { parser throws(PatchParseError) in
+            try parser.parseUnifiedHunk()
         }
-        return makeFilePatch(old: old, new: new, git: git, hunks: hunks)
     }
 
     mutating func parseContextFile() throws(PatchParseError) -> FilePatch {
-        let old = try parseFileLine(prefix: "*** ")
-        let new = try parseFileLine(prefix: "--- ")
-        var hunks: [Hunk] = []
-        while let line = lines.line(), line.hasPrefix("***************") {
-            hunks.append(try parseContextHunk())
+        try parseFile(oldPrefix: "*** ", newPrefix: "--- ", hunkStart: "***************", git: nil) { parser throws(PatchParseError) in
+            try parser.parseContextHunk()
         }
-        return makeFilePatch(old: old, new: new, git: nil, hunks: hunks)
+    }
+
+    /// The old and new file lines, then every hunk (each starting with `hunkStart`).
+    private mutating func parseFile(
+        oldPrefix: String, newPrefix: String, hunkStart: String, git: GitHeader?,
+        hunk parseHunk: (inout Self) throws(PatchParseError) -> Hunk
+    ) throws(PatchParseError) -> FilePatch {
+        let old = try parseFileLine(prefix: oldPrefix)
+        let new = try parseFileLine(prefix: newPrefix)
+        var hunks: [Hunk] = []
+        while let line = lines.line(), line.hasPrefix(hunkStart) {
+            hunks.append(try parseHunk(&self))
+        }
+        return makeFilePatch(old: old, new: new, git: git, hunks: hunks)
     }
 
     /// Decides creation/deletion from `/dev/null`, git's mode lines, or the

@@ -51,8 +51,7 @@ struct Matrix: AsyncParsableCommand {
                                valueName: "user[:group]"))
     var testUsers: String?
 
-    @Option(help: ArgumentHelp("Folder of .scn files (default: the project's scenarios/).", valueName: "dir"))
-    var scenarios: String?
+    @OptionGroup var scenarioFolder: ScenarioFolderOption
 
     @Flag(help: "Print the rows as JSON instead of the table.")
     var json = false
@@ -71,7 +70,7 @@ struct Matrix: AsyncParsableCommand {
         let library: [Scenario]
         do {
             context = try await RecipeContext.load(common, recipe: recipe, from: common.from)
-            let folder = scenarios.map(common.path) ?? context.project.root.appendingPathComponent("scenarios")
+            let folder = scenarioFolder.folder(relativeTo: common.workingDirectory) { context.project.root }
             library = try ScenarioLibrary.load(directory: folder)
         } catch let error as ScenarioParseError {
             printError("qmailkit matrix: \(error)")

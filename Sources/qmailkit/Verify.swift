@@ -54,8 +54,7 @@ struct Verify: ParsableCommand {
                                valueName: "list"))
     var features: String?
 
-    @Option(help: ArgumentHelp("Folder of .scn files (default: the project's scenarios/).", valueName: "dir"))
-    var scenarios: String?
+    @OptionGroup var scenarioFolder: ScenarioFolderOption
 
     @Option(name: [.customShort("j", allowingJoined: true), .customLong("jobs")], help: ArgumentHelp("Scenarios run at once (ref; remote: at most 4).", valueName: "n"))
     var jobs = 4
@@ -86,14 +85,11 @@ struct Verify: ParsableCommand {
         let library: [Scenario]
         let directory: URL
         do {
-            if let scenarios {
-                directory = URL(fileURLWithPath: scenarios, relativeTo: cwd).standardizedFileURL
-            } else {
+            directory = try scenarioFolder.folder(relativeTo: cwd) {
                 let builtFrom = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                     .deletingLastPathComponent().deletingLastPathComponent()
-                directory = try Project.locate(explicit: nil, environment: ProcessInfo.processInfo.environment,
-                                               workingDirectory: cwd, builtFrom: builtFrom).root
-                    .appendingPathComponent("scenarios")
+                return try Project.locate(explicit: nil, environment: ProcessInfo.processInfo.environment,
+                                          workingDirectory: cwd, builtFrom: builtFrom).root
             }
         } catch {
             throw failure(error)

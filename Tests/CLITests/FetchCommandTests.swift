@@ -75,6 +75,19 @@ import TestSupport
 }
 
 @Suite(.ownThread) struct HostileArchiveCommandTests {
+    /// `qmailkit fetch --from` of `archive`, pinned as the source's tarball, which must
+    /// fail as bad input (status 2) and write no tree; its standard error.
+    static func refusedFetch(_ tiny: TinyProject, of archive: Data,
+                             sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let file = tiny.root.appendingPathComponent("archive.tar.gz")
+        try archive.write(to: file)
+        try TinyProject.pin(archive, sha256: SHA256Hex.of(archive), root: tiny.root)
+        let result = try tiny.qmailkit(["fetch", "tiny-1.0", "--from", file.path, "-o", "src", "-q"])
+        #expect(result.status == 2, "\(result.stderr)", sourceLocation: sourceLocation)
+        #expect(!tiny.exists("src"), sourceLocation: sourceLocation)
+        return result.stderr
+    }
+
     @Test func absolutePathsAreRefusedBeforeAnythingIsWritten() throws {
         let tiny = try TinyProject(files: ["README": "hi\n"])
         defer { tiny.remove() }
@@ -82,12 +95,8 @@ import TestSupport
         try Data("original\n".utf8).write(to: victim)
         let hostile = tiny.root.appendingPathComponent("hostile.tar.gz")
         try Command.output("tar", ["-czPf", hostile.path, victim.path], environment: Baseline.environment)
-        let data = try Data(contentsOf: hostile)
-        try TinyProject.pin(data, sha256: SHA256Hex.of(data), root: tiny.root)
-        let result = try tiny.qmailkit(["fetch", "tiny-1.0", "--from", hostile.path, "-o", "src", "-q"])
-        #expect(result.status == 2, "\(result.stderr)")
-        #expect(result.stderr.contains(victim.path.dropFirst()) || result.stderr.contains(victim.path))
-        #expect(!tiny.exists("src"))
+        let stderr = try Self.refusedFetch(tiny, of: try Data(contentsOf: hostile))
+        #expect(stderr.contains(victim.path.dropFirst()) || stderr.contains(victim.path))
         #expect(try String(contentsOf: victim, encoding: .utf8) == "original\n")
     }
 
@@ -95,13 +104,6 @@ import TestSupport
         let tiny = try TinyProject(files: ["README": String(repeating: "qmail ", count: 5000)])
         defer { tiny.remove() }
         let full = try Data(contentsOf: tiny.tarball)
-        let cut = full.prefix(full.count / 2)
-        let truncated = tiny.root.appendingPathComponent("cut.tar.gz")
-        try cut.write(to: truncated)
-        try TinyProject.pin(cut, sha256: SHA256Hex.of(cut), root: tiny.root)
-        let result = try tiny.qmailkit(["fetch", "tiny-1.0", "--from", truncated.path, "-o", "src", "-q"])
-        #expect(result.status == 2, "\(result.stderr)")
-        #expect(result.stderr.lowercased().contains("truncated"))
-        #expect(!tiny.exists("src"))
+        #expect(try Self.refusedFetch(tiny, of: full.prefix(full.count / 2)).lowercased().contains("truncated"))
     }
 }

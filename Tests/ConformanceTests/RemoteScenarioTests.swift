@@ -70,7 +70,9 @@ let remoteLibrary = library.filter { $0.remote != nil }
         #expect(controls["me"] == .contents(Array("mail.example.org\n".utf8)))
     }
 
-    @Test(arguments: [
+    /// Malformed qmail-remote scenarios: the text, the line the error names, and a fragment
+    /// of its message (checked with the other malformed scenarios in ScenarioParserTests).
+    static let malformed: [(String, Int, String)] = [
         ("name: a\nprogram: qmail-remote\nsent: QUIT\n", 1, "checks no report"),
         ("name: a\nprogram: qmail-smtpd\n", 2, "program: takes qmail-remote"),
         ("name: a\n< 220 x\nprogram: qmail-remote\n", 3, "must come before the dialogue"),
@@ -84,12 +86,7 @@ let remoteLibrary = library.filter { $0.remote != nil }
         ("name: a\nprogram: qmail-remote\ncontrol: other/x=1\n", 3, "not a control file name"),
         ("name: a\nprogram: qmail-remote\nrecipient: a b\n", 3, "one address"),
         ("name: a\nprogram: qmail-remote\nqueue-body: x\n", 3, "must follow a queue: line"),
-    ])
-    func errorsNameFileAndLine(text: String, line: Int, fragment: String) throws {
-        let error = try #require(scenarioParseError(text))
-        #expect(error.line == line)
-        #expect(error.message.contains(fragment), "\(error.message)")
-    }
+    ]
 
     @Test func reportFields() {
         let report = QmailRemoteReport(output: Array("r\0hx does not like recipient.\nRemote host said: 553 no\n\0Kaccepted\n\0".utf8))

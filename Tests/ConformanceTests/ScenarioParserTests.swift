@@ -139,7 +139,7 @@ func scenarioParseError(_ text: String) -> ScenarioParseError? {
         ("name: a\n< 1\nenv: NOEQUALS\n", 3, "NAME=value"),
         ("name: a\n< 1\ntargets: vm\n", 3, "ref and/or build"),
         ("name: a\n< 1\ncram: alice\n", 3, "a user and a password"),
-    ])
+    ] + RemoteScenarioFormatTests.malformed)
     func errorsNameFileAndLine(text: String, line: Int, fragment: String) throws {
         let error = try #require(scenarioParseError(text))
         #expect(error.file == "bad.scn")

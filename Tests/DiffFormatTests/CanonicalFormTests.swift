@@ -8,30 +8,17 @@ import TestSupport
         new file mode 100644
         --- /dev/null
         +++ b/src/new.txt
-        @@ -0,0 +1,2 @@
-        +alpha
-        +beta
+        \(Fixtures.newFileHunk)
         diff --git a/src/numbers.txt b/src/numbers.txt
         --- a/src/numbers.txt
         +++ b/src/numbers.txt
         @@ -1,7 +1,8 @@
-         line one
-         line two
-         line three
-        -line four
-        +line FOUR
-        +line four and a half
-         line five
-         line six
-         line seven
+        \(Fixtures.numbersHunk)
         diff --git a/src/old.txt b/src/old.txt
         deleted file mode 100644
         --- a/src/old.txt
         +++ /dev/null
-        @@ -1,2 +0,0 @@
-        -gone
-        -last
-        \\ No newline at end of file
+        \(Fixtures.oldFileHunk)
 
         """
 

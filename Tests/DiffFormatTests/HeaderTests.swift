@@ -97,15 +97,7 @@ import TestSupport
             --- a/src/numbers.txt
             +++ b/src/numbers.txt
             @@ -1,7 +1,8 @@ intro
-             line one
-             line two
-             line three
-            -line four
-            +line FOUR
-            +line four and a half
-             line five
-             line six
-             line seven
+            \(Fixtures.numbersHunk)
             --\u{20}
             2.39.5
 

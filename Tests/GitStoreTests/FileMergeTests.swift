@@ -22,25 +22,49 @@ private func gitMergeFile(ancestor: [UInt8], ours: [UInt8], theirs: [UInt8]) thr
     return (result.output, result.status)
 }
 
+/// Three texts that git merge-file merges too, and what FileMerge must make of them.
+struct MergeCase: Sendable, CustomTestStringConvertible {
+    let testDescription: String
+    var ancestor: [UInt8]? = base
+    let ours: [UInt8]
+    let theirs: [UInt8]
+    let outcome: FileMergeResult.Outcome
+    let conflicts: Int
+
+    static let clean = MergeCase(
+        testDescription: "clean", ours: lines("ONE\ntwo\nthree\nfour\nfive\nsix\nseven\n"),
+        theirs: lines("one\ntwo\nthree\nfour\nfive\nsix\nSEVEN\n"), outcome: .clean, conflicts: 0)
+    static let oneConflict = MergeCase(
+        testDescription: "one conflict", ours: lines("one\ntwo\nthree (tls)\nfour\nfive\nsix\nseven\n"),
+        theirs: lines("one\ntwo\nthree (auth)\nfour\nfive\nsix\nseven\n"), outcome: .contentConflict, conflicts: 1)
+    static let twoConflicts = MergeCase(
+        testDescription: "two conflict regions", ours: lines("one (tls)\ntwo\nthree\nfour\nfive\nsix\nseven (tls)\n"),
+        theirs: lines("one (auth)\ntwo\nthree\nfour (auth)\nfive\nsix\nseven (auth)\n"), outcome: .contentConflict, conflicts: 2)
+    static let addAdd = MergeCase(
+        testDescription: "different additions", ancestor: nil, ours: lines("shared\nours only\n"),
+        theirs: lines("shared\ntheirs only\n"), outcome: .addAddConflict, conflicts: 1)
+
+    func merged() throws -> FileMergeResult {
+        try FileMerge.threeWay(ancestor: ancestor, ours: ours, theirs: theirs, labels: labels)
+    }
+}
+
 @Suite(.ownThread) struct FileMergeTests {
+    @Test(arguments: [MergeCase.clean, .oneConflict, .twoConflicts, .addAdd])
+    func outcomeAndConflictsAgreeWithGit(_ merge: MergeCase) throws {
+        let result = try merge.merged()
+        #expect(result.outcome == merge.outcome)
+        #expect(result.conflictCount == merge.conflicts)
+        let cli = try gitMergeFile(ancestor: merge.ancestor ?? [], ours: merge.ours, theirs: merge.theirs)
+        #expect(Int(cli.conflicts) == result.conflictCount && cli.bytes == result.contents)
+    }
+
     @Test func cleanMergeTakesBothChanges() throws {
-        let ours = lines("ONE\ntwo\nthree\nfour\nfive\nsix\nseven\n")
-        let theirs = lines("one\ntwo\nthree\nfour\nfive\nsix\nSEVEN\n")
-        let result = try FileMerge.threeWay(ancestor: base, ours: ours, theirs: theirs, labels: labels)
-        #expect(result.outcome == .clean)
-        #expect(result.conflictCount == 0)
-        #expect(result.contents == lines("ONE\ntwo\nthree\nfour\nfive\nsix\nSEVEN\n"))
-        let cli = try gitMergeFile(ancestor: base, ours: ours, theirs: theirs)
-        #expect(cli.conflicts == 0 && cli.bytes == result.contents)
+        #expect(try MergeCase.clean.merged().contents == lines("ONE\ntwo\nthree\nfour\nfive\nsix\nSEVEN\n"))
     }
 
     @Test func conflictHasLabelledDiff3Markers() throws {
-        let ours = lines("one\ntwo\nthree (tls)\nfour\nfive\nsix\nseven\n")
-        let theirs = lines("one\ntwo\nthree (auth)\nfour\nfive\nsix\nseven\n")
-        let result = try FileMerge.threeWay(ancestor: base, ours: ours, theirs: theirs, labels: labels)
-        #expect(result.outcome == .contentConflict)
-        #expect(result.conflictCount == 1)
-        #expect(result.contents == lines("""
+        #expect(try MergeCase.oneConflict.merged().contents == lines("""
             one
             two
             <<<<<<< tls
@@ -56,18 +80,6 @@ private func gitMergeFile(ancestor: [UInt8], ours: [UInt8], theirs: [UInt8]) thr
             seven
 
             """))
-        let cli = try gitMergeFile(ancestor: base, ours: ours, theirs: theirs)
-        #expect(cli.conflicts == 1 && cli.bytes == result.contents)
-    }
-
-    @Test func conflictRegionsAreCounted() throws {
-        let ours = lines("one (tls)\ntwo\nthree\nfour\nfive\nsix\nseven (tls)\n")
-        let theirs = lines("one (auth)\ntwo\nthree\nfour (auth)\nfive\nsix\nseven (auth)\n")
-        let result = try FileMerge.threeWay(ancestor: base, ours: ours, theirs: theirs, labels: labels)
-        #expect(result.outcome == .contentConflict)
-        #expect(result.conflictCount == 2)
-        let cli = try gitMergeFile(ancestor: base, ours: ours, theirs: theirs)
-        #expect(Int(cli.conflicts) == result.conflictCount && cli.bytes == result.contents)
     }
 
     @Test func crlfMarkersAreCounted() throws {
@@ -107,16 +119,6 @@ private func gitMergeFile(ancestor: [UInt8], ours: [UInt8], theirs: [UInt8]) thr
         let other = try FileMerge.threeWay(ancestor: base, ours: changed, theirs: nil, labels: labels)
         #expect(other.outcome == .modifyDeleteConflict(deletedBy: .theirs))
         #expect(String(decoding: other.contents ?? [], as: UTF8.self).hasSuffix("=======\n>>>>>>> auth (deleted)\n"))
-    }
-
-    @Test func differentAdditionsConflict() throws {
-        let ours = lines("shared\nours only\n")
-        let theirs = lines("shared\ntheirs only\n")
-        let result = try FileMerge.threeWay(ancestor: nil, ours: ours, theirs: theirs, labels: labels)
-        #expect(result.outcome == .addAddConflict)
-        #expect(result.conflictCount == 1)
-        let cli = try gitMergeFile(ancestor: [], ours: ours, theirs: theirs)
-        #expect(cli.conflicts == 1 && cli.bytes == result.contents)
     }
 
     @Test(arguments: ["", "two\nlines"])

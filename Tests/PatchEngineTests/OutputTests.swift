@@ -6,7 +6,7 @@ import TestSupport
 
 @Suite(.ownThread) struct OutputTests {
     static func twoFeatures(_ project: TestProject) throws {
-        try project.patch("greet", diff: "diff --git a/hello.c b/hello.c\n--- a/hello.c\n+++ b/hello.c\n@@ -1,3 +1,3 @@\n int main() {\n-  return 0;\n+  return greet();\n }\n")
+        try project.patch("greet", diff: gitDiff("hello.c", "@@ -1,3 +1,3 @@\n int main() {\n-  return 0;\n+  return greet();\n }"))
         try project.patch("docs", diff: "diff --git a/README b/README\n--- a/README\n+++ b/README\n@@ -1 +1,2 @@\n hello\n+see greet()\ndiff --git a/NEW b/NEW\nnew file mode 100644\n--- /dev/null\n+++ b/NEW\n@@ -0,0 +1 @@\n+new\n")
     }
 
@@ -45,7 +45,7 @@ import TestSupport
     @Test func refusesExistingOutputAndLeavesNothingOnConflict() throws {
         let project = try makeProject()
         defer { project.remove() }
-        try project.patch("clash", diff: "diff --git a/hello.c b/hello.c\n--- a/hello.c\n+++ b/hello.c\n@@ -1,3 +1,3 @@\n int main() {\n-  return 0;\n+  return 1;\n }\n")
+        try project.patch("clash", diff: gitDiff("hello.c", "@@ -1,3 +1,3 @@\n int main() {\n-  return 0;\n+  return 1;\n }"))
         let applier = try project.applier(["greet", "docs", "clash"])
         #expect(throws: PatchEngineError.self) {
             _ = try applier.run(try applier.catalog.planner.plan(selecting: ["greet", "clash"]))
@@ -117,7 +117,7 @@ import TestSupport
     @Test func conflictMatrixCoversPairsAndClosedSelections() throws {
         let project = try makeProject()
         defer { project.remove() }
-        try project.patch("clash", diff: "diff --git a/hello.c b/hello.c\n--- a/hello.c\n+++ b/hello.c\n@@ -1,3 +1,3 @@\n int main() {\n-  return 0;\n+  return 1;\n }\n")
+        try project.patch("clash", diff: gitDiff("hello.c", "@@ -1,3 +1,3 @@\n int main() {\n-  return 0;\n+  return 1;\n }"))
         let applier = try project.applier(["greet", "docs", "clash"])
         let matrix = ConflictMatrix.compute(catalog: applier.catalog, applier: applier)
         #expect(matrix.selections.count == 7)

@@ -28,23 +28,17 @@ import TestSupport
     @Test func appliesInRecipeOrderWithOneReportPerPatch() throws {
         let project = try TestProject(pristine: ["smtpd.c": Self.cFile, "README": "hello\n"])
         defer { project.remove() }
-        try project.patch("one", diff: """
-            diff --git a/README b/README
-            --- a/README
-            +++ b/README
+        try project.patch("one", diff: gitDiff("README", """
             @@ -1 +1,2 @@
              hello
             +one
-            """ + "\n")
-        try project.patch("two", requires: "one", base: "base-1.0 + one", diff: """
-            diff --git a/README b/README
-            --- a/README
-            +++ b/README
+            """))
+        try project.patch("two", requires: "one", base: "base-1.0 + one", diff: gitDiff("README", """
             @@ -1,2 +1,3 @@
              hello
              one
             +two
-            """ + "\n")
+            """))
         let applier = try project.applier(["one", "two"])
         let plan = try applier.catalog.planner.plan(selecting: ["two"])
         #expect(plan.features == ["one", "two"])
@@ -61,32 +55,16 @@ import TestSupport
         let shifted = "new first line\n" + numberedLines(20)
         let project = try TestProject(pristine: ["f.txt": shifted, "g.txt": numberedLines(20)])
         defer { project.remove() }
-        try project.patch("moved", diff: """
-            diff --git a/f.txt b/f.txt
-            --- a/f.txt
-            +++ b/f.txt
-            @@ -9,4 +9,5 @@
-             line9
-             line10
-            +inserted
-             line11
-             line12
-            """ + "\n")
+        /// Adds `inserted` after line10, the context starting at line 9.
+        func insertion(into file: String, firstContextLine: String) -> String {
+            gitDiff(file, "@@ -9,4 +9,5 @@\n \(firstContextLine)\n line10\n+inserted\n line11\n line12")
+        }
+        try project.patch("moved", diff: insertion(into: "f.txt", firstContextLine: "line9"))
         let result = try project.applier(["moved"]).run(try project.applier(["moved"]).catalog.planner.plan(selecting: ["moved"]))
         #expect(result.steps[0].report.displacedHunks == [.init(file: "f.txt", hunk: 1, offset: 1, fuzz: 0)])
         #expect(text(result.final, "f.txt")?.contains("line10\ninserted\nline11") == true)
 
-        try project.patch("fuzzy", diff: """
-            diff --git a/g.txt b/g.txt
-            --- a/g.txt
-            +++ b/g.txt
-            @@ -9,4 +9,5 @@
-             CHANGED9
-             line10
-            +inserted
-             line11
-             line12
-            """ + "\n")
+        try project.patch("fuzzy", diff: insertion(into: "g.txt", firstContextLine: "CHANGED9"))
         let strict = try project.applier(["fuzzy"])
         #expect(throws: PatchEngineError.self) { try strict.run(try strict.catalog.planner.plan(selecting: ["fuzzy"])) }
         let lenient = try project.applier(["fuzzy"], fuzz: 1)
@@ -97,26 +75,20 @@ import TestSupport
     @Test func collisionIsExplainedWithBothPatchesAndNothingIsReturned() throws {
         let project = try TestProject(pristine: ["smtpd.c": Self.cFile])
         defer { project.remove() }
-        try project.patch("auth", diff: """
-            diff --git a/smtpd.c b/smtpd.c
-            --- a/smtpd.c
-            +++ b/smtpd.c
+        try project.patch("auth", diff: gitDiff("smtpd.c", """
             @@ -9,3 +9,3 @@ void smtp_ehlo(arg) char *arg;
              {
             -  smtp_greet("250-"); out("\\r\\n250-PIPELINING\\r\\n250 8BITMIME\\r\\n");
             +  smtp_greet("250-"); out("\\r\\n250-PIPELINING\\r\\n250-8BITMIME\\r\\n"); auth_ehlo();
              }
-            """ + "\n")
-        try project.patch("tls", diff: """
-            diff --git a/smtpd.c b/smtpd.c
-            --- a/smtpd.c
-            +++ b/smtpd.c
+            """))
+        try project.patch("tls", diff: gitDiff("smtpd.c", """
             @@ -9,3 +9,3 @@ void smtp_ehlo(arg) char *arg;
              {
             -  smtp_greet("250-"); out("\\r\\n250-PIPELINING\\r\\n250 8BITMIME\\r\\n");
             +  smtp_greet("250-"); tls_ehlo(); out("\\r\\n250-PIPELINING\\r\\n250 8BITMIME\\r\\n");
              }
-            """ + "\n")
+            """))
         let applier = try project.applier(["auth", "tls"])
         do {
             _ = try applier.run(try applier.catalog.planner.plan(selecting: ["auth", "tls"]))
@@ -143,30 +115,21 @@ import TestSupport
     @Test func resolutionVariantIsChosenWhenItsFeaturesComeFirst() throws {
         let project = try TestProject(pristine: ["smtpd.c": Self.cFile])
         defer { project.remove() }
-        try project.patch("auth", diff: """
-            diff --git a/smtpd.c b/smtpd.c
-            --- a/smtpd.c
-            +++ b/smtpd.c
+        try project.patch("auth", diff: gitDiff("smtpd.c", """
             @@ -10 +10 @@ void smtp_ehlo(arg) char *arg;
             -  smtp_greet("250-"); out("\\r\\n250-PIPELINING\\r\\n250 8BITMIME\\r\\n");
             +  smtp_greet("250-"); out("\\r\\n250-PIPELINING\\r\\n250-8BITMIME\\r\\n"); auth_ehlo();
-            """ + "\n")
-        try project.patch("tls", diff: """
-            diff --git a/smtpd.c b/smtpd.c
-            --- a/smtpd.c
-            +++ b/smtpd.c
+            """))
+        try project.patch("tls", diff: gitDiff("smtpd.c", """
             @@ -10 +10 @@ void smtp_ehlo(arg) char *arg;
             -  smtp_greet("250-"); out("\\r\\n250-PIPELINING\\r\\n250 8BITMIME\\r\\n");
             +  smtp_greet("250-"); tls_ehlo(); out("\\r\\n250-PIPELINING\\r\\n250 8BITMIME\\r\\n");
-            """ + "\n")
-        try project.patch("resolutions/tls-on-auth", feature: "tls", base: "base-1.0 + auth", resolves: "auth", diff: """
-            diff --git a/smtpd.c b/smtpd.c
-            --- a/smtpd.c
-            +++ b/smtpd.c
+            """))
+        try project.patch("resolutions/tls-on-auth", feature: "tls", base: "base-1.0 + auth", resolves: "auth", diff: gitDiff("smtpd.c", """
             @@ -10 +10 @@ void smtp_ehlo(arg) char *arg;
             -  smtp_greet("250-"); out("\\r\\n250-PIPELINING\\r\\n250-8BITMIME\\r\\n"); auth_ehlo();
             +  smtp_greet("250-"); tls_ehlo(); out("\\r\\n250-PIPELINING\\r\\n250-8BITMIME\\r\\n"); auth_ehlo();
-            """ + "\n")
+            """))
         let applier = try project.applier(["auth", "tls"])
         let both = try applier.catalog.planner.plan(selecting: ["tls", "auth"])
         #expect(both.steps.map(\.patchName) == ["auth", "resolutions/tls-on-auth"])
@@ -180,16 +143,13 @@ import TestSupport
     @Test func identicalEditsByTwoPatchesMergeCleanly() throws {
         let project = try TestProject(pristine: ["a.txt": numberedLines(10)])
         defer { project.remove() }
-        let body = """
-            diff --git a/a.txt b/a.txt
-            --- a/a.txt
-            +++ b/a.txt
+        let body = gitDiff("a.txt", """
             @@ -4,3 +4,3 @@
              line4
             -line5
             +LINE5
              line6
-            """ + "\n"
+            """)
         try project.patch("first", diff: body)
         try project.patch("second", diff: body)
         let applier = try project.applier(["first", "second"])
@@ -200,8 +160,8 @@ import TestSupport
     @Test func disjointEditsToOneFileAreFoldedByThreeWayMerge() throws {
         let project = try TestProject(pristine: ["a.txt": numberedLines(40)])
         defer { project.remove() }
-        try project.patch("top", diff: "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -2,4 +2,5 @@\n line2\n line3\n+top\n line4\n line5\n")
-        try project.patch("bottom", diff: "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n@@ -30,4 +30,5 @@\n line30\n line31\n+bottom\n line32\n line33\n")
+        try project.patch("top", diff: gitDiff("a.txt", "@@ -2,4 +2,5 @@\n line2\n line3\n+top\n line4\n line5"))
+        try project.patch("bottom", diff: gitDiff("a.txt", "@@ -30,4 +30,5 @@\n line30\n line31\n+bottom\n line32\n line33"))
         let applier = try project.applier(["top", "bottom"])
         let result = try applier.run(try applier.catalog.planner.plan(selecting: ["top", "bottom"]))
         #expect(result.steps[1].report.mergedFiles == ["a.txt"])

@@ -52,6 +52,11 @@ struct TestProject {
     }
 }
 
+/// A git diff that modifies `path`: the header, then `hunks` (`@@` lines and bodies).
+func gitDiff(_ path: String, _ hunks: String) -> String {
+    "diff --git a/\(path) b/\(path)\n--- a/\(path)\n+++ b/\(path)\n\(hunks)\n"
+}
+
 func text(_ tree: FileTree, _ path: String) -> String? {
     tree[path].map { String(decoding: $0.contents, as: UTF8.self) }
 }

@@ -31,10 +31,7 @@ struct AuthTLSTests {
             let tls = try session.startTLS()
             session.expect("EHLO x\r\n", lines: EHLOReply.lines(build, auth: "LOGIN PLAIN"), "EHLO after STARTTLS")
             session.expect(Self.plain, lines: ["235 ok, go ahead (#2.0.0)"])
-            session.expect("MAIL FROM:<joe@example.org>\r\n", lines: ["250 ok"])
-            session.expect("RCPT TO:<x@other.test>\r\n", lines: ["250 ok"])
-            session.expect("DATA\r\n", "354")
-            session.expect("\r\nhi\r\n.\r\n", "250 ok")
+            session.expectDelivery(from: "joe@example.org", to: "x@other.test")
             let text = try session.captured().first?.text ?? ""
             #expect(text.contains("(joe@127.0.0.1)\n  by mail.example.org with ESMTPSA (\(tls.cipher) encrypted);"),
                     "Received after STARTTLS + AUTH: \(text)")

@@ -40,6 +40,14 @@ struct LiberalLFTests {
         #expect(session.status == 1, "\(data.debugDescription)")
     }
 
+    /// `data` accepted and queued as the one message, its body `stored`, and a clean exit.
+    static func expectStored(_ session: ScriptedSession, _ data: String, _ stored: String) {
+        #expect(session.replies[4].hasPrefix("250 ok "), "\(data.debugDescription): \(session.log)")
+        #expect(session.queued.count == 1)
+        #expect(session.queued.first?.bodyAfterReceived == Array(stored.utf8), "\(data.debugDescription)")
+        #expect(session.status == 0, "\(data.debugDescription)")
+    }
+
     @Test("without ALLOW_BARELF a bare LF still gets 451 and ends the connection, smuggling included",
           arguments: Selection.with("liberal-lf"))
     func stockRefusalWithoutAllow(features: [String]) async throws {
@@ -58,9 +66,7 @@ struct LiberalLFTests {
             ("a\r.\r\nb\r\n.\r\n", "a\r.\nb\n"),
         ]
         for (data, stored) in cases {
-            let session = try await Self.message(build, data)
-            #expect(session.replies[4].hasPrefix("250 ok "), session.log)
-            #expect(session.queued.first?.bodyAfterReceived == Array(stored.utf8), "\(data.debugDescription)")
+            Self.expectStored(try await Self.message(build, data), data, stored)
         }
     }
 
@@ -82,15 +88,9 @@ struct LiberalLFTests {
             ("a\r.\r\nb\n.\n", "a\r.\nb\n"),
         ]
         for (data, stored) in cases {
-            let session = try await Self.message(build, data, environment: Self.allow)
-            #expect(session.replies[4].hasPrefix("250 ok "), "\(data.debugDescription): \(session.log)")
-            #expect(session.queued.count == 1)
-            #expect(session.queued.first?.bodyAfterReceived == Array(stored.utf8), "\(data.debugDescription)")
-            #expect(session.status == 0, "\(data.debugDescription)")
+            Self.expectStored(try await Self.message(build, data, environment: Self.allow), data, stored)
         }
-        let one = try await Self.message(build, "x\n.\n", environment: ["ALLOW_BARELF": "1"])
-        #expect(one.replies[4].hasPrefix("250 ok "), one.log)
-        #expect(one.queued.first?.bodyAfterReceived == Array("x\n".utf8))
+        Self.expectStored(try await Self.message(build, "x\n.\n", environment: ["ALLOW_BARELF": "1"]), "x\n.\n", "x\n")
     }
 
     @Test("with ALLOW_BARELF <LF>.<CR><LF> ends DATA and what follows is read as commands",

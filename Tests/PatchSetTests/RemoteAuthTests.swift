@@ -82,8 +82,7 @@ struct RemoteAuthTests {
                 return (run, server)
             }
             let commands = server.commands
-            let outcome = scenario.delivered ? run.delivered : run.deferred
-            #expect(run.status == 0 && outcome && scenario.reportContains.map(run.report.contains) != false,
+            #expect(run.ended(delivered: scenario.delivered, reportContains: scenario.reportContains),
                     "\(scenario.name): report \(run.report), server saw \(commands)")
             for line in scenario.serverSaw {
                 #expect(commands.contains(line), "\(scenario.name): server should see \(line) in \(commands)")

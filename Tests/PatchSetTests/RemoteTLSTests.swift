@@ -96,8 +96,7 @@ struct RemoteTLSTests {
             return (run, server)
         }
         let commands = server.commands
-        let outcome = scenario.delivered ? run.delivered : run.deferred
-        #expect(run.status == 0 && outcome && scenario.reportContains.map(run.report.contains) != false,
+        #expect(run.ended(delivered: scenario.delivered, reportContains: scenario.reportContains),
                 "\(scenario.name): report \(run.report), server saw \(commands)")
         if scenario.delivered {
             #expect(server.tlsUsed == scenario.expectTLS, "\(scenario.name): TLS used \(server.tlsUsed), \(commands)")

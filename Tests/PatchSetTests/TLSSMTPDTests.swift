@@ -22,6 +22,12 @@ struct TLSSMTPDTests {
         return files
     }
 
+    /// Runs `body` on the `features` build with the RSA server certificate in control/.
+    static func withRSACertificate(_ features: [String], _ body: (PatchedBuild) async throws -> Void) async throws {
+        let build = try PatchedBuild.sandbox(features: features)
+        try await build.withControl(try serverCertificate(PKI.get().serverRSA)) { try await body(build) }
+    }
+
     @Test(arguments: selections)
     func certificateProblemsGet454AndTheSessionContinues(features: [String]) async throws {
         let build = try PatchedBuild.sandbox(features: features)
@@ -77,9 +83,7 @@ struct TLSSMTPDTests {
 
     @Test(arguments: selections)
     func plaintextPipelinedAfterStartTLSIsDiscarded(features: [String]) async throws {
-        let build = try PatchedBuild.sandbox(features: features)
-        let pki = try PKI.get()
-        try await build.withControl(try Self.serverCertificate(pki.serverRSA)) {
+        try await Self.withRSACertificate(features) { build in
             let session = try Self.session(build)
             session.expect("STARTTLS\r\nRSET\r\nMAIL FROM:<evil@x.test>\r\n", lines: ["220 ready for tls"],
                            "STARTTLS, RSET and MAIL in one write")
@@ -99,9 +103,7 @@ struct TLSSMTPDTests {
 
     @Test(arguments: selections)
     func handshakeFailureGets454InClearAndExits(features: [String]) async throws {
-        let build = try PatchedBuild.sandbox(features: features)
-        let pki = try PKI.get()
-        try await build.withControl(try Self.serverCertificate(pki.serverRSA)) {
+        try await Self.withRSACertificate(features) { build in
             let session = try Self.session(build)
             session.expect("STARTTLS\r\n", lines: ["220 ready for tls"])
             session.send(String(repeating: "this is not a TLS record\r\n", count: 4))
@@ -126,10 +128,7 @@ struct TLSSMTPDTests {
             session.expect("STARTTLS\r\n", lines: ["220 ready for tls"])
             let tls = try session.startTLS(PKI.clientSettings(maximumVersion: .tls1_2))
             #expect(tls.version == "TLSv1.2" && tls.cipher == cipher, "negotiated \(tls.version) \(tls.cipher)")
-            session.expect("MAIL FROM:<a@b.test>\r\n", lines: ["250 ok"])
-            session.expect("RCPT TO:<x@example.org>\r\n", lines: ["250 ok"])
-            session.expect("DATA\r\n", "354")
-            session.expect("\r\nhi\r\n.\r\n", "250 ok")
+            session.expectDelivery(from: "a@b.test", to: "x@example.org")
             let text = try session.captured().first?.text ?? ""
             #expect(text.contains("with ESMTPS (\(cipher) encrypted);"), "Received names the TLS 1.2 cipher: \(text)")
             session.expectQuit()
@@ -138,9 +137,7 @@ struct TLSSMTPDTests {
 
     @Test(arguments: selections)
     func smtpsHandshakesBeforeTheGreeting(features: [String]) async throws {
-        let build = try PatchedBuild.sandbox(features: features)
-        let pki = try PKI.get()
-        try await build.withControl(try Self.serverCertificate(pki.serverRSA)) {
+        try await Self.withRSACertificate(features) { build in
             let session = try Self.session(build, ["SMTPS": "1"], greet: false)
             try session.startTLS()
             session.expectGreeting()

@@ -21,10 +21,7 @@ struct ValgrindTests {
             let challenge = session.expect("AUTH CRAM-MD5\r\n", "334 ")
             session.expect(try AuthText.cramAnswer(user: "joe", password: "secret", challengeLine: challenge.first ?? "") + "\r\n",
                            lines: ["235 ok, go ahead (#2.0.0)"])
-            session.expect("MAIL FROM:<joe@example.org>\r\n", lines: ["250 ok"])
-            session.expect("RCPT TO:<x@other.test>\r\n", lines: ["250 ok"])
-            session.expect("DATA\r\n", "354")
-            session.expect("\r\nhi\r\n.\r\n", "250 ok")
+            session.expectDelivery(from: "joe@example.org", to: "x@other.test")
             session.expectQuit(status: 0)
         }
     }
@@ -41,10 +38,7 @@ struct ValgrindTests {
             try session.startTLS()
             session.expect("EHLO y\r\n", "250 SIZE 0")
             session.expect("AUTH PLAIN " + AuthText.base64("\0joe\0secret") + "\r\n", lines: ["235 ok, go ahead (#2.0.0)"])
-            session.expect("MAIL FROM:<joe@example.org>\r\n", lines: ["250 ok"])
-            session.expect("RCPT TO:<x@other.test>\r\n", lines: ["250 ok"])
-            session.expect("DATA\r\n", "354")
-            session.expect("\r\nhi\r\n.\r\n", "250 ok")
+            session.expectDelivery(from: "joe@example.org", to: "x@other.test")
             session.expectQuit(status: 0)
         }
     }

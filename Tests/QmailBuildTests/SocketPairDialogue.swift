@@ -2,13 +2,14 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestSupport
 
 /// Runs a program with both stdin and stdout on one end of a socketpair and
 /// talks to it line by line through the other end, every read bounded in time.
 final class SocketPairDialogue {
     private let process = Process()
     private let ours: Int32
-    private var buffer: [UInt8] = []
+    private var lines = LineBuffer()
 
     init(program: URL, arguments: [String] = [], environment: [String: String] = [:]) throws {
         var pair: [Int32] = [-1, -1]
@@ -40,21 +41,9 @@ final class SocketPairDialogue {
     /// The next CRLF-terminated line (without CRLF), or nil at end of stream or after `timeout` seconds.
     func readLine(timeout: Double = 10) -> String? {
         let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            if let end = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                var line = Array(buffer[..<end])
-                buffer.removeSubrange(...end)
-                if line.last == UInt8(ascii: "\r") { line.removeLast() }
-                return String(decoding: line, as: UTF8.self)
-            }
+        return lines.nextLine {
             let remaining = deadline.timeIntervalSinceNow
-            guard remaining > 0 else { return nil }
-            var poller = pollfd(fd: ours, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, Int32(remaining * 1000) + 1) > 0 else { continue }
-            var chunk = [UInt8](repeating: 0, count: 4096)
-            let count = read(ours, &chunk, chunk.count)
-            guard count > 0 else { return nil }
-            buffer += chunk[..<count]
+            return remaining > 0 ? pollRead(ours, timeout: remaining) : nil
         }
     }
 

@@ -67,15 +67,9 @@ public struct PatchedBuild: Sendable {
     /// (paths relative to `control/`, e.g. `tlshosts/127.0.0.1.pem`), with this
     /// build's control lock held. A nil value removes a base file.
     public func withControl<T>(_ files: [String: String?] = [:], _ body: () async throws -> T) async throws -> T {
-        await lock.acquire()
-        do {
+        try await exclusively {
             try resetControl(files)
-            let value = try await body()
-            await lock.release()
-            return value
-        } catch {
-            await lock.release()
-            throw error
+            return try await body()
         }
     }
 

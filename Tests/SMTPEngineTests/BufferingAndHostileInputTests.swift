@@ -5,28 +5,21 @@ import SMTPEngine
 /// docs/stock-smtpd.md#pipelining (output buffering) and hostile input.
 @Suite(.ownThread)
 struct BufferingAndHostileInputTests {
-    @Test func pipelinedGroupComesOutInOneWrite() {
+    /// Each pipelined group of replies comes out in one write, once the input has run dry:
+    /// HELO/MAIL/RCPT together, MAIL/RSET/NOOP/RSET, and DATA's go-ahead with the body.
+    @Test(arguments: [
+        ("HELO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@example.org>\r\nRCPT TO:<d@example.org>\r\n",
+         [greetingLine, "250 mail.example.org\r\n", "250 ok\r\n250 ok\r\n250 ok\r\n"]),
+        ("MAIL FROM:<a@b>\r\nRSET\r\nNOOP\r\nRSET\r\n",
+         [greetingLine, "250 ok\r\n250 flushed\r\n250 ok\r\n", "250 flushed\r\n"]),
+        (DataTests.envelopeStart + "x\r\n.\r\n",
+         [greetingLine, "250 ok\r\n250 ok\r\n354 go ahead\r\n250 ok 1795618026 qp 4242\r\n"]),
+    ])
+    func pipelinedRepliesWaitForInputToRunDry(input: String, writes: [String]) {
         var driver = SessionDriver(testConfiguration())
         driver.start()
-        driver.receive("HELO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@example.org>\r\nRCPT TO:<d@example.org>\r\n")
-        #expect(driver.writes.map { String(decoding: $0, as: UTF8.self) }
-            == [greetingLine, "250 mail.example.org\r\n", "250 ok\r\n250 ok\r\n250 ok\r\n"])
-    }
-
-    @Test func mailRcptRsetRepliesWaitForInputToRunDry() {
-        var driver = SessionDriver(testConfiguration())
-        driver.start()
-        driver.receive("MAIL FROM:<a@b>\r\nRSET\r\nNOOP\r\nRSET\r\n")
-        #expect(driver.writes.map { String(decoding: $0, as: UTF8.self) }
-            == [greetingLine, "250 ok\r\n250 flushed\r\n250 ok\r\n", "250 flushed\r\n"])
-    }
-
-    @Test func dataGoAheadIsBufferedWithPipelinedBody() {
-        var driver = SessionDriver(testConfiguration())
-        driver.start()
-        driver.receive(DataTests.envelopeStart + "x\r\n.\r\n")
-        #expect(driver.writes.map { String(decoding: $0, as: UTF8.self) }
-            == [greetingLine, "250 ok\r\n250 ok\r\n354 go ahead\r\n250 ok 1795618026 qp 4242\r\n"])
+        driver.receive(input)
+        #expect(driver.writes.map { String(decoding: $0, as: UTF8.self) } == writes)
     }
 
     @Test func outputBufferOf512BytesFlushesWhenFull() {

@@ -91,10 +91,16 @@ struct TLSTests {
         #expect(unusable.receive(Array("EHLO x\r\n".utf8)).isEmpty)
     }
 
-    @Test func authUnderTLSSaysESMTPSA() {
-        var driver = SessionDriver(Self.configuration([.tls, .auth], environment: ["SMTPAUTH": "", "AUTHSLEEP": "0"]))
+    /// A tls+auth session whose checkpassword accepts, started.
+    static func startedWithAuthAccepted() -> SessionDriver {
+        var driver = SessionDriver(configuration([.tls, .auth], environment: ["SMTPAUTH": "", "AUTHSLEEP": "0"]))
         driver.checkResult = AuthTests.accept
         driver.start()
+        return driver
+    }
+
+    @Test func authUnderTLSSaysESMTPSA() {
+        var driver = Self.startedWithAuthAccepted()
         driver.receive("STARTTLS\r\n")
         driver.receive("AUTH PLAIN AGpvZQBzZWNyZXQ=\r\nMAIL FROM:<a@b>\r\nRCPT TO:<x@far.test>\r\nDATA\r\n.\r\n")
         #expect(driver.replyText.hasSuffix("235 ok, go ahead (#2.0.0)\r\n250 ok\r\n250 ok\r\n354 go ahead\r\n250 ok 1795618026 qp 4242\r\n"))
@@ -102,9 +108,7 @@ struct TLSTests {
     }
 
     @Test func tlsForgetsAuthentication() {
-        var driver = SessionDriver(Self.configuration([.tls, .auth], environment: ["SMTPAUTH": "", "AUTHSLEEP": "0"]))
-        driver.checkResult = AuthTests.accept
-        driver.start()
+        var driver = Self.startedWithAuthAccepted()
         driver.receive("AUTH PLAIN AGpvZQBzZWNyZXQ=\r\nSTARTTLS\r\n")
         driver.receive("MAIL FROM:<a@b>\r\nRCPT TO:<x@far.test>\r\n")
         #expect(driver.replyText.hasSuffix("220 ready for tls\r\n250 ok\r\n553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)\r\n"))

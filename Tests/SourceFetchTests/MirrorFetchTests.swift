@@ -5,9 +5,19 @@ import TestSupport
 
 /// End-to-end fetches against a real HTTP server on 127.0.0.1.
 @Suite("SourceFetcher over loopback HTTP and file URLs", .ownThread)
-struct MirrorFetchTests {
+final class MirrorFetchTests: Sendable {
     let payload = makePayload(size: 300_000, seed: 42)
     let fetcher = SourceFetcher(timeouts: quickTimeouts)
+    /// This test's cache and files, removed when the test ends.
+    let scratch: Scratch
+
+    init() throws {
+        scratch = try Scratch()
+    }
+
+    deinit {
+        scratch.cleanUp()
+    }
 
     /// Runs a fetch expected to fail and returns the per-mirror failures.
     func failedAttempts(_ source: PinnedSource, cache: SourceCache, log: EventLog = EventLog()) async throws -> [MirrorAttempt] {
@@ -26,10 +36,19 @@ struct MirrorFetchTests {
         }
     }
 
+    /// The failures of a fetch of `payload` from one mirror that serves `file` at /file;
+    /// the fetch must fail against that mirror alone and cache nothing.
+    func failuresFromOneMirror(serving file: LoopbackHTTPServer.Behavior, log: EventLog = EventLog()) async throws -> [MirrorFailure] {
+        let server = try LoopbackHTTPServer(routes: ["/file": file])
+        defer { server.stop() }
+        let attempts = try await failedAttempts(pin(payload, urls: [server.url("/file")]), cache: scratch.cache, log: log)
+        #expect(attempts.map(\.url) == [server.url("/file")])
+        #expect(cacheListing(scratch.cache).isEmpty)
+        return attempts.map(\.failure)
+    }
+
     @Test("a 404 mirror is skipped and the next one delivers")
     func notFoundThenGood() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: ["/good": .body(payload)])
         defer { server.stop() }
         let source = pin(payload, urls: [server.url("/missing"), server.url("/good")])
@@ -51,8 +70,6 @@ struct MirrorFetchTests {
 
     @Test("a mirror that redirects is followed to the file")
     func redirectFollowed() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: ["/old": .redirect(to: "/new"), "/new": .body(payload)])
         defer { server.stop() }
         let source = pin(payload, urls: [server.url("/old")])
@@ -66,8 +83,6 @@ struct MirrorFetchTests {
 
     @Test("a closed port is skipped and the next mirror delivers")
     func unreachableThenGood() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: ["/good": .body(payload)])
         defer { server.stop() }
         let dead = URL(string: "http://127.0.0.1:\(try LoopbackHTTPServer.closedPort())/file.tar.gz")!
@@ -87,8 +102,6 @@ struct MirrorFetchTests {
 
     @Test("a wrong checksum caches nothing and the error shows both digests")
     func wrongChecksum() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let impostor = makePayload(size: payload.count, seed: 43)
         let server = try LoopbackHTTPServer(routes: ["/file": .body(impostor)])
         defer { server.stop() }
@@ -108,55 +121,34 @@ struct MirrorFetchTests {
 
     @Test("a body cut short of its Content-Length fails and leaves nothing behind")
     func truncated() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
-        let server = try LoopbackHTTPServer(routes: ["/file": .truncated(payload.prefix(100_000), claimedLength: payload.count)])
-        defer { server.stop() }
-        let source = pin(payload, urls: [server.url("/file")])
+        let failures = try await failuresFromOneMirror(serving: .truncated(payload.prefix(100_000), claimedLength: payload.count))
 
-        let attempts = try await failedAttempts(source, cache: scratch.cache)
-
-        #expect(attempts.map(\.failure) == [.network("connection closed after 100000 of \(payload.count) announced bytes")])
-        #expect(cacheListing(scratch.cache).isEmpty)
+        #expect(failures == [.network("connection closed after 100000 of \(payload.count) announced bytes")])
     }
 
     @Test("a body without Content-Length is cut off as soon as it passes the pinned size")
     func oversizeStream() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
-        let server = try LoopbackHTTPServer(routes: ["/file": .unframed(payload + makePayload(size: 4_000_000, seed: 9))])
-        defer { server.stop() }
-        let source = pin(payload, urls: [server.url("/file")])
         let log = EventLog()
 
-        let attempts = try await failedAttempts(source, cache: scratch.cache, log: log)
+        let failures = try await failuresFromOneMirror(serving: .unframed(payload + makePayload(size: 4_000_000, seed: 9)), log: log)
 
-        #expect(attempts.map(\.failure) == [.payload(.tooLarge(limit: Int64(payload.count)))])
+        #expect(failures == [.payload(.tooLarge(limit: Int64(payload.count)))])
         let received = log.all.compactMap { if case .bytesReceived(let count, _, _) = $0 { count } else { nil } }
         #expect(received.allSatisfy { $0 <= Int64(payload.count) })
-        #expect(cacheListing(scratch.cache).isEmpty)
     }
 
     @Test("a Content-Length above the pinned size is refused before the body")
     func oversizeAnnounced() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
-        let server = try LoopbackHTTPServer(routes: ["/file": .body(payload + Data(count: 1))])
-        defer { server.stop() }
-        let source = pin(payload, urls: [server.url("/file")])
         let log = EventLog()
 
-        let attempts = try await failedAttempts(source, cache: scratch.cache, log: log)
+        let failures = try await failuresFromOneMirror(serving: .body(payload + Data(count: 1)), log: log)
 
-        #expect(attempts.map(\.failure) == [.payload(.tooLarge(limit: Int64(payload.count)))])
+        #expect(failures == [.payload(.tooLarge(limit: Int64(payload.count)))])
         #expect(!log.all.contains { if case .bytesReceived = $0 { true } else { false } })
-        #expect(cacheListing(scratch.cache).isEmpty)
     }
 
     @Test("a server that never answers hits the connect timeout")
     func stalledBeforeResponse() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: ["/file": .stallBeforeHeaders, "/good": .body(payload)])
         defer { server.stop() }
         let source = pin(payload, urls: [server.url("/file"), server.url("/good")])
@@ -172,24 +164,16 @@ struct MirrorFetchTests {
 
     @Test("a body that stops flowing hits the idle timeout")
     func stalledMidBody() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
-        let server = try LoopbackHTTPServer(routes: ["/file": .stallAfter(payload.prefix(50_000), claimedLength: payload.count)])
-        defer { server.stop() }
-        let source = pin(payload, urls: [server.url("/file")])
         let started = ContinuousClock.now
 
-        let attempts = try await failedAttempts(source, cache: scratch.cache)
+        let failures = try await failuresFromOneMirror(serving: .stallAfter(payload.prefix(50_000), claimedLength: payload.count))
 
         #expect(ContinuousClock.now - started < .seconds(30))
-        #expect(attempts.map(\.failure) == [.timedOut(.idle, after: quickTimeouts.idle)])
-        #expect(cacheListing(scratch.cache).isEmpty)
+        #expect(failures == [.timedOut(.idle, after: quickTimeouts.idle)])
     }
 
     @Test("cancelling the fetch stops a stalled download promptly and caches nothing")
     func cancellation() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: ["/file": .stallAfter(payload.prefix(1000), claimedLength: payload.count)])
         defer { server.stop() }
         let source = pin(payload, urls: [server.url("/file"), server.url("/never")])
@@ -211,8 +195,6 @@ struct MirrorFetchTests {
 
     @Test("file:// mirrors: a missing file is skipped, a present one is verified and stored")
     func fileMirrors() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let missing = scratch.directory.appendingPathComponent("absent.tar.gz")
         let present = try scratch.file("present.tar.gz", payload)
         let source = pin(payload, urls: [missing, present])
@@ -231,15 +213,11 @@ struct MirrorFetchTests {
 
     @Test("a verified cache hit uses no network even when every mirror is dead")
     func cacheHitNeedsNoNetwork() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: [:])
         defer { server.stop() }
         let dead = URL(string: "http://127.0.0.1:\(try LoopbackHTTPServer.closedPort())/file")!
         let source = pin(payload, urls: [server.url("/file"), dead])
-        let path = try scratch.cache.path(for: source)
-        try FileManager.default.createDirectory(at: scratch.cache.sourcesDirectory, withIntermediateDirectories: true)
-        try payload.write(to: path)
+        let path = try scratch.cached(payload, as: source)
         let log = EventLog()
 
         let fetched = try await fetcher.fetch(source, into: scratch.cache, progress: log.handler)
@@ -251,14 +229,10 @@ struct MirrorFetchTests {
 
     @Test("a corrupted cached file is discarded and replaced by a verified download")
     func corruptedCacheReplaced() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: ["/file": .body(payload)])
         defer { server.stop() }
         let source = pin(payload, urls: [server.url("/file")])
-        let path = try scratch.cache.path(for: source)
-        try FileManager.default.createDirectory(at: scratch.cache.sourcesDirectory, withIntermediateDirectories: true)
-        try payload.prefix(1000).write(to: path)
+        let path = try scratch.cached(payload.prefix(1000), as: source)
         let log = EventLog()
 
         let fetched = try await fetcher.fetch(source, into: scratch.cache, progress: log.handler)
@@ -272,8 +246,6 @@ struct MirrorFetchTests {
 
     @Test("after many failing mirrors only the verified file is in the cache")
     func noStagingFilesLeftBehind() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: [
             "/wrong": .body(makePayload(size: payload.count, seed: 5)),
             "/short": .lyingLength(payload.prefix(10), claimedLength: 10),
@@ -299,8 +271,6 @@ struct MirrorFetchTests {
 
     @Test("an unsupported scheme and an empty mirror list are reported clearly")
     func nothingToTry() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let ftp = pin(payload, urls: [URL(string: "ftp://127.0.0.1/file")!])
         #expect(try await failedAttempts(ftp, cache: scratch.cache).map(\.failure) == [.unsupportedScheme("ftp")])
 
@@ -313,8 +283,6 @@ struct MirrorFetchTests {
 
     @Test("an unwritable cache fails before any mirror is contacted")
     func cacheNotWritable() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
         let server = try LoopbackHTTPServer(routes: ["/file": .body(payload)])
         defer { server.stop() }
         let blocker = try scratch.file("not-a-directory", Data("x".utf8))

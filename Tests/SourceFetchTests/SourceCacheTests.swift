@@ -5,6 +5,10 @@ import TestSupport
 
 @Suite("SourceCache: location, file names, verified lookup", .ownThread)
 struct SourceCacheTests {
+    /// What the lookup tests place in the cache, and its pin.
+    let payload = makePayload(size: 5000, seed: 3)
+    var source: PinnedSource { pin(payload, urls: []) }
+
     @Test("XDG_CACHE_HOME wins over HOME")
     func xdgFirst() throws {
         let root = try SourceCache.defaultRoot(environment: ["XDG_CACHE_HOME": "/x/cache", "HOME": "/home/u"])
@@ -45,25 +49,18 @@ struct SourceCacheTests {
     func missThenHit() throws {
         let scratch = try Scratch()
         defer { scratch.cleanUp() }
-        let payload = makePayload(size: 5000, seed: 3)
-        let source = pin(payload, urls: [])
         #expect(try scratch.cache.lookup(source) == nil)
-        try FileManager.default.createDirectory(at: scratch.cache.sourcesDirectory, withIntermediateDirectories: true)
-        try payload.write(to: scratch.cache.path(for: source))
-        #expect(try scratch.cache.lookup(source) == scratch.cache.path(for: source))
+        let path = try scratch.cached(payload, as: source)
+        #expect(try scratch.cache.lookup(source) == path)
     }
 
     @Test("a cached file with the right size but wrong bytes is deleted and reported")
     func corruptedEntryRemoved() throws {
         let scratch = try Scratch()
         defer { scratch.cleanUp() }
-        let payload = makePayload(size: 5000, seed: 3)
-        let source = pin(payload, urls: [])
-        let path = try scratch.cache.path(for: source)
-        try FileManager.default.createDirectory(at: scratch.cache.sourcesDirectory, withIntermediateDirectories: true)
         var corrupted = payload
         corrupted[2500] ^= 0xFF
-        try corrupted.write(to: path)
+        let path = try scratch.cached(corrupted, as: source)
 
         let log = EventLog()
         #expect(try scratch.cache.lookup(source, progress: log.handler) == nil)

@@ -42,6 +42,15 @@ struct Scratch {
         return url
     }
 
+    /// Puts `data` where the cache keeps `source`'s file, as an earlier fetch would have; that path.
+    @discardableResult
+    func cached(_ data: Data, as source: PinnedSource) throws -> URL {
+        let path = try cache.path(for: source)
+        try FileManager.default.createDirectory(at: cache.sourcesDirectory, withIntermediateDirectories: true)
+        try data.write(to: path)
+        return path
+    }
+
     func cleanUp() {
         try? FileManager.default.removeItem(at: directory)
     }

@@ -8,17 +8,8 @@ import Foundation
 /// "dubious ownership"), the archive's owner and modes not restored, C locale.
 public enum Baseline {
     public static let environment: [String: String] = {
-        var environment = ProcessInfo.processInfo.environment
+        var environment = Command.isolatedGitEnvironment(name: "qmailkit tests", email: "tests@example.org")
         environment["LC_ALL"] = "C"
-        environment["GIT_CONFIG_NOSYSTEM"] = "1"
-        environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
-        environment["GIT_CONFIG_COUNT"] = "1"
-        environment["GIT_CONFIG_KEY_0"] = "safe.directory"
-        environment["GIT_CONFIG_VALUE_0"] = "*"
-        for role in ["AUTHOR", "COMMITTER"] {
-            environment["GIT_\(role)_NAME"] = "qmailkit tests"
-            environment["GIT_\(role)_EMAIL"] = "tests@example.org"
-        }
         return environment
     }()
 

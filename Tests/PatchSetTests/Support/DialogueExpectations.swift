@@ -31,6 +31,14 @@ extension SMTPDConnection {
         expect(nil, lines: ["220 \(PatchedBuild.greeting) ESMTP"], "greeting", sourceLocation: sourceLocation)
     }
 
+    /// One message from `sender` to `recipient` accepted: MAIL, RCPT, DATA and a short body.
+    func expectDelivery(from sender: String, to recipient: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        expect("MAIL FROM:<\(sender)>\r\n", lines: ["250 ok"], sourceLocation: sourceLocation)
+        expect("RCPT TO:<\(recipient)>\r\n", lines: ["250 ok"], sourceLocation: sourceLocation)
+        expect("DATA\r\n", "354", sourceLocation: sourceLocation)
+        expect("\r\nhi\r\n.\r\n", "250 ok", sourceLocation: sourceLocation)
+    }
+
     /// QUIT → `221 mail.example.org`, then the daemon exits with `status`.
     func expectQuit(status: Int32 = 0, sourceLocation: SourceLocation = #_sourceLocation) {
         expect("QUIT\r\n", lines: ["221 \(PatchedBuild.greeting)"], sourceLocation: sourceLocation)

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import RealBuildSupport
 
 /// A white-box probe of the empf patch's decision: a small C driver of ours calls
@@ -30,11 +29,7 @@ struct EmpfVerdictCheck: Sendable {
 
     /// The driver linked against `build`'s objects (made once per build and process).
     static func compiled(for build: PatchedBuild) throws -> EmpfVerdictCheck {
-        try drivers.withLock { made in
-            let key = build.buildDirectory.path
-            if made[key] == nil { made[key] = Result { try compile(build) } }
-            return try made[key]!.get()
-        }
+        EmpfVerdictCheck(driver: try program.executable(for: build))
     }
 
     /// The C verdicts for `queries` under `policy` (nil: no control/policy) and `rcpthosts`, in order.
@@ -64,34 +59,11 @@ struct EmpfVerdictCheck: Sendable {
         return verdicts
     }
 
-    private static let drivers = Mutex<[String: Result<EmpfVerdictCheck, any Error>]>([:])
-
-    /// What qmail-smtpd links besides its own objects, as far as policy.o and rcpthosts.o need it.
-    private static let linkedObjects = [
+    /// Linked with what qmail-smtpd links besides its own objects, as far as policy.o and rcpthosts.o need it.
+    private static let program = CDriver(name: "empf-verdict", source: source, linkedObjects: [
         "policy.o", "rcpthosts.o", "control.o", "constmap.o", "cdb.a", "getln.a", "open.a", "case.a", "env.a",
         "stralloc.a", "alloc.a", "substdio.a", "error.a", "str.a", "fs.a",
-    ]
-
-    /// Compiled with the build's own `compile` and `load` scripts, so with its compiler and flags.
-    private static func compile(_ build: PatchedBuild) throws -> EmpfVerdictCheck {
-        let folder = try Scratch.directory("empf-verdict")
-        let main = folder.appendingPathComponent("empf-verdict")
-        try Scratch.write(source, to: main.appendingPathExtension("c"))
-        let sources = build.buildDirectory
-        let steps = [
-            [sources.appendingPathComponent("compile").path, "-I", sources.path,
-             "-o", main.appendingPathExtension("o").path, main.appendingPathExtension("c").path],
-            [sources.appendingPathComponent("load").path, main.path]
-                + linkedObjects.map { sources.appendingPathComponent($0).path },
-        ]
-        for step in steps {
-            let result = try ProgramRun.run(step, timeout: 120)
-            guard result.status == 0 else {
-                throw HarnessError("cannot build the empf verdict driver: \(step.joined(separator: " ")): \(result.errorOutput)")
-            }
-        }
-        return EmpfVerdictCheck(driver: main)
-    }
+    ])
 
     /// usage: empf-verdict HOME. Each stdin line is `sender TAB recipient TAB 0|1`
     /// (1: authenticated); each stdout line is `allow`, `deny` or `broken`.

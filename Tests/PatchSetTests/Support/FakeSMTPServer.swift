@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import RealBuildSupport
 #endif
+import TestSupport
 
 /// A scripted SMTP server on 127.0.0.1 for qmail-remote: accepts one connection
 /// (waiting at most 20 s), answers EHLO/HELO, STARTTLS (real OpenSSL server side),
@@ -191,7 +192,7 @@ final class FakeSMTPServer: @unchecked Sendable {
 final class LineChannel {
     let descriptor: Int32
     private(set) var tls: TLSStream?
-    private var buffer: [UInt8] = []
+    private var lines = LineBuffer()
 
     init(descriptor: Int32) {
         self.descriptor = descriptor
@@ -209,23 +210,6 @@ final class LineChannel {
 
     /// The next line without CRLF; nil at end of stream or after 20 s of silence.
     func readLine() -> String? {
-        while true {
-            if let end = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                var line = Array(buffer[..<end])
-                buffer.removeSubrange(...end)
-                if line.last == UInt8(ascii: "\r") { line.removeLast() }
-                return String(decoding: line, as: UTF8.self)
-            }
-            let chunk: [UInt8]?
-            if let tls {
-                chunk = tls.read(timeout: 20)
-            } else {
-                var bytes = [UInt8](repeating: 0, count: 16384)
-                let count = Glibc.read(descriptor, &bytes, bytes.count)
-                chunk = count > 0 ? Array(bytes[..<count]) : nil
-            }
-            guard let chunk else { return nil }
-            buffer += chunk
-        }
+        lines.nextLine { tls.map { $0.read(timeout: 20) } ?? pollRead(descriptor, timeout: 20) }
     }
 }

@@ -14,6 +14,12 @@ struct QmailRemoteRun {
     /// True for a temporary failure of the whole delivery.
     var deferred: Bool { report.hasPrefix("Z") }
 
+    /// Exit 0, delivered (or, when `delivered` is false, deferred), and a report
+    /// holding `reportContains` unless that is nil.
+    func ended(delivered: Bool, reportContains: String?) -> Bool {
+        status == 0 && (delivered ? self.delivered : deferred) && reportContains.map(report.contains) != false
+    }
+
     /// Runs qmail-remote of `build` (optionally under valgrind); call inside `withControl`.
     static func run(_ build: PatchedBuild, host: String = "example.net", sender: String = "joe@example.org",
                     recipients: [String] = ["bob@example.net"], valgrind: Bool = false) throws -> QmailRemoteRun {

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import RealBuildSupport
 
 /// A white-box probe of qmail-remote's certificate check for one host. Host names
@@ -29,11 +28,7 @@ struct RemoteTLSNameCheck: Sendable {
 
     /// The driver linked against `build`'s objects (made once per build and process).
     static func compiled(for build: PatchedBuild) throws -> RemoteTLSNameCheck {
-        try drivers.withLock { made in
-            let key = build.buildDirectory.path
-            if made[key] == nil { made[key] = Result { try compile(build) } }
-            return try made[key]!.get()
-        }
+        RemoteTLSNameCheck(driver: try program.executable(for: build))
     }
 
     /// Whether qmail-remote's TLS code accepts `certificate` (chain and key, shown by
@@ -59,36 +54,11 @@ struct RemoteTLSNameCheck: Sendable {
         }
     }
 
-    private static let drivers = Mutex<[String: Result<RemoteTLSNameCheck, any Error>]>([:])
-
-    /// What qmail-remote links besides its own objects, as far as remote_tls.o needs it.
-    private static let linkedObjects = [
+    /// Linked with what qmail-remote links besides its own objects, as far as remote_tls.o needs it.
+    private static let program = CDriver(name: "remote-tls-namecheck", source: source, linkedObjects: [
         "remote_tls.o", "tls_io.o", "control.o", "timeoutread.o", "timeoutwrite.o", "ip.o",
         "ndelay.a", "case.a", "open.a", "getln.a", "stralloc.a", "alloc.a", "substdio.a", "error.a", "str.a", "fs.a",
-    ]
-
-    /// Compiled with the build's own `compile` and `load` scripts, so with its compiler and flags.
-    private static func compile(_ build: PatchedBuild) throws -> RemoteTLSNameCheck {
-        let folder = try Scratch.directory("namecheck")
-        let main = folder.appendingPathComponent("remote-tls-namecheck")
-        try Scratch.write(source, to: main.appendingPathExtension("c"))
-        let sources = build.buildDirectory
-        let flags = try String(contentsOf: sources.appendingPathComponent("conf-ssl"), encoding: .utf8)
-            .split(whereSeparator: \.isWhitespace).map(String.init)
-        let steps = [
-            [sources.appendingPathComponent("compile").path, "-I", sources.path,
-             "-o", main.appendingPathExtension("o").path, main.appendingPathExtension("c").path],
-            [sources.appendingPathComponent("load").path, main.path]
-                + linkedObjects.map { sources.appendingPathComponent($0).path } + flags,
-        ]
-        for step in steps {
-            let result = try ProgramRun.run(step, timeout: 120)
-            guard result.status == 0 else {
-                throw HarnessError("cannot build the name-check driver: \(step.joined(separator: " ")): \(result.errorOutput)")
-            }
-        }
-        return RemoteTLSNameCheck(driver: main)
-    }
+    ], loadFlagsFile: "conf-ssl")
 
     /// usage: remote-tls-namecheck HOME HOST PORT. Exit 0: accepted; 1: refused, the
     /// reason on stdout; 2: the driver could not run the check.

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import RealBuildSupport
 #endif
+import TestSupport
 
 /// A real qmail-smtpd on one end of a socketpair (its fd 0 and 1), driven from
 /// the other end: plain bytes first, TLS after ``startTLS(_:)`` or for `SMTPS`.
@@ -18,7 +19,7 @@ final class SMTPDConnection: @unchecked Sendable {
     private(set) var transcript: [String] = []
     private let socket: Int32
     private var tls: TLSStream?
-    private var buffer: [UInt8] = []
+    private var lines = LineBuffer()
 
     static let valgrindPath = ProgramRun.which("valgrind")
 
@@ -76,16 +77,9 @@ final class SMTPDConnection: @unchecked Sendable {
     /// The next line without its CRLF; nil at end of stream or after `timeout` seconds.
     func readLine(timeout: Double = 10) -> String? {
         let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            if let end = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                var line = Array(buffer[..<end])
-                buffer.removeSubrange(...end)
-                if line.last == UInt8(ascii: "\r") { line.removeLast() }
-                return String(decoding: line, as: UTF8.self)
-            }
+        return lines.nextLine {
             let remaining = deadline.timeIntervalSinceNow
-            guard remaining > 0, let chunk = receive(timeout: remaining) else { return nil }
-            buffer += chunk
+            return remaining > 0 ? receive(timeout: remaining) : nil
         }
     }
 
@@ -112,8 +106,8 @@ final class SMTPDConnection: @unchecked Sendable {
     /// Bytes already received in clear must not exist: the server sent nothing after 220.
     @discardableResult
     func startTLS(_ settings: TLSSettings = PKI.clientSettings()) throws -> TLSStream {
-        guard buffer.isEmpty else {
-            throw HarnessError("the server sent bytes in clear after its 220: \(String(decoding: buffer, as: UTF8.self))")
+        guard lines.unread.isEmpty else {
+            throw HarnessError("the server sent bytes in clear after its 220: \(String(decoding: lines.unread, as: UTF8.self))")
         }
         setReceiveTimeout(socket, 20)
         let stream = try TLSStream(descriptor: socket, settings: settings, server: false)
@@ -142,10 +136,6 @@ final class SMTPDConnection: @unchecked Sendable {
 
     private func receive(timeout: Double) -> [UInt8]? {
         if let tls { return tls.read(timeout: timeout) }
-        var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-        guard Glibc.poll(&poller, 1, Int32(timeout * 1000) + 1) > 0 else { return nil }
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        let count = Glibc.read(socket, &chunk, chunk.count)
-        return count > 0 ? Array(chunk[..<count]) : nil
+        return pollRead(socket, timeout: timeout)
     }
 }
