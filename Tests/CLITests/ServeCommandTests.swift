@@ -13,6 +13,17 @@ import TestSupport
         return control
     }
 
+    /// `serve --discard --grace SECONDS` on a scratch control folder with one
+    /// client connected and greeted; `body` gets both. Removes the folder.
+    private static func withGreetedClient(grace: Int, _ body: (RunningServe, LoopbackClient) throws -> Void) throws {
+        let control = try controlDirectory()
+        defer { try? FileManager.default.removeItem(at: control.deletingLastPathComponent()) }
+        let serve = try RunningServe(["--control", control.path, "--discard", "--grace", String(grace)])
+        let client = try LoopbackClient(port: serve.port)
+        #expect(try client.readLine() == "220 mx.test.example ESMTP\r\n")
+        try body(serve, client)
+    }
+
     @Test("SIGTERM with no session: the port closes and the process exits 0 at once")
     func idleServerStops() throws {
         let control = try Self.controlDirectory()
@@ -31,63 +42,54 @@ import TestSupport
 
     @Test("a session in progress finishes its message after SIGTERM while new clients are refused")
     func sessionInProgressFinishes() throws {
-        let control = try Self.controlDirectory()
-        defer { try? FileManager.default.removeItem(at: control.deletingLastPathComponent()) }
-        let serve = try RunningServe(["--control", control.path, "--discard", "--grace", "30"])
-        let client = try LoopbackClient(port: serve.port)
-        #expect(try client.readLine() == "220 mx.test.example ESMTP\r\n")
-        try client.send("MAIL FROM:<a@b.example>\r\n")
-        #expect(try client.readLine() == "250 ok\r\n")
+        try Self.withGreetedClient(grace: 30) { serve, client throws in
+            try client.send("MAIL FROM:<a@b.example>\r\n")
+            #expect(try client.readLine() == "250 ok\r\n")
 
-        serve.send(SIGTERM)
-        try serve.waitForLog("1 session(s) open", seconds: 10)
-        #expect(!LoopbackClient.isListening(serve.port))
-        #expect(serve.exitStatus(within: 0.5) == nil, "exited with a session in progress")
+            serve.send(SIGTERM)
+            try serve.waitForLog("1 session(s) open", seconds: 10)
+            #expect(!LoopbackClient.isListening(serve.port))
+            #expect(serve.exitStatus(within: 0.5) == nil, "exited with a session in progress")
 
-        try client.send("RCPT TO:<c@d.example>\r\nDATA\r\n")
-        #expect(try client.readLine() == "250 ok\r\n")
-        #expect(try client.readLine() == "354 go ahead\r\n")
-        try client.send("Subject: late\r\n\r\nstill delivered\r\n.\r\nQUIT\r\n")
-        #expect(try client.readLine()?.hasPrefix("250 ok ") == true)
-        #expect(try client.readLine() == "221 mx.test.example\r\n")
-        let start = Date()
-        #expect(serve.exitStatus(within: 10) == 0, "\(serve.log)")
-        #expect(Date().timeIntervalSince(start) < 5, "waited for the grace period although the session had ended")
-        #expect(serve.log.contains("messages 1 reason quit"), "\(serve.log)")
-        #expect(!serve.log.contains("still open"))
+            try client.send("RCPT TO:<c@d.example>\r\nDATA\r\n")
+            #expect(try client.readLine() == "250 ok\r\n")
+            #expect(try client.readLine() == "354 go ahead\r\n")
+            try client.send("Subject: late\r\n\r\nstill delivered\r\n.\r\nQUIT\r\n")
+            #expect(try client.readLine()?.hasPrefix("250 ok ") == true)
+            #expect(try client.readLine() == "221 mx.test.example\r\n")
+            let start = Date()
+            #expect(serve.exitStatus(within: 10) == 0, "\(serve.log)")
+            #expect(Date().timeIntervalSince(start) < 5, "waited for the grace period although the session had ended")
+            #expect(serve.log.contains("messages 1 reason quit"), "\(serve.log)")
+            #expect(!serve.log.contains("still open"))
+        }
     }
 
     @Test("after the grace period an idle session is closed and the process exits 0")
     func gracePeriodEnds() throws {
-        let control = try Self.controlDirectory()
-        defer { try? FileManager.default.removeItem(at: control.deletingLastPathComponent()) }
-        let serve = try RunningServe(["--control", control.path, "--discard", "--grace", "1"])
-        let client = try LoopbackClient(port: serve.port)
-        #expect(try client.readLine() == "220 mx.test.example ESMTP\r\n")
-        let start = Date()
-        serve.send(SIGINT)
-        #expect(try client.readLine() == nil, "the session was not closed")
-        #expect(Date().timeIntervalSince(start) > 0.8)
-        #expect(serve.exitStatus(within: 10) == 0, "\(serve.log)")
-        #expect(serve.log.contains("SIGINT, no longer accepting; 1 session(s) open"), "\(serve.log)")
-        #expect(serve.log.contains("closing 1 session(s) still open"), "\(serve.log)")
+        try Self.withGreetedClient(grace: 1) { serve, client throws in
+            let start = Date()
+            serve.send(SIGINT)
+            #expect(try client.readLine() == nil, "the session was not closed")
+            #expect(Date().timeIntervalSince(start) > 0.8)
+            #expect(serve.exitStatus(within: 10) == 0, "\(serve.log)")
+            #expect(serve.log.contains("SIGINT, no longer accepting; 1 session(s) open"), "\(serve.log)")
+            #expect(serve.log.contains("closing 1 session(s) still open"), "\(serve.log)")
+        }
     }
 
     @Test("a second signal closes the open sessions without waiting for the grace period")
     func secondSignalEndsTheWait() throws {
-        let control = try Self.controlDirectory()
-        defer { try? FileManager.default.removeItem(at: control.deletingLastPathComponent()) }
-        let serve = try RunningServe(["--control", control.path, "--discard", "--grace", "600"])
-        let client = try LoopbackClient(port: serve.port)
-        #expect(try client.readLine() == "220 mx.test.example ESMTP\r\n")
-        serve.send(SIGTERM)
-        try serve.waitForLog("1 session(s) open", seconds: 10)
-        let start = Date()
-        serve.send(SIGTERM)
-        #expect(try client.readLine() == nil, "the session was not closed")
-        #expect(serve.exitStatus(within: 10) == 0, "\(serve.log)")
-        #expect(Date().timeIntervalSince(start) < 5)
-        #expect(serve.log.contains("SIGTERM again, closing the open sessions now"), "\(serve.log)")
+        try Self.withGreetedClient(grace: 600) { serve, client throws in
+            serve.send(SIGTERM)
+            try serve.waitForLog("1 session(s) open", seconds: 10)
+            let start = Date()
+            serve.send(SIGTERM)
+            #expect(try client.readLine() == nil, "the session was not closed")
+            #expect(serve.exitStatus(within: 10) == 0, "\(serve.log)")
+            #expect(Date().timeIntervalSince(start) < 5)
+            #expect(serve.log.contains("SIGTERM again, closing the open sessions now"), "\(serve.log)")
+        }
     }
 
     /// The Received line of the one message a session delivers through

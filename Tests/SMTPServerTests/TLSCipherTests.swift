@@ -53,34 +53,20 @@ struct TLSCipherTests {
             == ServerCipherList.table.count)
     }
 
-    /// A session on an EmbeddedChannel sharing `server`, greeting read.
-    static func session(_ server: ServerContext, environment: [String: String] = [:]) throws -> EmbeddedChannel {
-        let handler = SMTPSessionHandler(
-            server: server,
-            environment: ["TCPREMOTEIP": "127.0.0.1", "TCPLOCALIP": "127.0.0.1"].merging(environment) { $1 },
-            connection: 1) { server.settings.log($0.text) }
-        let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(handler)
-        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 25)).wait()
-        _ = try VirtualTimeTests.replies(channel)
-        return channel
-    }
-
     @Test("TLSCIPHERS that selects nothing: STARTTLS gets 454 TLS bad cipher list, the session goes on in clear",
           .enabled(if: hasOpenSSL, "needs openssl for the test certificate"))
     func noCipherMatch() throws {
-        let home = try TestHome()
+        let home = try TestHome.withCertificate()
         defer { home.remove() }
-        try home.makeServerCertificate()
         let lines = LogLines()
-        let server = ServerContext(settings: home.settings(features: [.tls], delivery: .memory(MemorySink()), log: lines.append))
+        let server = home.server(log: lines.append)
         for _ in 0..<2 {
-            let channel = try Self.session(server, environment: ["TLSCIPHERS": "NO-SUCH-CIPHER"])
-            try channel.writeInbound(ByteBuffer(string: "EHLO x\r\nSTARTTLS\r\nNOOP\r\n"))
-            #expect(try VirtualTimeTests.replies(channel)
+            let session = try EmbeddedSession(server, environment: ["TLSCIPHERS": "NO-SUCH-CIPHER"])
+            try session.send("EHLO x\r\nSTARTTLS\r\nNOOP\r\n")
+            #expect(try session.replies()
                 == "250-mx.test.example\r\n250-STARTTLS\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
                 + "454 TLS bad cipher list: no cipher match (#4.3.0)\r\n250 ok\r\n")
-            _ = try? channel.finish(acceptAlreadyClosed: true)
+            session.tearDown()
         }
         // Reported once for the server, not per connection.
         #expect(lines.all.filter { $0.contains("skipped 'NO-SUCH-CIPHER'") }.count == 1, "\(lines.all)")
@@ -90,26 +76,24 @@ struct TLSCipherTests {
     @Test("servercert.pem without its key: 454 TLS missing certificate before any handshake, as tls.patch",
           .enabled(if: hasOpenSSL, "needs openssl for the test certificate"))
     func certificateWithoutKey() throws {
-        let home = try TestHome()
+        let home = try TestHome.withCertificate()
         defer { home.remove() }
-        try home.makeServerCertificate()
         try FileManager.default.removeItem(at: home.control.appendingPathComponent("servercert.pem"))
         try FileManager.default.copyItem(at: home.root.appendingPathComponent("cert.pem"),
                                          to: home.control.appendingPathComponent("servercert.pem"))
         let server = ServerContext(settings: home.settings(features: [.tls], delivery: .memory(MemorySink())))
-        let channel = try Self.session(server)
-        try channel.writeInbound(ByteBuffer(string: "STARTTLS\r\nNOOP\r\n"))
-        #expect(try VirtualTimeTests.replies(channel)
+        let session = try EmbeddedSession(server)
+        try session.send("STARTTLS\r\nNOOP\r\n")
+        #expect(try session.replies()
             == "454 TLS missing certificate: cannot load private key from control/servercert.pem (#4.3.0)\r\n250 ok\r\n")
     }
 
     @Test("control/tlsserverciphers is read per connection; TLSCIPHERS, when set, wins",
           .enabled(if: hasOpenSSL, "needs openssl for the test certificate"))
     func controlFileAndEnvironment() throws {
-        let home = try TestHome()
+        let home = try TestHome.withCertificate()
         defer { home.remove() }
-        try home.makeServerCertificate()
-        let server = ServerContext(settings: home.settings(features: [.tls], delivery: .memory(MemorySink())))
+        let server = home.server()
         let standard = try server.serverTLS(environment: [:]).get()
         try home.write(control: "tlsserverciphers", "NO-SUCH-CIPHER  \nECDHE-RSA-AES128-GCM-SHA256\n")
         #expect(throws: ServerTLS.SetupError.self) { try server.serverTLS(environment: [:]).get() }
@@ -122,10 +106,9 @@ struct TLSCipherTests {
     @Test("a replaced servercert.pem or clientcrl.pem counts from the next connection; unchanged files are not read again",
           .enabled(if: hasOpenSSL, "needs openssl for the test certificate"))
     func setupFollowsFiles() throws {
-        let home = try TestHome()
+        let home = try TestHome.withCertificate()
         defer { home.remove() }
-        try home.makeServerCertificate()
-        let server = ServerContext(settings: home.settings(features: [.tls], delivery: .memory(MemorySink())))
+        let server = home.server()
         let first = try server.serverTLS(environment: [:]).get()
         #expect(try server.serverTLS(environment: [:]).get().context === first.context)
         try home.makeServerCertificate()

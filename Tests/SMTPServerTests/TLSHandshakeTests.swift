@@ -13,44 +13,38 @@ import TestSupport
 @Suite("SMTPServer TLS handshake on virtual time", .ownThread, .enabled(if: hasOpenSSL, "needs openssl for the test certificate"))
 struct TLSHandshakeTests {
     static func home() throws -> TestHome {
-        let home = try TestHome(controls: ["me": "mx.test.example\n", "timeoutsmtpd": "30\n"])
-        try home.makeServerCertificate()
-        return home
+        try TestHome.withCertificate(controls: ["me": "mx.test.example\n", "timeoutsmtpd": "30\n"])
+    }
+
+    /// A session that has said STARTTLS and got its 220; `body` gets it and its log lines.
+    static func afterStartTLS(_ body: (EmbeddedSession, LogLines) throws -> Void) throws {
+        let home = try Self.home()
+        defer { home.remove() }
+        let lines = LogLines()
+        let session = try EmbeddedSession(home, features: [.tls], log: lines.append)
+        try session.send("STARTTLS\r\n")
+        #expect(try session.replies() == "220 ready for tls\r\n")
+        try body(session, lines)
     }
 
     @Test("a client silent after 220 ready for tls gets 454 timeout once timeoutsmtpd has passed")
     func silentAfterStartTLS() throws {
-        let home = try Self.home()
-        defer { home.remove() }
-        let lines = LogLines()
-        let (channel, watch) = try HandlerLifetimeTests.session(home, features: [.tls], log: lines.append)
-        try channel.writeInbound(ByteBuffer(string: "STARTTLS\r\n"))
-        #expect(try VirtualTimeTests.replies(channel) == "220 ready for tls\r\n")
-        channel.embeddedEventLoop.advanceTime(by: .seconds(29))
-        #expect(try VirtualTimeTests.replies(channel) == "")
-        #expect(channel.isActive)
-        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
-        #expect(try VirtualTimeTests.replies(channel) == "454 TLS connection failed: timeout (#4.3.0)\r\n")
-        #expect(!channel.isActive)
-        HandlerLifetimeTests.tearDown(channel)
-        #expect(watch.handler == nil)
-        #expect(lines.all.last?.hasSuffix(" status 1 messages 0 reason timeout") == true, "\(lines.all)")
+        try Self.afterStartTLS { session, lines throws in
+            #expect(try session.expectClosed(after: 30) == "454 TLS connection failed: timeout (#4.3.0)\r\n")
+            session.tearDown()
+            #expect(session.watch.handler == nil)
+            #expect(lines.all.last?.hasSuffix(" status 1 messages 0 reason timeout") == true, "\(lines.all)")
+        }
     }
 
     @Test("a client that starts the handshake and stalls is bounded the same way")
     func stalledHandshake() throws {
-        let home = try Self.home()
-        defer { home.remove() }
-        let (channel, _) = try HandlerLifetimeTests.session(home, features: [.tls])
-        try channel.writeInbound(ByteBuffer(string: "STARTTLS\r\n"))
-        _ = try VirtualTimeTests.replies(channel)
-        // A TLS record header announcing a handshake message, and no more.
-        try channel.writeInbound(ByteBuffer(bytes: [0x16, 0x03, 0x01, 0x02, 0x00, 0x01]))
-        channel.embeddedEventLoop.advanceTime(by: .seconds(29))
-        #expect(channel.isActive)
-        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
-        #expect(try VirtualTimeTests.replies(channel).hasSuffix("454 TLS connection failed: timeout (#4.3.0)\r\n"))
-        #expect(!channel.isActive)
+        try Self.afterStartTLS { session, _ throws in
+            // A TLS record header announcing a handshake message, and no more.
+            try session.channel.writeInbound(ByteBuffer(bytes: [0x16, 0x03, 0x01, 0x02, 0x00, 0x01]))
+            _ = try session.replies()
+            #expect(try session.expectClosed(after: 30).hasSuffix("454 TLS connection failed: timeout (#4.3.0)\r\n"))
+        }
     }
 
     @Test("SMTPS: a client that never starts the handshake is dropped after timeoutsmtpd")
@@ -58,32 +52,25 @@ struct TLSHandshakeTests {
         let home = try Self.home()
         defer { home.remove() }
         let lines = LogLines()
-        let (channel, _) = try HandlerLifetimeTests.session(home, features: [.tls], environment: ["SMTPS": "1"],
-                                                             log: lines.append)
-        channel.embeddedEventLoop.advanceTime(by: .seconds(29))
-        #expect(channel.isActive)
-        channel.embeddedEventLoop.advanceTime(by: .seconds(1))
-        #expect(!channel.isActive)
+        let session = try EmbeddedSession(home, features: [.tls], environment: ["SMTPS": "1"], log: lines.append)
+        _ = try session.expectClosed(after: 30)
         #expect(lines.all.last?.hasSuffix(" reason timeout") == true, "\(lines.all)")
     }
 
     @Test("clear text after STARTTLS: 454 wrong version number, the full error only in the log")
     func clearTextAfterStartTLS() throws {
-        let home = try Self.home()
-        defer { home.remove() }
-        let lines = LogLines()
-        let (channel, _) = try HandlerLifetimeTests.session(home, features: [.tls], log: lines.append)
-        try channel.writeInbound(ByteBuffer(string: "STARTTLS\r\n"))
-        #expect(try VirtualTimeTests.replies(channel) == "220 ready for tls\r\n")
-        _ = try? channel.writeInbound(ByteBuffer(string: "this is not a TLS ClientHello\r\n"))
-        // BoringSSL, like OpenSSL, first sends a TLS alert record (protocol_version).
-        let replies = Self.withoutAlerts(try VirtualTimeTests.replies(channel))
-        #expect(replies == "454 TLS connection failed: wrong version number (#4.3.0)\r\n")
-        for leak in ["NIOSSL", "BoringSSL", "Error", "/", ".cc"] { #expect(!replies.contains(leak)) }
-        #expect(!channel.isActive)
-        let logged = lines.all.first { $0.hasPrefix("tls 1 ip 127.0.0.1: ") }
-        #expect(logged?.contains("WRONG_VERSION_NUMBER") == true, "\(lines.all)")
-        #expect(lines.all.last?.hasSuffix(" reason tls-failed") == true, "\(lines.all)")
+        try Self.afterStartTLS { session, lines throws in
+            let channel = session.channel
+            _ = try? channel.writeInbound(ByteBuffer(string: "this is not a TLS ClientHello\r\n"))
+            // BoringSSL, like OpenSSL, first sends a TLS alert record (protocol_version).
+            let replies = Self.withoutAlerts(try session.replies())
+            #expect(replies == "454 TLS connection failed: wrong version number (#4.3.0)\r\n")
+            for leak in ["NIOSSL", "BoringSSL", "Error", "/", ".cc"] { #expect(!replies.contains(leak)) }
+            #expect(!channel.isActive)
+            let logged = lines.all.first { $0.hasPrefix("tls 1 ip 127.0.0.1: ") }
+            #expect(logged?.contains("WRONG_VERSION_NUMBER") == true, "\(lines.all)")
+            #expect(lines.all.last?.hasSuffix(" reason tls-failed") == true, "\(lines.all)")
+        }
     }
 
     /// `text` without the TLS alert records (type 21) in front of it.

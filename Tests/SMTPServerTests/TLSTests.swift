@@ -41,9 +41,8 @@ struct TLSTests {
 
     @Test("STARTTLS: 220 in clear, injected RSET dropped (CVE-2011-0411), session state reset, version logged")
     func startTLSInjection() async throws {
-        let home = try TestHome()
+        let home = try TestHome.withCertificate()
         defer { home.remove() }
-        try home.makeServerCertificate()
         let lines = LogLines()
         let settings = home.settings(features: [.tls], delivery: .memory(MemorySink()), log: lines.append)
         let result = try await withServer(settings) { port in
@@ -67,9 +66,8 @@ struct TLSTests {
 
     @Test("a failed handshake gets 454 TLS connection failed: <short reason> in clear, then close")
     func handshakeFailure() async throws {
-        let home = try TestHome()
+        let home = try TestHome.withCertificate()
         defer { home.remove() }
-        try home.makeServerCertificate()
         let settings = home.settings(features: [.tls], delivery: .memory(MemorySink()))
         try await withServer(settings) { port in
             let client = try LoopbackClient(port: port)
@@ -85,9 +83,8 @@ struct TLSTests {
 
     @Test("control/tlsserverciphers chooses the TLS 1.2 suite; Received names it")
     func tlsServerCiphers() async throws {
-        let home = try TestHome()
+        let home = try TestHome.withCertificate()
         defer { home.remove() }
-        try home.makeServerCertificate()
         try home.write(control: "tlsserverciphers", "DHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384\n")
         let sink = MemorySink()
         let lines = LogLines()
@@ -115,9 +112,8 @@ struct TLSTests {
 
     @Test("SMTPS: the handshake comes before the greeting")
     func smtps() async throws {
-        let home = try TestHome()
+        let home = try TestHome.withCertificate()
         defer { home.remove() }
-        try home.makeServerCertificate()
         let settings = home.settings(features: [.tls], delivery: .memory(MemorySink()), environment: ["SMTPS": "1"])
         let client = #"""
             import smtplib, ssl, sys

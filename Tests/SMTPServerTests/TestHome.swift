@@ -1,6 +1,6 @@
 import Foundation
 import SMTPEngine
-import SMTPServer
+@testable import SMTPServer
 import TestSupport
 
 /// A scratch qmail home with a control directory, removed by `remove()`.
@@ -45,6 +45,18 @@ struct TestHome {
         let combined = try Data(contentsOf: root.appendingPathComponent("cert.pem"))
             + Data(contentsOf: root.appendingPathComponent("key.pem"))
         try combined.write(to: control.appendingPathComponent("servercert.pem"))
+    }
+
+    /// A home whose control/servercert.pem is a fresh self-signed certificate.
+    static func withCertificate(controls: [String: String] = ["me": "mx.test.example\n"]) throws -> TestHome {
+        let home = try TestHome(controls: controls)
+        try home.makeServerCertificate()
+        return home
+    }
+
+    /// What a server on this home shares between its connections.
+    func server(features: Features = [.tls], log: @escaping @Sendable (String) -> Void = { _ in }) -> ServerContext {
+        ServerContext(settings: settings(features: features, delivery: .memory(MemorySink()), log: log))
     }
 
     func remove() { try? FileManager.default.removeItem(at: root) }
