@@ -184,7 +184,7 @@ struct AuthSMTPDTests {
         }
     }
 
-    /// patchset.md: a leading `!` always means "MAIL needs AUTH first"; what follows selects the
+    /// docs/auth.md#smtpauth: a leading `!` always means "MAIL needs AUTH first"; what follows selects the
     /// mechanisms as the same value without `!` would (any other value: LOGIN PLAIN).
     @Test(arguments: selections)
     func anyValueStartingWithBangRequiresAuth(features: [String]) async throws {

@@ -6,7 +6,7 @@ import TestSupport
 /// The empf patch's policy.c against the reference engine's `MessagingPolicy`: random
 /// policy files (domains from a small set, letters in both cases, pattern lists, user
 /// elements, comments, now and then a syntax error) × random sender/recipient/authenticated
-/// triples, each answered by both. patchset.md "empf" is the authority for both sides.
+/// triples, each answered by both. docs/empf.md is the authority for both sides.
 ///
 /// The sweep is seeded: `QMAILKIT_EMPF_SWEEP_SEED` (decimal or 0x-hex) and
 /// `QMAILKIT_EMPF_SWEEP_COUNT` (policy files; 20 triples each) override the defaults,
@@ -24,7 +24,7 @@ struct EmpfDifferentialTests {
     typealias Verdict = EmpfVerdictCheck.Verdict
     typealias Query = EmpfVerdictCheck.Query
 
-    @Test("the C driver gives patchset.md's worked examples, in every direction")
+    @Test("the C driver gives docs/empf.md's worked examples, in every direction")
     func driverAgreesWithWorkedExamples() async throws {
         let build = try PatchedBuild.sandbox(features: Selection.empf)
         let check = try EmpfVerdictCheck.compiled(for: build)

@@ -201,7 +201,7 @@ struct EmpfTests {
         #expect(session.envelope == "Fx@foe.test\0Tv@open.test\0\0", session.log)
     }
 
-    // MARK: - patchset.md's worked examples and the direction of the letters
+    // MARK: - docs/empf.md's worked examples and the direction of the letters
 
     /// Who the client is for a worked-example case: nobody in particular, a client the
     /// build trusts through RELAYCLIENT, or (builds with auth) one that did AUTH as `user`.
@@ -252,7 +252,7 @@ struct EmpfTests {
         #expect(session.replies.last == (example.allowed ? allowed : denied(example.recipient)), "\(what)\n\(session.log)")
     }
 
-    /// The worked examples of patchset.md, in every direction, with `inside` as the way an
+    /// The worked examples of docs/empf.md, in every direction, with `inside` as the way an
     /// example.com sender is trusted (RELAYCLIENT, or AUTH as that sender).
     static func workedExamples(inside: (String) -> Client) -> [Example] {
         typealias W = PolicyFixture.Worked
@@ -305,14 +305,14 @@ struct EmpfTests {
         }
     }
 
-    @Test("patchset.md's worked examples hold inside→inside, inside→outside and outside→inside (RELAYCLIENT trust)",
+    @Test("docs/empf.md's worked examples hold inside→inside, inside→outside and outside→inside (RELAYCLIENT trust)",
           arguments: Selection.with("empf"))
     func workedExamples(features: [String]) async throws {
         let build = try PatchedBuild.sandbox(features: features)
         try await Self.run(build, Self.workedExamples(inside: { _ in .relayClient }))
     }
 
-    @Test("patchset.md's worked examples hold for authenticated example.com users",
+    @Test("docs/empf.md's worked examples hold for authenticated example.com users",
           checkpasswordTool, arguments: Selection.with("empf").filter { $0.contains("auth") })
     func workedExamplesAuthenticated(features: [String]) async throws {
         let build = try PatchedBuild.sandbox(features: features)

@@ -2,7 +2,7 @@
 enum PolicyFixture {
     static let rcpthosts = "ldom.test\nrdom.test\nidom.test\nedom.test\nopen.test\nplain.test\n"
 
-    /// patchset.md's reading: `L`/`R` come only from the sender's line (where it may send:
+    /// docs/empf.md#sides: `L`/`R` come only from the sender's line (where it may send:
     /// its own domain / any other), `I`/`E` only from the recipient's line (from whom it may
     /// receive: its own domain / any other); both sides must allow.
     ///
@@ -38,7 +38,7 @@ enum PolicyFixture {
         "454 cannot message \(address) (#4.3.0 broken policy)"
     }
 
-    /// patchset.md's worked examples, each with example.com local (rcpthosts).
+    /// docs/empf.md's worked examples, each with example.com local (rcpthosts).
     enum Worked {
         static let rcpthosts = "example.com\n"
         /// example.com users may mail each other; not out, and outsiders not in.
