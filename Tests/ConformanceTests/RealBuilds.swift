@@ -33,6 +33,11 @@ enum RealBuilds {
     /// tls, auth and forcetls, the README's selection.
     static let tlsAuthForceTLS: Result<BuildTarget, any Error> = Result { try patched("tls,auth,forcetls") }
 
+    /// Every feature: what the random-session sweep compares with the engine.
+    static let combined: Result<BuildTarget, any Error> = Result {
+        try patched("auth,tls,forcetls,liberal-lf,maxrcpt,empf")
+    }
+
     private static func patched(_ features: String) throws -> BuildTarget {
         let name = features.replacingOccurrences(of: ",", with: "-")
         let tree = try scratch().appendingPathComponent(name)
