@@ -450,7 +450,8 @@ public struct SMTPSession: Sendable {
             let trusted = authenticatedUser != nil || tlsClientMayRelay || configuration.environment.relayClient != nil
             let allowed = rules.allows(
                 sender: authenticatedUser ?? mailFrom, trusted: trusted, recipient: recipient,
-                isLocalDomain: { hosts.entries != nil && hosts.verdict(for: [UInt8(ascii: "@")] + $0) == .allowed })
+                // Accepted by rcpthosts, as a recipient's domain: without the file every domain is.
+                isLocalDomain: { hosts.verdict(for: [UInt8(ascii: "@")] + $0) == .allowed })
             if debug {
                 let sender = Self.printable(authenticatedUser ?? mailFrom)
                 actions.append(.diagnostic("policy: \(sender) -> \(address): \(allowed ? "allowed" : "denied")"))
