@@ -356,7 +356,7 @@ public struct SMTPSession: Sendable {
             out("555 syntax error (#5.5.4)\r\n", &actions)
             return
         }
-        if configuration.features.contains(.auth), let size = MailParameters(parsed.remainder).size,
+        if configuration.features.contains(.auth), let size = MailParameters(argument: argument).size,
            configuration.databytes != 0, size > UInt64(configuration.databytes) {
             out("552 sorry, that message size exceeds my databytes limit (#5.3.4)\r\n", &actions)
             return

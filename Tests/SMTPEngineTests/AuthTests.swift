@@ -213,6 +213,16 @@ struct AuthTests {
         #expect(unlimited.replyText == greetingLine + "250 ok\r\n")
     }
 
+    /// The auth patch reads parameters after the first `>` only: an address
+    /// without angle brackets (ended by a space) has none.
+    @Test func sizeParameterOnlyAfterTheClosingBracket() {
+        let configuration = Self.configuration("", extra: ["DATABYTES": "1000"])
+        let driver = converse("MAIL FROM:a@b SIZE=1001\r\nMAIL FROM:a@b> SIZE=1001\r\nMAIL FROM:<a@b> x SIZE=1001\r\n",
+                              configuration: configuration)
+        let tooBig = "552 sorry, that message size exceeds my databytes limit (#5.3.4)\r\n"
+        #expect(driver.replyText == greetingLine + "250 ok\r\n" + tooBig + tooBig)
+    }
+
     @Test func authParameterGrantsNothing() {
         let driver = converse("MAIL FROM:<a@b> AUTH=joe@example.org\r\nRCPT TO:<far@away.test>\r\n",
                               configuration: Self.configuration(""))
