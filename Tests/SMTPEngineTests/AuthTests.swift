@@ -153,6 +153,12 @@ struct AuthTests {
             + "334 \r\n" + canceled)
     }
 
+    /// `*` on the AUTH line is an initial response, and not base64: it does not cancel.
+    @Test func starAsInitialResponseIsMalformed() {
+        let driver = converse("AUTH PLAIN *\r\nAUTH LOGIN *\r\n", configuration: Self.configuration(""))
+        #expect(driver.replyText == greetingLine + String(repeating: "501 malformed auth input (#5.5.4)\r\n", count: 2))
+    }
+
     @Test func failureSleepsThenRefuses() {
         let driver = converse("AUTH PLAIN \(b64("\0joe\0wrong"))\r\n", configuration: Self.configuration("", extra: [:]))
         #expect(driver.replyText == greetingLine + "535 authentication failed (#5.7.1)\r\n")
