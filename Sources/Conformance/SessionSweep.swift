@@ -28,6 +28,9 @@ public struct SessionDifference: Sendable {
     public var report: String {
         var text = "seed \(SeededGenerator.hex(session.seed)): \(session.units.count) unit(s), "
         text += "\(session.units.reduce(0) { $0 + $1.count }) client line(s)\n"
+        for played in [first, second] {
+            if let violation = played.result.violation { text += "\(played.result.target): \(violation.message)\n" }
+        }
         text += Reports.differences([difference], total: 1)
         if let message {
             text += "queued message \(message.index) differs:\n"
@@ -123,6 +126,11 @@ public struct SessionSweep: Sendable {
         }
         let a = play(scenario, on: first), b = play(scenario, on: second)
         let left = Self.canonical(a.result), right = Self.canonical(b.result)
+        if a.result.violation != nil || b.result.violation != nil {
+            // A target that could not even start is never "the same".
+            let difference = TranscriptDifference(scenario: scenario, first: left, second: right, index: 0)
+            return (SessionDifference(session: session, first: a, second: b, difference: difference, message: nil), a)
+        }
         if let difference = Differential.compare([left], [right]).first {
             return (SessionDifference(session: session, first: a, second: b, difference: difference, message: nil), a)
         }

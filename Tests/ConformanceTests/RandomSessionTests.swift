@@ -116,6 +116,25 @@ import TestSupport
             envelope: [70, 0])))
     }
 
+    /// A target that cannot start is a difference, not two equal empty transcripts.
+    @Test func aTargetThatCannotStartDiffers() throws {
+        struct Broken: ConformanceTarget {
+            struct Failure: Error {}
+            let name = "broken"
+            let kind = "build"
+            let features = FeatureRequirement.known
+            let maxParallelism = 1
+            func connect(_ scenario: Scenario) throws -> any TargetConnection { throw Failure() }
+        }
+        let sweep = SessionSweep(first: ReferenceTarget(features: FeatureRequirement.known), second: Broken(),
+                                 replyTimeout: 0, exitTimeout: 0)
+        let report = sweep.run(seed: 1, count: 3)
+        #expect(report.differences.count == 3)
+        let first = try #require(report.differences.first)
+        #expect(first.session.units.count == 1)
+        #expect(first.report.contains("broken: could not start: Failure()"), "\(first.report)")
+    }
+
     /// A mutant engine (maxrcpt one too generous) is found, and shrinking
     /// leaves a dialogue of a few lines that still shows it, with the seed.
     @Test func aMutantIsFoundAndShrunkToAFewLines() throws {
