@@ -5,13 +5,17 @@ import Foundation
 /// names it; the reference target runs `verdict(for:)` in process and a build
 /// target runs `shellScript`, which decides the same way.
 ///
-/// Accounts: `alice` with password `secret` succeeds (LOGIN, PLAIN, and
-/// CRAM-MD5 where the password field is the hex HMAC-MD5 of the challenge);
-/// user `crash` kills the program with a signal; everything else fails.
+/// Accounts: `alice`, and `alice@example.com` (a login that is an address,
+/// as vpopmail's are: eMPF takes it as the sender's identity), each with
+/// password `secret`, succeed (LOGIN, PLAIN, and CRAM-MD5 where the password
+/// field is the hex HMAC-MD5 of the challenge); user `crash` kills the
+/// program with a signal; everything else fails.
 public enum CheckPasswordStandIn {
     /// The word scenarios write in `args:`.
     public static let argumentName = "checkpassword"
     public static let user = "alice"
+    /// The second account, a login in the form of an address of example.com.
+    public static let addressUser = "alice@example.com"
     public static let password = "secret"
 
     /// How the program ends for a `user\0password\0timestamp\0` payload.
@@ -20,7 +24,7 @@ public enum CheckPasswordStandIn {
         guard fields.count >= 3 else { return false }
         let (user, secret, timestamp) = (fields[0], fields[1], fields[2])
         if user == Array("crash".utf8) { return nil }
-        guard user == Array(Self.user.utf8) else { return false }
+        guard user == Array(Self.user.utf8) || user == Array(addressUser.utf8) else { return false }
         if timestamp.isEmpty { return secret == Array(password.utf8) }
         return secret == Array(cramDigest(challenge: timestamp, password: password).utf8)
     }
@@ -35,13 +39,14 @@ public enum CheckPasswordStandIn {
     /// Further arguments are exec'd on success, as checkpassword does.
     public static let shellScript = """
         #!/bin/sh
-        # qmailkit conformance: checkpassword stand-in (alice/secret; user crash is killed)
+        # qmailkit conformance: checkpassword stand-in (alice or alice@example.com with
+        # password secret; user crash is killed)
         payload=$(tr '\\000' '\\n' <&3)
         user=$(printf '%s\\n' "$payload" | sed -n 1p)
         pass=$(printf '%s\\n' "$payload" | sed -n 2p)
         stamp=$(printf '%s\\n' "$payload" | sed -n 3p)
         [ "$user" = crash ] && kill -9 $$
-        [ "$user" = \(user) ] || exit 1
+        [ "$user" = \(user) ] || [ "$user" = \(addressUser) ] || exit 1
         if [ -n "$stamp" ]; then
           want=$(printf '%s' "$stamp" | openssl dgst -md5 -hmac \(password) | sed 's/^.* //')
         else

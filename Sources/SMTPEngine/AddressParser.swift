@@ -11,8 +11,6 @@ struct AddressParser {
 
     struct Parsed {
         var address: [UInt8]
-        /// The bytes after the address terminator (ESMTP parameters).
-        var remainder: ArraySlice<UInt8>
     }
 
     /// The parsed address, or `nil` for qmail's `555 syntax error`.
@@ -53,10 +51,9 @@ struct AddressParser {
             }
             index += 1
         }
-        let remainder = index < argument.endIndex ? argument[(index + 1)...] : argument[argument.endIndex...]
         rewriteLocalLiteral(&address)
         guard address.count + 1 <= Self.maximumLengthWithNUL else { return nil }
-        return Parsed(address: address, remainder: remainder)
+        return Parsed(address: address)
     }
 
     private func rewriteLocalLiteral(_ address: inout [UInt8]) {

@@ -46,14 +46,14 @@ extension SMTPSession {
                 out("334 VXNlcm5hbWU6\r\n", &actions)
                 mode = .authResponse(.loginUser)
             } else {
-                authResponse(Array(initialResponse), step: .loginUser, &actions)
+                authResponse(Array(initialResponse), step: .loginUser, initial: true, &actions)
             }
         case .plain:
             if initialResponse.isEmpty {
                 out("334 \r\n", &actions)
                 mode = .authResponse(.plain)
             } else {
-                authResponse(Array(initialResponse), step: .plain, &actions)
+                authResponse(Array(initialResponse), step: .plain, initial: true, &actions)
             }
         case .cramMD5:
             guard initialResponse.isEmpty else {
@@ -67,9 +67,11 @@ extension SMTPSession {
         }
     }
 
-    /// One client line of an AUTH exchange (or the initial response).
-    mutating func authResponse(_ responseLine: [UInt8], step: AuthStep, _ actions: inout [Action]) {
-        if responseLine == [UInt8(ascii: "*")] {
+    /// One client line of an AUTH exchange (or the initial response). `*`
+    /// cancels only as the answer to a `334`; as an initial response it is
+    /// not base64, hence malformed (docs/auth.md#auth-replies).
+    mutating func authResponse(_ responseLine: [UInt8], step: AuthStep, initial: Bool = false, _ actions: inout [Action]) {
+        if !initial && responseLine == [UInt8(ascii: "*")] {
             out("501 auth exchange canceled (#5.0.0)\r\n", &actions)
             return
         }

@@ -364,7 +364,7 @@ public struct SMTPSession: Sendable {
             out("555 syntax error (#5.5.4)\r\n", &actions)
             return
         }
-        if configuration.features.contains(.auth), let size = MailParameters(parsed.remainder).size,
+        if configuration.features.contains(.auth), let size = MailParameters(argument: argument).size,
            configuration.databytes != 0, size > UInt64(configuration.databytes) {
             out("552 sorry, that message size exceeds my databytes limit (#5.3.4)\r\n", &actions)
             return
@@ -458,7 +458,8 @@ public struct SMTPSession: Sendable {
             let trusted = authenticatedUser != nil || tlsClientMayRelay || configuration.environment.relayClient != nil
             let allowed = rules.allows(
                 sender: authenticatedUser ?? mailFrom, trusted: trusted, recipient: recipient,
-                isLocalDomain: { hosts.entries != nil && hosts.verdict(for: [UInt8(ascii: "@")] + $0) == .allowed })
+                // Accepted by rcpthosts, as a recipient's domain: without the file every domain is.
+                isLocalDomain: { hosts.verdict(for: [UInt8(ascii: "@")] + $0) == .allowed })
             if debug {
                 let sender = Self.printable(authenticatedUser ?? mailFrom)
                 actions.append(.diagnostic("policy: \(sender) -> \(address): \(allowed ? "allowed" : "denied")"))

@@ -30,6 +30,8 @@ enum RealBuilds {
     static let authTLS = Result { try shared(["auth", "tls"]) }
     /// tls, auth and forcetls, the README's selection.
     static let tlsAuthForceTLS = Result { try shared(["tls", "auth", "forcetls"]) }
+    /// Every feature: what the random-session sweep compares with the engine.
+    static let combined = Result { try shared(["auth", "tls", "forcetls", "liberal-lf", "maxrcpt", "empf"]) }
 
     private static func shared(_ features: [String]) throws -> Shared {
         let build = try PatchedBuild.sandbox(features: features)

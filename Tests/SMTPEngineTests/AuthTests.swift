@@ -155,6 +155,12 @@ struct AuthTests {
             + "334 \r\n" + canceled)
     }
 
+    /// `*` on the AUTH line is an initial response, and not base64: it does not cancel.
+    @Test func starAsInitialResponseIsMalformed() {
+        let driver = converse("AUTH PLAIN *\r\nAUTH LOGIN *\r\n", configuration: Self.configuration(""))
+        #expect(driver.replyText == greetingLine + String(repeating: "501 malformed auth input (#5.5.4)\r\n", count: 2))
+    }
+
     @Test func failureSleepsThenRefuses() {
         let driver = converse("AUTH PLAIN \(b64("\0joe\0wrong"))\r\n", configuration: Self.configuration("", extra: [:]))
         #expect(driver.replyText == greetingLine + "535 authentication failed (#5.7.1)\r\n")
@@ -213,6 +219,16 @@ struct AuthTests {
             + "503 MAIL first (#5.5.1)\r\n250 ok\r\n")
         let unlimited = converse("MAIL FROM:<a@b> SIZE=99999999\r\n", configuration: Self.configuration(""))
         #expect(unlimited.replyText == greetingLine + "250 ok\r\n")
+    }
+
+    /// The auth patch reads parameters after the first `>` only: an address
+    /// without angle brackets (ended by a space) has none.
+    @Test func sizeParameterOnlyAfterTheClosingBracket() {
+        let configuration = Self.configuration("", extra: ["DATABYTES": "1000"])
+        let driver = converse("MAIL FROM:a@b SIZE=1001\r\nMAIL FROM:a@b> SIZE=1001\r\nMAIL FROM:<a@b> x SIZE=1001\r\n",
+                              configuration: configuration)
+        let tooBig = "552 sorry, that message size exceeds my databytes limit (#5.3.4)\r\n"
+        #expect(driver.replyText == greetingLine + "250 ok\r\n" + tooBig + tooBig)
     }
 
     @Test func authParameterGrantsNothing() {

@@ -106,6 +106,19 @@ struct MessagingPolicyTests {
         #expect(replies(from: "a@far.test", to: ["ann@example.com"], configuration: foreign) == Self.denied("ann@example.com"))
     }
 
+    /// Without control/rcpthosts every domain is accepted, so every policy domain is one
+    /// of ours and needs a trusted client (as policy.c asks rcpthosts()).
+    @Test func withoutRcpthostsEveryPolicyDomainIsLocal() {
+        let open = testConfiguration(features: [.empf], rcpthosts: nil) {
+            $0.policy = .text(Array("far.test:LR,\n".utf8))
+        }
+        #expect(replies(from: "a@far.test", to: ["b@far.test", "ann@example.com"], configuration: open)
+            == Self.denied("b@far.test") + Self.denied("ann@example.com"))
+        var trusted = open
+        trusted.environment = SessionEnvironment(["RELAYCLIENT": ""])
+        #expect(replies(from: "a@far.test", to: ["b@far.test"], configuration: trusted) == "250 ok\r\n")
+    }
+
     @Test func userLettersFirstThenTheDomains() {
         // intern: receives from within only from x@example.com (the first covering letter decides);
         // temp has no E of its own: the domain's e decides.
