@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "QmailBuild", dependencies: ["Spawn", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SMTPEngine"),
         .target(name: "Workers"),
+        .target(name: "SeededRandom"),
         .target(name: "Spawn"),
         .target(name: "SMTPServer", dependencies: [
             "SMTPEngine", "COpenSSL", "Spawn",
@@ -41,7 +42,7 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),
         .target(name: "Conformance", dependencies: [
-            "QmailBuild", "SMTPEngine", "SMTPServer", "Spawn", "Workers",
+            "QmailBuild", "SeededRandom", "SMTPEngine", "SMTPServer", "Spawn", "Workers",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -63,7 +64,7 @@ let package = Package(
             "Conformance", "GitStore", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport", "Spawn",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "TestSupport", dependencies: ["Spawn"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SeededRandom", "Spawn"], path: "Tests/TestSupport"),
         .target(name: "RealBuildSupport", dependencies: [
             "TestSupport", "GitStore", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport",
         ], path: "Tests/RealBuildSupport"),

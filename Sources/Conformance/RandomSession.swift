@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// Random qmail-smtpd sessions for differential testing (sans-IO: a seed in,
 /// a `RandomSession` out). A session has a random setting — environment
@@ -15,7 +16,7 @@ import Foundation
 /// Nothing is expected of the server: `SessionSweep` plays a session on two
 /// targets and compares what they answer. The generator is not tuned to what
 /// either implementation does; the same seed gives the same session on every
-/// platform (`SeededGenerator` is SplitMix64, fully specified).
+/// platform (`SplitMix64` is SplitMix64, fully specified).
 public struct RandomSession: Sendable, Equatable {
     /// The seed the session was made from.
     public var seed: UInt64
@@ -46,9 +47,9 @@ public struct RandomSession: Sendable, Equatable {
 
     /// The session for `seed`. Cost: a few microseconds.
     public static func generate(seed: UInt64) -> RandomSession {
-        var random = SeededGenerator(seed: seed)
-        var setting = Scenario(name: "random-\(SeededGenerator.hex(seed))", file: "random-session", line: 1)
-        setting.summary = "random session, seed \(SeededGenerator.hex(seed))"
+        var random = SplitMix64(seed: seed)
+        var setting = Scenario(name: "random-\(SplitMix64.hex(seed))", file: "random-session", line: 1)
+        setting.summary = "random session, seed \(SplitMix64.hex(seed))"
         setting.spec = ["docs/README.md#combining-features"]
         Setting.environment(&random, into: &setting)
         Setting.controls(&random, into: &setting)
@@ -83,7 +84,7 @@ public struct RandomSession: Sendable, Equatable {
         static let smtpAuthValues = ["", "-", "cram", "CRAM", "cramx", "+cram", "+CRAM-MD5", "yes", "-x", "plain",
                                      "!", "!x", "!-", "!cram", "!CRAM-MD5", "!+cram", "!+Cram", "!!", "! cram"]
 
-        static func environment(_ random: inout SeededGenerator, into scenario: inout Scenario) {
+        static func environment(_ random: inout SplitMix64, into scenario: inout Scenario) {
             if random.chance(85) { scenario.environment["SMTPAUTH"] = random.pick(smtpAuthValues) }
             // FORCETLS=0 most of the time: without STARTTLS a strict FORCETLS hides AUTH.
             switch random.below(10) {
@@ -109,7 +110,7 @@ public struct RandomSession: Sendable, Equatable {
                                      "sub.example.net", "bad.test"]
         static let badmailfromLines = ["a@bad.test", "@bad.test", "@Other.Test", "x@example.com", "@example.net"]
 
-        static func controls(_ random: inout SeededGenerator, into scenario: inout Scenario) {
+        static func controls(_ random: inout SplitMix64, into scenario: inout Scenario) {
             switch random.below(20) {
             case 0..<9: break // the base: example.org and .example.net
             case 9: scenario.controls["rcpthosts"] = .absent
@@ -140,7 +141,7 @@ public struct RandomSession: Sendable, Equatable {
             .contents(Array(lines.map { $0 + "\n" }.joined().utf8))
         }
 
-        static func arguments(_ random: inout SeededGenerator, into scenario: inout Scenario) {
+        static func arguments(_ random: inout SplitMix64, into scenario: inout Scenario) {
             switch random.below(20) {
             case 0..<16: scenario.arguments = [CheckPasswordStandIn.argumentName]
             case 16..<19: scenario.arguments = []
@@ -149,7 +150,7 @@ public struct RandomSession: Sendable, Equatable {
         }
 
         /// docs/stock-smtpd.md#queue-exit-codes: mostly success.
-        static func queue(_ random: inout SeededGenerator, into scenario: inout Scenario) {
+        static func queue(_ random: inout SplitMix64, into scenario: inout Scenario) {
             guard random.chance(12) else { return }
             scenario.queueOutcome = random.chance(15) ? .crash : .exit(Int32(random.pick([11, 31, 51, 53, 61, 71, 74, 81, 91, 100, 120])))
         }
@@ -161,7 +162,7 @@ public struct RandomSession: Sendable, Equatable {
         static let domains = ["example.com", "example.org", "other.test", "sub.example.net", "relay.test"]
         static let users = ["x", "sales", "tasks", "alice", "boss"]
 
-        static func file(_ random: inout SeededGenerator) -> String {
+        static func file(_ random: inout SplitMix64) -> String {
             var lines: [String] = []
             var domains = domains
             for _ in 0..<(1 + random.below(3)) {
@@ -187,7 +188,7 @@ public struct RandomSession: Sendable, Equatable {
             return lines.map { $0 + "\n" }.joined()
         }
 
-        static func policy(_ random: inout SeededGenerator) -> String {
+        static func policy(_ random: inout SplitMix64) -> String {
             var text = ""
             for _ in 0..<random.below(5) {
                 text.append(random.pick(Array("LlRrIiEe")))
@@ -198,7 +199,7 @@ public struct RandomSession: Sendable, Equatable {
             return text
         }
 
-        static func pattern(_ random: inout SeededGenerator) -> String {
+        static func pattern(_ random: inout SplitMix64) -> String {
             switch random.below(6) {
             case 0: return "*@" + random.pick(domains)
             case 1: return random.pick(users) + "@*"
@@ -216,7 +217,7 @@ public struct RandomSession: Sendable, Equatable {
         static func line(_ text: String) -> Step.Kind { .send(Array(text.utf8) + [13, 10]) }
         static func bytes(_ bytes: [UInt8]) -> Step.Kind { .send(bytes + [13, 10]) }
 
-        static func unit(_ random: inout SeededGenerator, offered: [String]) -> [Step.Kind] {
+        static func unit(_ random: inout SplitMix64, offered: [String]) -> [Step.Kind] {
             switch random.below(100) {
             case 0..<6: return [line(random.pick(["HELO", "helo"]) + random.pick([" client.example", "", " [127.0.0.1]"]))]
             case 6..<14: return [line(random.pick(["EHLO", "ehlo"]) + random.pick([" client.example", "", " x"]))]
@@ -237,7 +238,7 @@ public struct RandomSession: Sendable, Equatable {
                               "relay.test", "[127.0.0.1]"]
 
         /// An address as it appears between `<` and `>` (raw bytes).
-        static func address(_ random: inout SeededGenerator) -> [UInt8] {
+        static func address(_ random: inout SplitMix64) -> [UInt8] {
             switch random.below(100) {
             case 0..<4: return []
             case 4..<7: return Array(random.pick(localParts).utf8)
@@ -249,7 +250,7 @@ public struct RandomSession: Sendable, Equatable {
 
         /// Bytes a client should not send but may: 8-bit, control bytes, CR,
         /// quotes, backslashes, a source route, a long local part.
-        static func oddAddress(_ random: inout SeededGenerator) -> [UInt8] {
+        static func oddAddress(_ random: inout SplitMix64) -> [UInt8] {
             let domain = Array(random.pick(domains).utf8)
             switch random.below(9) {
             case 0: return Array("j".utf8) + [0xC3, 0xA9] + Array("r".utf8) + [UInt8(ascii: "@")] + domain
@@ -264,7 +265,7 @@ public struct RandomSession: Sendable, Equatable {
             }
         }
 
-        static func mail(_ random: inout SeededGenerator) -> Step.Kind {
+        static func mail(_ random: inout SplitMix64) -> Step.Kind {
             var text = Array(random.pick(["MAIL FROM:", "mail from:", "MAIL FROM: ", "MAIL "]).utf8)
             if random.chance(90) {
                 text += [UInt8(ascii: "<")] + address(&random) + [UInt8(ascii: ">")]
@@ -278,7 +279,7 @@ public struct RandomSession: Sendable, Equatable {
             return bytes(text)
         }
 
-        static func rcpt(_ random: inout SeededGenerator) -> Step.Kind {
+        static func rcpt(_ random: inout SplitMix64) -> Step.Kind {
             var text = Array(random.pick(["RCPT TO:", "rcpt to:", "RCPT TO: ", "RCPT "]).utf8)
             if random.chance(92) {
                 text += [UInt8(ascii: "<")] + address(&random) + [UInt8(ascii: ">")]
@@ -289,7 +290,7 @@ public struct RandomSession: Sendable, Equatable {
         }
 
         /// DATA, message lines (dot-stuffed or not, 8-bit, bare LF, long), the dot.
-        static func data(_ random: inout SeededGenerator) -> [Step.Kind] {
+        static func data(_ random: inout SplitMix64) -> [Step.Kind] {
             var steps = [line(random.pick(["DATA", "data", "DATA x"]))]
             for _ in 0..<random.below(6) {
                 switch random.below(12) {
@@ -341,7 +342,7 @@ public struct RandomSession: Sendable, Equatable {
         /// An AUTH command with the lines that answer its prompts (sent
         /// whatever the server says; a refused AUTH turns them into commands).
         /// Mostly with a mechanism of `offered`, as a client would choose.
-        static func auth(_ random: inout SeededGenerator, offered: [String], login: String? = nil) -> [Step.Kind] {
+        static func auth(_ random: inout SplitMix64, offered: [String], login: String? = nil) -> [Step.Kind] {
             var user = random.pick(users), password = random.pick(passwords)
             if let login { (user, password) = (login, CheckPasswordStandIn.password) }
             let verb = random.pick(["AUTH", "AUTH", "auth"])
@@ -384,7 +385,7 @@ public struct RandomSession: Sendable, Equatable {
             }
         }
 
-        static func junk(_ random: inout SeededGenerator) -> Step.Kind {
+        static func junk(_ random: inout SplitMix64) -> Step.Kind {
             random.pick([
                 line("EXPN x"), line(""), line(" MAIL FROM:<a@example.com>"), line("MAIL\tFROM:<a@example.com>"),
                 line("BDAT 10"), line("X"), .send(Array("NOOP\n".utf8)), .send(Array("RSET\r\r\n".utf8)),
@@ -394,37 +395,11 @@ public struct RandomSession: Sendable, Equatable {
     }
 }
 
-/// SplitMix64: a small, fully specified generator, so a seed means the same
-/// sessions on every platform and Swift version.
-public struct SeededGenerator: Sendable {
-    public var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// 0 ..< bound (bound > 0); the modulo bias is irrelevant for these small bounds.
-    public mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-
-    /// true with probability `percent`/100.
-    public mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-
-    public mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-
-    /// `text` with each ASCII letter upper-cased with probability `percent`/100.
-    public mutating func mixCase(_ text: String, _ percent: Int) -> String {
-        String(text.map { chance(percent) ? Character($0.uppercased()) : $0 })
-    }
-
+/// The seeds of a sweep, written and read as the reports show them.
+extension SplitMix64 {
     /// The seed of the `index`th session of a sweep that starts at `seed`.
     public static func sessionSeed(_ seed: UInt64, _ index: Int) -> UInt64 {
-        var mixer = SeededGenerator(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+        var mixer = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
         return mixer.next()
     }
 

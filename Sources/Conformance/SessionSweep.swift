@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// What one target answered to a session.
 public struct PlayedSession: Sendable {
@@ -26,7 +27,7 @@ public struct SessionDifference: Sendable {
     /// dialogue as scenario text with the first target's replies, ready to
     /// go into a `.scn` file.
     public var report: String {
-        var text = "seed \(SeededGenerator.hex(session.seed)): \(session.units.count) unit(s), "
+        var text = "seed \(SplitMix64.hex(session.seed)): \(session.units.count) unit(s), "
         text += "\(session.units.reduce(0) { $0 + $1.count }) client line(s)\n"
         for played in [first, second] {
             if let violation = played.result.violation { text += "\(played.result.target): \(violation.message)\n" }
@@ -85,7 +86,7 @@ public struct SessionSweep: Sendable {
         public var seconds: Double
     }
 
-    /// Sessions `SeededGenerator.sessionSeed(seed, 0..<count)`, one after the
+    /// Sessions `SplitMix64.sessionSeed(seed, 0..<count)`, one after the
     /// other. `excluding` names a known, reported difference to leave out
     /// (nil = count it). `progress` is called after each session.
     public func run(seed: UInt64, count: Int,
@@ -94,7 +95,7 @@ public struct SessionSweep: Sendable {
         let started = Date()
         var report = Report(seed: seed, count: count, differences: [], excluded: [:], linesSent: 0, replyCodes: [:], seconds: 0)
         for index in 0..<count {
-            let session = RandomSession.generate(seed: SeededGenerator.sessionSeed(seed, index))
+            let session = RandomSession.generate(seed: SplitMix64.sessionSeed(seed, index))
             let (difference, played) = compare(session)
             for entry in played.result.transcript {
                 switch entry {

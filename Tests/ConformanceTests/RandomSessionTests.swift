@@ -7,7 +7,7 @@ import TestSupport
 /// The random-session generator and the sweep machinery, on the reference
 /// engine only (the real build's sweep is `SessionSweepTests`).
 @Suite(.ownThread) struct RandomSessionTests {
-    static let seeds = (0..<2000).map { SeededGenerator.sessionSeed(0x5e55_1015, $0) }
+    static let seeds = (0..<2000).map { SplitMix64.sessionSeed(0x5e55_1015, $0) }
 
     @Test func aSeedAlwaysMakesTheSameSession() {
         for seed in Self.seeds.prefix(200) {
@@ -19,10 +19,10 @@ import TestSupport
 
     /// The generator is SplitMix64: these values are part of what a seed means.
     @Test func theGeneratorIsSplitMix64() {
-        var random = SeededGenerator(seed: 0)
+        var random = SplitMix64(seed: 0)
         #expect(random.next() == 0xE220_A839_7B1D_CDAF)
         #expect(random.next() == 0x6E78_9E6A_A1B9_65F4)
-        #expect(SeededGenerator.parse("0x1f") == 31 && SeededGenerator.parse("31") == 31 && SeededGenerator.parse("x") == nil)
+        #expect(SplitMix64.parse("0x1f") == 31 && SplitMix64.parse("31") == 31 && SplitMix64.parse("x") == nil)
     }
 
     /// A played session written as scenario text reads back as the same scenario, so
@@ -147,7 +147,7 @@ import TestSupport
         let found = try #require(report.differences.first, "the mutant went unnoticed in 300 sessions")
         #expect(found.session.units.count <= 4, "\(found.report)")
         let text = found.report
-        #expect(text.contains("seed \(SeededGenerator.hex(found.session.seed))"))
+        #expect(text.contains("seed \(SplitMix64.hex(found.session.seed))"))
         #expect(text.contains("452 too many recipients (#4.5.3)"), "\(text)")
         #expect(found.session.setting.controls["maxrcpt"] != nil)
         #expect(found.session.setting.controls.count <= 2, "\(text)")

@@ -25,7 +25,7 @@ struct SessionSweepTests {
 
     static func sweep(_ build: BuildTarget) throws {
         let environment = ProcessInfo.processInfo.environment
-        let seed = environment["QMAILKIT_SESSION_SWEEP_SEED"].flatMap(SeededGenerator.parse) ?? defaultSeed
+        let seed = environment["QMAILKIT_SESSION_SWEEP_SEED"].flatMap(SplitMix64.parse) ?? defaultSeed
         let count = environment["QMAILKIT_SESSION_SWEEP_COUNT"].flatMap { Int($0) } ?? defaultCount
         #expect(build.features == Features.all)
         let sweep = SessionSweep(first: ReferenceTarget(features: build.features), second: build)
@@ -35,11 +35,11 @@ struct SessionSweepTests {
             Issue.record(Comment(rawValue: difference.report))
         }
         let codes = report.replyCodes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        let summary = "session sweep: seed \(SeededGenerator.hex(seed)), \(count) sessions, \(report.linesSent) client lines, "
+        let summary = "session sweep: seed \(SplitMix64.hex(seed)), \(count) sessions, \(report.linesSent) client lines, "
             + "\(report.differences.count) differing, excluded \(report.excluded), "
             + String(format: "%.1f s", report.seconds) + "; replies: \(codes)"
         print(summary)
-        #expect(report.differences.count == 0, "\(summary)\nrerun one: QMAILKIT_SESSION_SWEEP_SEED=\(SeededGenerator.hex(seed)) QMAILKIT_SESSION_SWEEP_COUNT=N")
+        #expect(report.differences.count == 0, "\(summary)\nrerun one: QMAILKIT_SESSION_SWEEP_SEED=\(SplitMix64.hex(seed)) QMAILKIT_SESSION_SWEEP_COUNT=N")
         if count >= 100 {
             for code in ["235", "354", "452", "530", "535", "550", "553"] {
                 #expect(report.replyCodes[code, default: 0] > 0, "the sessions never got a \(code): \(codes)")

@@ -1,4 +1,5 @@
 import Foundation
+@_exported import SeededRandom
 @_exported import Spawn
 
 /// The reference tools the tests compare qmailkit with (git, GNU tar, GNU

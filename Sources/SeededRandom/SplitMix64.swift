@@ -1,7 +1,7 @@
 /// SplitMix64: a small, fully specified generator, so a seed means the same
 /// cases on every platform and Swift version (`random(in:using:)` promises no
 /// algorithm, so the helpers below do their own arithmetic).
-public struct SplitMix64: RandomNumberGenerator {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     public var state: UInt64
 
     public init(seed: UInt64) { state = seed }
