@@ -265,13 +265,16 @@ public struct RandomSession: Sendable, Equatable {
             }
         }
 
+        /// One of `verbs`, then a random `<address>` (`bracketed`% of the time) or one of `bare`.
+        static func addressCommand(_ random: inout SplitMix64, verbs: [String], bracketed: Int, bare: [String]) -> [UInt8] {
+            let verb = Array(random.pick(verbs).utf8)
+            guard random.chance(bracketed) else { return verb + Array(random.pick(bare).utf8) }
+            return verb + [UInt8(ascii: "<")] + address(&random) + [UInt8(ascii: ">")]
+        }
+
         static func mail(_ random: inout SplitMix64) -> Step.Kind {
-            var text = Array(random.pick(["MAIL FROM:", "mail from:", "MAIL FROM: ", "MAIL "]).utf8)
-            if random.chance(90) {
-                text += [UInt8(ascii: "<")] + address(&random) + [UInt8(ascii: ">")]
-            } else {
-                text += Array(random.pick(["a@example.com", "x@example.com x", ""]).utf8)
-            }
+            var text = addressCommand(&random, verbs: ["MAIL FROM:", "mail from:", "MAIL FROM: ", "MAIL "], bracketed: 90,
+                                      bare: ["a@example.com", "x@example.com x", ""])
             if random.chance(15) {
                 text += Array(random.pick([" SIZE=10", " SIZE=100000", " SIZE=", " AUTH=<>", " AUTH=x@example.com",
                                            " BODY=8BITMIME", " size=35"]).utf8)
@@ -280,13 +283,8 @@ public struct RandomSession: Sendable, Equatable {
         }
 
         static func rcpt(_ random: inout SplitMix64) -> Step.Kind {
-            var text = Array(random.pick(["RCPT TO:", "rcpt to:", "RCPT TO: ", "RCPT "]).utf8)
-            if random.chance(92) {
-                text += [UInt8(ascii: "<")] + address(&random) + [UInt8(ascii: ">")]
-            } else {
-                text += Array(random.pick(["x@example.org", "x@other.test", ""]).utf8)
-            }
-            return bytes(text)
+            bytes(addressCommand(&random, verbs: ["RCPT TO:", "rcpt to:", "RCPT TO: ", "RCPT "], bracketed: 92,
+                                 bare: ["x@example.org", "x@other.test", ""]))
         }
 
         /// DATA, message lines (dot-stuffed or not, 8-bit, bare LF, long), the dot.

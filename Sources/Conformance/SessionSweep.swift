@@ -298,20 +298,7 @@ public struct SessionSweep: Sendable {
             connection.shutdownInput()
             transcript.append(.clientClosed)
             record(.close)
-            drain: while true {
-                switch connection.nextLine(timeout: replyTimeout) {
-                case .line(let reply):
-                    transcript.append(.received(reply))
-                    record(.expect(Self.expectation(for: reply)))
-                case .closed:
-                    transcript.append(.serverClosed)
-                    record(.expectEOF)
-                    break drain
-                case .timedOut:
-                    transcript.append(.noReply(seconds: replyTimeout))
-                    break drain
-                }
-            }
+            while readReply() {}
         }
         let completion = connection.finish(timeout: exitTimeout)
         for (index, message) in completion.queued.enumerated() {

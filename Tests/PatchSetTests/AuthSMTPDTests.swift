@@ -38,11 +38,24 @@ struct AuthSMTPDTests {
         }
     }
 
-    @Test(arguments: selections)
-    func plainSuccessRelaysAndIsRecorded(features: [String]) async throws {
+    /// A session on the build of `features`, with its control lock held.
+    static func withSession(_ features: [String], _ environment: [String: String?],
+                            _ body: (SMTPDConnection) throws -> Void) async throws {
+        let build = try PatchedBuild.sandbox(features: features)
+        try await build.withControl { try body(try Self.session(build, environment)) }
+    }
+
+    /// The build of `features` with its control lock held, and a fresh path for the
+    /// checkpassword stand-in's log (environment CHECKLOG).
+    static func withCheckLog(_ features: [String], _ body: (PatchedBuild, URL) async throws -> Void) async throws {
         let build = try PatchedBuild.sandbox(features: features)
         let checkLog = try Scratch.directory("checklog").appendingPathComponent("check.log")
-        try await build.withControl {
+        try await build.withControl { try await body(build, checkLog) }
+    }
+
+    @Test(arguments: selections)
+    func plainSuccessRelaysAndIsRecorded(features: [String]) async throws {
+        try await Self.withCheckLog(features) { build, checkLog in
             let session = try Self.session(build, ["SMTPAUTH": "", "CHECKLOG": checkLog.path])
             session.expect("EHLO client.test\r\n", lines: EHLOReply.lines(build, auth: "LOGIN PLAIN"))
             session.expect("AUTH CRAM-MD5\r\n", lines: ["504 auth type unimplemented (#5.5.1)"], "unadvertised CRAM-MD5")
@@ -67,10 +80,8 @@ struct AuthSMTPDTests {
 
     @Test(arguments: selections)
     func malformedAndCanceledExchangesGet501(features: [String]) async throws {
-        let build = try PatchedBuild.sandbox(features: features)
-        let malformed = "501 malformed auth input (#5.5.4)"
-        try await build.withControl {
-            let session = try Self.session(build, ["SMTPAUTH": ""])
+        try await Self.withSession(features, ["SMTPAUTH": ""]) { session in
+            let malformed = "501 malformed auth input (#5.5.4)"
             for (line, what) in [("AUTH PLAIN =", "AUTH PLAIN ="), ("AUTH PLAIN !!!!", "junk base64"),
                                  ("AUTH PLAIN AHRpbQ", "bad base64 length"),
                                  ("AUTH PLAIN " + AuthText.base64("joe\0secret"), "one NUL"),
@@ -91,9 +102,7 @@ struct AuthSMTPDTests {
 
     @Test(arguments: selections)
     func loginPromptsAndCancel(features: [String]) async throws {
-        let build = try PatchedBuild.sandbox(features: features)
-        try await build.withControl {
-            let session = try Self.session(build, ["SMTPAUTH": "x"])
+        try await Self.withSession(features, ["SMTPAUTH": "x"]) { session in
             session.expect("AUTH LOGIN\r\n", lines: ["334 VXNlcm5hbWU6"])
             session.expect(AuthText.base64("joe") + "\r\n", lines: ["334 UGFzc3dvcmQ6"])
             session.expect("*\r\n", lines: ["501 auth exchange canceled (#5.0.0)"])
@@ -130,16 +139,15 @@ struct AuthSMTPDTests {
             let start = Date()
             session.expect("AUTH PLAIN " + AuthText.base64("\0joe\0bad") + "\r\n", lines: ["535 authentication failed (#5.7.1)"])
             let delay = Date().timeIntervalSince(start)
-            #expect(delay > 4.5 && delay < 7, "\(label): failure delay \(delay) s, expected 5 s")
+            // A lower bound only: a loaded machine may add to the 5 s, never take from it.
+            #expect(delay > 4.5 && delay < 60, "\(label): failure delay \(delay) s, expected 5 s")
             session.expectQuit()
         }
     }
 
     @Test(arguments: selections)
     func cramMD5ModesChallengeAndCheckProgramFields(features: [String]) async throws {
-        let build = try PatchedBuild.sandbox(features: features)
-        let checkLog = try Scratch.directory("checklog").appendingPathComponent("check.log")
-        try await build.withControl {
+        try await Self.withCheckLog(features) { build, checkLog in
             for (mode, mechanisms) in [("cram", "CRAM-MD5"), ("CRAM-MD5", "CRAM-MD5"), ("+cram", "LOGIN PLAIN CRAM-MD5")] {
                 let session = try Self.session(build, ["SMTPAUTH": mode])
                 session.expect("EHLO x\r\n", lines: EHLOReply.lines(build, auth: mechanisms), "EHLO SMTPAUTH=\(mode)")
