@@ -23,11 +23,16 @@ final class SMTPDConnection: @unchecked Sendable {
 
     static let valgrindPath = ProgramRun.which("valgrind")
 
+    /// How long a reply may take: 10 s, a minute under valgrind (which starts
+    /// slowly on a loaded machine).
+    let replyTimeout: Double
+
     /// Starts `build.smtpd arguments…`; under valgrind when `valgrind` is true
     /// (`--error-exitcode=99 --leak-check=no`: the exit status says whether it found errors).
     init(_ build: PatchedBuild, arguments: [String] = [], environment: [String: String?] = [:],
          valgrind: Bool = false) throws {
         captureDirectory = try Scratch.directory("queue")
+        replyTimeout = valgrind ? 60 : 10
         var env: [String: String] = [
             "PATH": "/usr/bin:/bin", "TCPREMOTEIP": "127.0.0.1", "TCPLOCALHOST": PatchedBuild.greeting,
             "QMAILQUEUE": TestTools.captureQueue.path, "CAPDIR": captureDirectory.path, "AUTHSLEEP": "0",
@@ -75,7 +80,8 @@ final class SMTPDConnection: @unchecked Sendable {
     }
 
     /// The next line without its CRLF; nil at end of stream or after `timeout` seconds.
-    func readLine(timeout: Double = 10) -> String? {
+    func readLine(timeout: Double? = nil) -> String? {
+        let timeout = timeout ?? replyTimeout
         let deadline = Date().addingTimeInterval(timeout)
         return lines.nextLine {
             let remaining = deadline.timeIntervalSinceNow
@@ -85,7 +91,7 @@ final class SMTPDConnection: @unchecked Sendable {
 
     /// One reply: lines up to the first whose fourth character is not `-`. Empty
     /// when nothing arrived in time; a reply cut short ends with the lines it had.
-    func readReply(timeout: Double = 10) -> [String] {
+    func readReply(timeout: Double? = nil) -> [String] {
         var lines: [String] = []
         while let line = readLine(timeout: timeout) {
             lines.append(line)
@@ -97,7 +103,7 @@ final class SMTPDConnection: @unchecked Sendable {
     }
 
     /// Sends `text`, returns the reply.
-    func command(_ text: String, timeout: Double = 10) -> [String] {
+    func command(_ text: String, timeout: Double? = nil) -> [String] {
         send(text)
         return readReply(timeout: timeout)
     }
