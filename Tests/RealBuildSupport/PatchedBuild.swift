@@ -179,13 +179,14 @@ public struct PatchedBuild: Sendable {
                             reused: built.cacheHit, lock: AsyncLock())
     }
 
-    /// `$TMPDIR/qmailkit-patchset-builds/<checkout hash>/<features>`: stable across
-    /// runs of this checkout, distinct for other worktrees.
+    /// `$TMPDIR/qmailkit-patchset-builds-<uid>/<checkout hash>/<features>`: stable
+    /// across runs of this checkout, distinct for other worktrees and other users
+    /// (one user's folder is not writable by another).
     private static func stableFolder(for features: [String]) -> URL {
         var hash: UInt64 = 14_695_981_039_346_656_037
         for byte in projectRoot.path.utf8 { hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
         return URL(fileURLWithPath: NSTemporaryDirectory())
-            .appendingPathComponent("qmailkit-patchset-builds", isDirectory: true)
+            .appendingPathComponent("qmailkit-patchset-builds-\(getuid())", isDirectory: true)
             .appendingPathComponent(String(hash, radix: 16), isDirectory: true)
             .appendingPathComponent(features.isEmpty ? "stock" : features.joined(separator: "+"), isDirectory: true)
     }

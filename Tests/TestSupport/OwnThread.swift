@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// Runs each test case of a suite on a thread of its own instead of the
@@ -21,6 +22,7 @@ public struct OwnThread: SuiteTrait, TestTrait, TestScoping {
 
     public func provideScope(for test: Test, testCase: Test.Case?,
                              performing function: @Sendable () async throws -> Void) async throws {
+        ProcessLimits.raiseOpenFiles
         let executor = DedicatedThreadExecutor()
         defer { executor.finish() }
         try await withTaskExecutorPreference(executor) { try await function() }
@@ -74,3 +76,18 @@ final class DedicatedThreadExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 }
+
+/// Test cases side by side hold many sockets, pipes and servers at once; an
+/// ordinary user's soft limit on open files (often 1,024) is raised to the
+/// hard limit, once per process.
+enum ProcessLimits {
+    static let raiseOpenFiles: Void = {
+        var limit = rlimit()
+        guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(RLIMIT_NOFILE_VALUE, &limit)
+    }()
+}
+
+/// RLIMIT_NOFILE as the C library's __rlimit_resource_t.
+private let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
