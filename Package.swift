@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "SelectionMatrix", dependencies: ["Conformance", "PatchEngine", "QmailBuild", "Workers"]),
         .executableTarget(name: "qmailkit", dependencies: [
             "Archive", "Conformance", "Console", "DiffFormat", "PatchEngine", "QmailBuild", "Recipes", "SelectionMatrix",
-            "SMTPServer",
+            "SMTPServer", .product(name: "NIOCore", package: "swift-nio"),
             "SourceFetch", "SourceImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -14,20 +14,26 @@ public enum LiveSafety {
     public static let maxBytesSent = 16 * 1024
 
     /// `scenarios` split into those `target` runs and those it skips, with
-    /// the reason; only a live target skips any.
+    /// the reason: a live target skips the unsafe ones; any target skips an
+    /// SMTPS peer scenario when this process may not listen on port 465.
     public static func partition(_ scenarios: [Scenario], for target: any ConformanceTarget)
         -> (runnable: [Scenario], skipped: [SkippedScenario]) {
-        guard target.isLive else { return (scenarios, []) }
         var runnable: [Scenario] = []
         var skipped: [SkippedScenario] = []
         for scenario in scenarios {
-            if let reason = unsafeReason(scenario) {
+            if let reason = target.isLive ? unsafeReason(scenario) : machineReason(scenario) {
                 skipped.append(SkippedScenario(scenario: scenario, reason: reason))
             } else {
                 runnable.append(scenario)
             }
         }
         return (runnable, skipped)
+    }
+
+    /// Why this machine cannot run `scenario` for a local target; nil if it can.
+    static func machineReason(_ scenario: Scenario) -> String? {
+        guard let peer = scenario.remote?.peer, peer.smtps else { return nil }
+        return PortPrivilege.refusal(port: peer.port).map { "its SMTPS test peer " + $0 }
     }
 
     /// Why `scenario` must not run against a live server; nil if it may.

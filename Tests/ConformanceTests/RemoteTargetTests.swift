@@ -48,8 +48,16 @@ import TestSupport
         #expect(reasons["pipeline-rejected-data-body-runs-as-commands"]?.contains("final '.'") == true)
         #expect(reasons["hostile-empty-lines-flood"]?.hasPrefix("floods") == true)
         #expect(reasons["hostile-long-noop"]?.hasPrefix("floods") == true)
-        // Only a live target skips anything.
-        #expect(LiveSafety.partition(library, for: ReferenceTarget(features: [])).skipped.isEmpty)
+        // A local target skips only SMTPS peer scenarios, and only where port 465 is refused.
+        let local = LiveSafety.partition(library, for: ReferenceTarget(features: [])).skipped
+        let smtpsPeers = library.filter { $0.remote?.peer.smtps == true }
+        #expect(!smtpsPeers.isEmpty)
+        if PortPrivilege.refusal(port: 465) == nil {
+            #expect(local.isEmpty)
+        } else {
+            #expect(local.map(\.scenario.name) == smtpsPeers.map(\.name))
+            #expect(local.allSatisfy { $0.reason.contains("port 465") })
+        }
     }
 
     /// `qmailkit serve`'s server in process, with the scenario base as its
@@ -107,7 +115,7 @@ import TestSupport
                                                        "--features", "none", "--diff", "ref"], in: FileManager.default.temporaryDirectory)
             #expect(table.status == 0, "\(table.stdout)\(table.stderr)")
             #expect(table.stdout.contains("skip    mail-null-sender"))
-            #expect(table.stdout.contains("skipped (not safe on a live server)"))
+            #expect(table.stdout.contains(" skipped, "))
             #expect(table.stdout.contains("differential remote:127.0.0.1:\(port) vs ref:"))
             #expect(table.stdout.contains("\n0 of "))
         }
