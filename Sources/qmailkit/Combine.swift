@@ -27,7 +27,7 @@ struct Combine: AsyncParsableCommand {
     func run() async throws {
         do {
             let context = try await RecipeContext.load(common, recipe: recipe, from: common.from)
-            let plan = try context.catalog.planner.plan(selecting: context.catalog.features)
+            let plan = try context.catalog.planner.plan(selecting: context.catalog.wholeRecipe)
             let result = try context.applier().run(plan)
             let bytes = try CombinedPatch.render(recipeName: context.recipe.name, sourceName: context.source.name,
                                                  sourceSHA256: context.source.sha256, result: result)
@@ -70,7 +70,7 @@ struct Compare: AsyncParsableCommand {
         let comparison: CombinedPatch.Comparison
         do {
             let context = try await RecipeContext.load(common, recipe: recipe, from: common.from)
-            let result = try context.applier().run(try context.catalog.planner.plan(selecting: context.catalog.features))
+            let result = try context.applier().run(try context.catalog.planner.plan(selecting: context.catalog.wholeRecipe))
             let url = common.path(file)
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw PatchEngineError.io("cannot read \(url.path)")

@@ -32,6 +32,9 @@ enum ExitStatus: Int32 {
 
     static func classify(_ error: Error) -> ExitStatus {
         switch error {
+        case let remote as RemotePatchError:
+            if remote.isChecksumMismatch { return .badInput }
+            return classify(remote.fetch)
         case let fetch as FetchError:
             if case .allMirrorsFailed = fetch { return .network }
             switch fetch {
@@ -51,8 +54,9 @@ enum ExitStatus: Int32 {
             }
         case let engine as PatchEngineError:
             switch engine {
-            case .conflicts, .patchDoesNotApply: return .conflict
-            case .outputExists, .io: return .environment
+            case let .brokenEntry(_, _, reason): return classify(reason)
+            case .conflicts, .treeClash, .patchDoesNotApply: return .conflict
+            case .outputExists, .outputIsSymlink, .io: return .environment
             default: return .badInput
             }
         default:
