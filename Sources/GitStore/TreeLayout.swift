@@ -57,11 +57,24 @@ struct TreeLayout {
                 return "'\(component)' components are not allowed"
             case _ where component.lowercased() == ".git":
                 return "'.git' cannot be stored in a tree"
+            case _ where namesGitFolder(component):
+                return "'\(component)' names the '.git' folder on some file systems and cannot be stored in a tree"
             default:
                 continue
             }
         }
         return nil
+    }
+
+    /// `.git` as NTFS or HFS+ would read it, which libgit2 refuses too: trailing dots
+    /// and spaces, an alternate data stream (`.git::$INDEX_ALLOCATION`), the 8.3 short
+    /// name `git~1`, or invisible Unicode characters HFS+ ignores.
+    private static func namesGitFolder(_ component: Substring) -> Bool {
+        let ignorable: Set<UInt32> = Set(0x200C...0x200F).union(0x202A...0x202E).union(0x206A...0x206F).union([0xFEFF])
+        var name = String(String.UnicodeScalarView(component.unicodeScalars.filter { !ignorable.contains($0.value) })).lowercased()
+        if let colon = name.firstIndex(of: ":") { name = String(name[..<colon]) }
+        while let last = name.last, last == "." || last == " " { name.removeLast() }
+        return name == ".git" || name == "git~1"
     }
 
     private static func refuse(_ operation: String, _ path: String, _ reason: String) -> GitError {
