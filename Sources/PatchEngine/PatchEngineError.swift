@@ -35,11 +35,6 @@ public enum PatchEngineError: Error, CustomStringConvertible {
             return "\(file): header field \(field): \(problem)"
         case let .malformedPatch(file, detail):
             return "\(file): \(detail)"
-        case let .missingPatchFile(file):
-            return "\(file) does not exist; the recipe names it: add the file or fix the entry"
-        case let .noDiff(file):
-            return "no diff found in \(file): it holds no '---'/'+++', 'diff --git' or context-diff file "
-                + "(an empty file, a web page or a description instead of the patch?)"
         case let .unknownFeature(feature, known):
             return "unknown feature '\(feature)'; this recipe offers: \(known.joined(separator: ", "))"
         case let .missingRequirement(feature, requires):
@@ -55,6 +50,8 @@ public enum PatchEngineError: Error, CustomStringConvertible {
         case let .brokenEntry(name, requiredBy, reason):
             let subject = requiredBy.map { "'\($0)' requires '\(name)', but that recipe entry" } ?? "recipe entry '\(name)'"
             return "\(subject) cannot be used: \(reason)"
+        case let .noDiff(file):
+            return "no diff found in \(file) (an empty file, a web page or a description instead of the patch?)"
         case let .duplicateFeature(feature, files):
             return "feature '\(feature)' is implemented by several main patches (\(files.joined(separator: ", "))); "
                 + "a second variant must name what it resolves in a 'Resolves:' field"
@@ -62,6 +59,8 @@ public enum PatchEngineError: Error, CustomStringConvertible {
             return "\(patch) does not apply to its declared base at \(file):\n\(detail)"
         case let .conflicts(report):
             return report.description
+        case let .missingPatchFile(file):
+            return "\(file) does not exist; the recipe names it: add the file or fix the entry"
         case let .treeClash(clash):
             return clash.description
         case let .unsafePatch(file, line, path, reason):
