@@ -25,8 +25,9 @@ enum ExitStatus: Int32 {
 
     static let helpText = """
         Exit codes: 0 success; 1 compare found a difference / check found a conflict; \
-        2 bad input (checksum, corrupt or hostile archive, malformed recipe or patch, unknown feature); \
-        3 network (every mirror failed; verify: the remote server cannot be reached); 4 patches conflict or do not apply; 5 local problem (output exists, I/O, \
+        2 bad input (checksum, corrupt or hostile archive or patch, malformed recipe or patch, no diff, unknown feature, \
+        Requires cycle); 3 network (every mirror failed; verify: the remote server cannot be reached); 4 patches conflict, \
+        clash or do not apply; 5 local problem (output exists, also as a symlink, I/O, \
         missing qmail users or build tools); 6 the build failed; 64 wrong command-line usage.
         """
 
