@@ -44,6 +44,24 @@ struct RealTarballBuildTests {
         }
     }
 
+    @Test func aPatchedConfCcKeepsItsOwnFlagsAndSaysSo() throws {
+        let tree = try pristineTreeForTests()
+        let scratch = tree.deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let confCc = tree.appendingPathComponent("conf-cc")
+        let stockText = try String(contentsOf: confCc, encoding: .utf8)
+        try Data(stockText.replacingOccurrences(of: "cc -O2\n", with: "cc -O2 -DQMAILKIT_KEPT=1\n").utf8).write(to: confCc)
+        let options = BuildOptions(testUsers: TestUsers(user: "root"), sandbox: scratch.appendingPathComponent("sandbox"),
+                                   targets: ["compile"])
+        let request = BuildRequest(tree: tree, treeIdentity: try DirectoryHash.identity(of: tree),
+                                   output: scratch.appendingPathComponent("build"), options: options)
+        var events: [BuildEvent] = []
+        let result = try QmailBuilder.build(request) { events.append($0) }
+        #expect(events.first == .keptTreeSettings(file: "conf-cc", words: ["-DQMAILKIT_KEPT=1"], line: "cc -O2 -DQMAILKIT_KEPT=1"))
+        let compile = try String(contentsOf: result.directory.appendingPathComponent("compile"), encoding: .utf8)
+        #expect(compile.contains("exec cc -O2 -DQMAILKIT_KEPT=1 -c"), "\(compile)")
+    }
+
     @Test func stockSandboxBuildProducesQmailSmtpd() throws {
         let build = try StockSandboxBuild.shared.get()
         let result = build.result
