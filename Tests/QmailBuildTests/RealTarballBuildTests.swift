@@ -45,12 +45,11 @@ struct RealTarballBuildTests {
     }
 
     @Test func aPatchedConfCcKeepsItsOwnFlagsAndSaysSo() throws {
-        let tree = try pristineTreeForTests()
+        let tree = try pristineTreeForTests(editing: "conf-cc") {
+            $0.replacingOccurrences(of: "cc -O2\n", with: "cc -O2 -DQMAILKIT_KEPT=1\n")
+        }
         let scratch = tree.deletingLastPathComponent()
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let confCc = tree.appendingPathComponent("conf-cc")
-        let stockText = try String(contentsOf: confCc, encoding: .utf8)
-        try Data(stockText.replacingOccurrences(of: "cc -O2\n", with: "cc -O2 -DQMAILKIT_KEPT=1\n").utf8).write(to: confCc)
         let options = BuildOptions(testUsers: TestUsers(user: "root"), sandbox: scratch.appendingPathComponent("sandbox"),
                                    targets: ["compile"])
         let request = BuildRequest(tree: tree, treeIdentity: try DirectoryHash.identity(of: tree),
@@ -137,15 +136,14 @@ struct RealTarballBuildTests {
     }
 
     @Test func brokenSourceReportsItsFileAndLine() throws {
-        let tree = try pristineTreeForTests()
+        // quote.c is among the first objects make compiles, so the failure comes early.
+        var brokenLine = 0
+        let tree = try pristineTreeForTests(editing: "quote.c") { text in
+            brokenLine = text.split(separator: "\n", omittingEmptySubsequences: false).count
+            return text + "int qmailkit_broken( {\n"
+        }
         let scratch = tree.deletingLastPathComponent()
         defer { try? FileManager.default.removeItem(at: scratch) }
-        // quote.c is among the first objects make compiles, so the failure comes early.
-        let source = tree.appendingPathComponent("quote.c")
-        var text = try String(contentsOf: source, encoding: .utf8)
-        text += "int qmailkit_broken( {\n"
-        try text.write(to: source, atomically: true, encoding: .utf8)
-        let brokenLine = text.split(separator: "\n", omittingEmptySubsequences: false).count - 1
 
         let output = scratch.appendingPathComponent("build")
         let request = BuildRequest(tree: tree, treeIdentity: "broken", output: output,
