@@ -9,6 +9,8 @@ struct PatchApplication {
     var tree: FileTree
     /// Each path the patch changed, once, in the order first touched.
     var touched: [String] = []
+    /// The patch line where the first diff of each touched path begins.
+    var lines: [String: Int] = [:]
     /// Hunks that did not apply at their recorded position (offset or fuzz).
     var displaced: [StepReport.HunkNote] = []
     var hunkCount = 0
@@ -42,7 +44,10 @@ struct PatchApplication {
             } else {
                 tree[path] = nil
             }
-            if !touched.contains(path) { touched.append(path) }
+            if lines[path] == nil {
+                touched.append(path)
+                lines[path] = filePatch.line
+            }
             hunkCount += applied.hunks.count
             for (index, hunk) in applied.hunks.enumerated() where hunk.offset != 0 || hunk.fuzz != 0 {
                 displaced.append(.init(file: path, hunk: index + 1, offset: hunk.offset, fuzz: hunk.fuzz))

@@ -84,7 +84,7 @@ public final class SeriesApplier {
                 } else if theirs == ancestor || ours == theirs {
                     continue
                 } else if let ours, let theirs, (ours.mode == .symlink) != (theirs.mode == .symlink) {
-                    throw clash(patch, path, .symlinkAndFile, otherPath: path, steps: steps)
+                    throw clash(patch, path, line: application.lines[path] ?? 0, .symlinkAndFile, otherPath: path, steps: steps)
                 } else {
                     let outcome = try FileMerge.threeWay(
                         ancestor: ancestor?.contents, ours: ours?.contents, theirs: theirs?.contents,
@@ -102,11 +102,11 @@ public final class SeriesApplier {
                     merged.append(path)
                 }
                 if let folded, let problem = TreeShape.problem(writing: folded, into: result) {
+                    let line = application.lines[path] ?? 0
                     guard let (shape, other) = problem.clash else {
-                        throw PatchEngineError.unsafePatch(file: patch.file, line: Self.line(of: path, in: patch),
-                                                           path: path, reason: problem.reason)
+                        throw PatchEngineError.unsafePatch(file: patch.file, line: line, path: path, reason: problem.reason)
                     }
-                    throw clash(patch, path, shape, otherPath: other, steps: steps)
+                    throw clash(patch, path, line: line, shape, otherPath: other, steps: steps)
                 }
                 result[path] = folded
             }
@@ -138,17 +138,11 @@ public final class SeriesApplier {
 
     /// `patch` writing `path` gives the tree an impossible shape next to `otherPath`,
     /// which an earlier step of the series (or the pristine tree) holds.
-    private func clash(_ patch: LoadedPatch, _ path: String, _ shape: TreeClash.Shape, otherPath: String,
+    private func clash(_ patch: LoadedPatch, _ path: String, line: Int, _ shape: TreeClash.Shape, otherPath: String,
                        steps: [(report: StepReport, tree: FileTree)]) -> PatchEngineError {
         let owner = steps.last { $0.report.files.contains(otherPath) }?.report
-        return .treeClash(TreeClash(patch: patch.name, patchFile: patch.file, line: Self.line(of: path, in: patch),
-                                    path: path, shape: shape, otherPath: otherPath,
-                                    otherPatch: owner?.patchName, otherPatchFile: owner?.patchFile))
-    }
-
-    /// The line of `patch` where its diff of `path` begins.
-    private static func line(of path: String, in patch: LoadedPatch) -> Int {
-        patch.document.files.first { (try? $0.targetPath(strip: patch.stripLevel)) == path }?.line ?? 0
+        return .treeClash(TreeClash(patch: patch.name, patchFile: patch.file, line: line, path: path, shape: shape,
+                                    otherPath: otherPath, otherPatch: owner?.patchName, otherPatchFile: owner?.patchFile))
     }
 
     /// The hunks of earlier steps in `path` whose base line ranges meet this patch's.
