@@ -82,6 +82,15 @@ import TestSupport
         #expect(!tiny.exists("out"))
     }
 
+    @Test func comparedPatchObeysTheSameRules() throws {
+        let tiny = try project([("alpha", Self.header("alpha"), Self.readmeEdit)])
+        defer { tiny.remove() }
+        try tiny.write("evil.diff", Self.readmeEdit + Self.symlink("escape", to: "/etc/passwd"))
+        let compare = try tiny.qmailkit(["compare", "combined", "evil.diff", "-q"])
+        #expect(compare.status == 2)
+        #expect(compare.stderr.contains("evil.diff line 7: refusing 'escape': a symlink to '/etc/passwd'"), "\(compare.stderr)")
+    }
+
     @Test func danglingOutputSymlinkIsRefusedBeforeAnyWork() throws {
         let tiny = try TinyProject(files: ["README": "tiny\n"])
         defer { tiny.remove() }
