@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// Writes a file into a work tree without ever following a symlink: every folder
-/// on the way is opened with O_NOFOLLOW relative to its parent, the bytes go to a
+/// on the way is opened (or made) with O_NOFOLLOW relative to its parent, the bytes go to a
 /// new file beside the target, and rename(2) replaces the target's directory entry
 /// itself (a symlink there is replaced, its target is never opened).
 enum WorkTreeFile {
@@ -21,7 +21,10 @@ enum WorkTreeFile {
         guard directory >= 0 else { throw failure("cannot open \(root.path)") }
         defer { close(directory) }
         for component in components.dropLast() {
-            let next = openat(directory, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            var next = openat(directory, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if next < 0, errno == ENOENT, mkdirat(directory, component, 0o755) == 0 {
+                next = openat(directory, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            }
             guard next >= 0 else { throw failure("'\(component)' is not a plain folder (a symlink is never followed)") }
             close(directory)
             directory = next

@@ -114,6 +114,19 @@ import TestSupport
         #expect(matrix.hasConflicts)
     }
 
+    @Test func fileBelowAnotherPatchsSymlinkIsAClash() throws {
+        let project = try TestProject(pristine: ["README": "r\n"])
+        defer { project.remove() }
+        try project.patch("alpha", diff: Self.symlink("docs", to: "README"))
+        try project.patch("beta", diff: Self.creation("docs/x", "x\n"))
+        let error = try refusal(project, ["alpha", "beta"])
+        guard case let .treeClash(clash)? = error else {
+            Issue.record("expected a clash, got \(String(describing: error))")
+            return
+        }
+        #expect((clash.path, clash.shape, clash.otherPath, clash.otherPatch) == ("docs/x", .belowSymlink, "docs", "alpha"))
+    }
+
     @Test func symlinkAndFileAtOnePathIsAClashNotAMerge() throws {
         let project = try TestProject(pristine: ["README": "r\n"])
         defer { project.remove() }
@@ -154,6 +167,24 @@ import TestSupport
         #expect(try Data(contentsOf: output.appendingPathComponent("a.c")) == expected)
     }
 
+    @Test func keptConflictInAFolderTheEarlierPatchRemovedIsWritten() throws {
+        let project = try TestProject(pristine: ["README": "r\n", "plugins/auth/conf.h": "#define X 0\n"])
+        defer { project.remove() }
+        try project.patch("alpha", diff: "diff --git a/plugins/auth/conf.h b/plugins/auth/conf.h\ndeleted file mode 100644\n"
+                          + "--- a/plugins/auth/conf.h\n+++ /dev/null\n@@ -1 +0,0 @@\n-#define X 0\n")
+        try project.patch("beta", diff: gitDiff("plugins/auth/conf.h", "@@ -1 +1 @@\n-#define X 0\n+#define B 1"))
+        guard case let .conflicts(report)? = try refusal(project, ["alpha", "beta"]) else {
+            Issue.record("expected a conflict")
+            return
+        }
+        let scratch = try ScratchDirectory.make("kept")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let output = scratch.appendingPathComponent("out")
+        try ResultRepository(destination: output, keepFailed: true).writeFailed(report, sourceName: "base-1.0", commitTime: 0)
+        let kept = try String(contentsOf: output.appendingPathComponent("plugins/auth/conf.h"), encoding: .utf8)
+        #expect(kept.contains(">>>>>>> beta"), "\(kept)")
+    }
+
     @Test func keptConflictFilesNeverFollowASymlink() throws {
         let scratch = try ScratchDirectory.make("worktree-write")
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -177,6 +208,8 @@ import TestSupport
         #expect(throws: PatchEngineError.self) {
             try WorkTreeFile.replace("dir/secret", in: tree, with: Array("x\n".utf8))
         }
+        try WorkTreeFile.replace("new/folder/file", in: tree, with: Array("made\n".utf8))
+        #expect(try String(contentsOf: tree.appendingPathComponent("new/folder/file"), encoding: .utf8) == "made\n")
         #expect(try Data(contentsOf: outside.appendingPathComponent("secret")) == secret)
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path) == ["secret"])
     }
