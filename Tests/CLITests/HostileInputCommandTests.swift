@@ -183,6 +183,10 @@ import TestSupport
         #expect(some.status == 0, "\(some.stdout)\(some.stderr)")
         let combine = try tiny.qmailkit(["combine", "combined", "-q"])
         #expect(combine.status == 2)
+        let scenarios = RealTree.project.appendingPathComponent("scenarios").path
+        let matrix = try tiny.qmailkit(["matrix", "--with", "html", "--scenarios", scenarios, "-q"])
+        #expect(matrix.status == 2)
+        #expect(matrix.stderr.contains("recipe entry 'html' cannot be used: no diff found in patches/html.patch"), "\(matrix.stderr)")
     }
 
     @Test func fileDirectoryClashIsFoundByCheckAndReportedByPatch() throws {
