@@ -114,30 +114,25 @@ import TestSupport
         #expect(matrix.hasConflicts)
     }
 
-    @Test func fileBelowAnotherPatchsSymlinkIsAClash() throws {
+    /// alpha makes `first`, beta then makes `second`: the path beta writes, how it
+    /// clashes, and with which path of alpha's.
+    @Test(arguments: [
+        (Self.symlink("docs", to: "README"), Self.creation("docs/x", "x\n"), "docs/x", TreeClash.Shape.belowSymlink, "docs"),
+        (Self.symlink("evil", to: "README"), Self.creation("evil", "text\n"), "evil", .symlinkAndFile, "evil"),
+        (Self.creation("lib/a.c", "a\n"), Self.creation("lib", "flat\n"), "lib", .overDirectory, "lib/a.c"),
+    ])
+    func shapesTwoPatchesCannotShareAreAClash(first: String, second: String, path: String, shape: TreeClash.Shape,
+                                              otherPath: String) throws {
         let project = try TestProject(pristine: ["README": "r\n"])
         defer { project.remove() }
-        try project.patch("alpha", diff: Self.symlink("docs", to: "README"))
-        try project.patch("beta", diff: Self.creation("docs/x", "x\n"))
+        try project.patch("alpha", diff: first)
+        try project.patch("beta", diff: second)
         let error = try refusal(project, ["alpha", "beta"])
         guard case let .treeClash(clash)? = error else {
             Issue.record("expected a clash, got \(String(describing: error))")
             return
         }
-        #expect((clash.path, clash.shape, clash.otherPath, clash.otherPatch) == ("docs/x", .belowSymlink, "docs", "alpha"))
-    }
-
-    @Test func symlinkAndFileAtOnePathIsAClashNotAMerge() throws {
-        let project = try TestProject(pristine: ["README": "r\n"])
-        defer { project.remove() }
-        try project.patch("alpha", diff: Self.symlink("evil", to: "README"))
-        try project.patch("beta", diff: Self.creation("evil", "text\n"))
-        let error = try refusal(project, ["alpha", "beta"])
-        guard case let .treeClash(clash)? = error else {
-            Issue.record("expected a clash, got \(String(describing: error))")
-            return
-        }
-        #expect((clash.path, clash.shape, clash.otherPatch) == ("evil", .symlinkAndFile, "alpha"))
+        #expect((clash.path, clash.shape, clash.otherPath, clash.otherPatch) == (path, shape, otherPath, "alpha"))
     }
 
     @Test func fileTouchedTwiceInOnePatchAppliesInOrderAsGNUPatchDoes() throws {
