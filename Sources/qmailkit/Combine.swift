@@ -34,7 +34,9 @@ struct Combine: AsyncParsableCommand {
             if let output {
                 let url = common.path(output)
                 let scratch = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
-                try Data(bytes).write(to: scratch)
+                // A leftover (or planted) scratch entry is removed, never written through.
+                try? FileManager.default.removeItem(at: scratch)
+                try Data(bytes).write(to: scratch, options: .withoutOverwriting)
                 try replaceAtomically(url, with: scratch)
                 printError("wrote \(url.path) (\(bytes.count) bytes, \(plan.features.joined(separator: ", ")))")
             } else {

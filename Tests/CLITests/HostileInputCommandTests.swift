@@ -91,6 +91,26 @@ import TestSupport
         #expect(compare.stderr.contains("evil.diff line 7: refusing 'escape': a symlink to '/etc/passwd'"), "\(compare.stderr)")
     }
 
+    @Test func combineNeverWritesThroughASymlinkedScratchOrOutput() throws {
+        let outside = try ScratchDirectory.make("outside")
+        defer { try? FileManager.default.removeItem(at: outside) }
+        let secret = outside.appendingPathComponent("secret")
+        let original = Data("an administrator's file\n".utf8)
+        try original.write(to: secret)
+        let tiny = try project([("alpha", Self.header("alpha"), Self.readmeEdit)])
+        defer { tiny.remove() }
+        for name in [".combined.patch.partial", "combined.patch"] {
+            try FileManager.default.createSymbolicLink(atPath: tiny.root.appendingPathComponent(name).path, withDestinationPath: secret.path)
+        }
+        let combine = try tiny.qmailkit(["combine", "combined", "-o", "combined.patch", "-q"])
+        #expect(combine.status == 0, "\(combine.stderr)")
+        #expect(try Data(contentsOf: secret) == original)
+        let written = try String(contentsOf: tiny.root.appendingPathComponent("combined.patch"), encoding: .utf8)
+        #expect(written.hasPrefix("qmailkit combined patch for recipe combined"))
+        #expect(try FileManager.default.attributesOfItem(atPath: tiny.root.appendingPathComponent("combined.patch").path)[.type]
+                as? FileAttributeType == .typeRegular)
+    }
+
     @Test func danglingOutputSymlinkIsRefusedBeforeAnyWork() throws {
         let tiny = try TinyProject(files: ["README": "tiny\n"])
         defer { tiny.remove() }
