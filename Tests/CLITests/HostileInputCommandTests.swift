@@ -27,16 +27,21 @@ import TestSupport
         return tiny
     }
 
+    /// A file outside every tree the test writes, and its bytes, to check afterwards.
+    static func administratorsFile() throws -> (URL, Data) {
+        let secret = try ScratchDirectory.make("outside").appendingPathComponent("secret")
+        let original = Data("an administrator's file\n".utf8)
+        try original.write(to: secret)
+        return (secret, original)
+    }
+
     static func header(_ feature: String, requires: String = "", base: String = "tiny-1.0") -> String {
         "Feature: \(feature)\nRequires: \(requires)\nBase: \(base)\n"
     }
 
     @Test func keepFailedNeverWritesOutsideTheOutputFolder() throws {
-        let outside = try ScratchDirectory.make("outside")
-        defer { try? FileManager.default.removeItem(at: outside) }
-        let secret = outside.appendingPathComponent("secret")
-        let original = Data("an administrator's file\n".utf8)
-        try original.write(to: secret)
+        let (secret, original) = try Self.administratorsFile()
+        defer { try? FileManager.default.removeItem(at: secret.deletingLastPathComponent()) }
         let tiny = try project([("alpha", Self.header("alpha"), Self.symlink("evil", to: secret.path)),
                                 ("beta", Self.header("beta"), Self.creation("evil", "<<<<<<< not yours"))])
         defer { tiny.remove() }
@@ -92,11 +97,8 @@ import TestSupport
     }
 
     @Test func combineNeverWritesThroughASymlinkedScratchOrOutput() throws {
-        let outside = try ScratchDirectory.make("outside")
-        defer { try? FileManager.default.removeItem(at: outside) }
-        let secret = outside.appendingPathComponent("secret")
-        let original = Data("an administrator's file\n".utf8)
-        try original.write(to: secret)
+        let (secret, original) = try Self.administratorsFile()
+        defer { try? FileManager.default.removeItem(at: secret.deletingLastPathComponent()) }
         let tiny = try project([("alpha", Self.header("alpha"), Self.readmeEdit)])
         defer { tiny.remove() }
         for name in [".combined.patch.partial", "combined.patch"] {
