@@ -51,7 +51,7 @@ let package = Package(
         ]),
         .target(name: "SourceImport", dependencies: ["Archive", "GitStore", "Recipes", "SourceFetch"]),
         .target(name: "PatchEngine", dependencies: [
-            "DiffFormat", "GitStore", "Recipes", .product(name: "Crypto", package: "swift-crypto"),
+            "Archive", "DiffFormat", "GitStore", "Recipes", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "SelectionMatrix", dependencies: ["Conformance", "PatchEngine", "QmailBuild", "Workers"]),
         .executableTarget(name: "qmailkit", dependencies: [

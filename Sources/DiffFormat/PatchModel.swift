@@ -30,12 +30,21 @@ public struct FilePatch: Sendable, Equatable {
     public var modes: FileModes
     /// The hunks, in file order.
     public var hunks: [Hunk]
+    /// 1-based line of the patch file where this file's diff begins (`diff --git`,
+    /// `---` or `***`), for messages; 0 when the patch was not parsed from a file.
+    public var line: Int
 
-    public init(oldPath: String?, newPath: String?, modes: FileModes = FileModes(), hunks: [Hunk]) {
+    public init(oldPath: String?, newPath: String?, modes: FileModes = FileModes(), hunks: [Hunk], line: Int = 0) {
         self.oldPath = oldPath
         self.newPath = newPath
         self.modes = modes
         self.hunks = hunks
+        self.line = line
+    }
+
+    /// The same change, wherever it stands in its patch file: `line` is not compared.
+    public static func == (lhs: FilePatch, rhs: FilePatch) -> Bool {
+        lhs.oldPath == rhs.oldPath && lhs.newPath == rhs.newPath && lhs.modes == rhs.modes && lhs.hunks == rhs.hunks
     }
 
     /// True when the patch creates the file (`--- /dev/null`).

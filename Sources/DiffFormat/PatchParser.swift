@@ -32,7 +32,11 @@ struct PatchParser {
         }
         var files: [FilePatch] = []
         while !lines.atEnd {
-            if let file = try parseNextFile() { files.append(file) }
+            let start = lines.lineNumber
+            if var file = try parseNextFile() {
+                file.line = start
+                files.append(file)
+            }
         }
         return PatchDocument(header: header, preamble: preamble, files: files)
     }

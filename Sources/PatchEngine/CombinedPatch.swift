@@ -33,30 +33,9 @@ public enum CombinedPatch {
     /// Applies `published` (any dialect, strip level guessed) to the pristine tree and
     /// compares the resulting tree id with the recipe's.
     public static func compare(published bytes: [UInt8], fileName: String, result: SeriesResult) throws -> Comparison {
-        let document: PatchDocument
-        do {
-            document = try PatchDocument(parsing: bytes)
-        } catch {
-            throw PatchEngineError.malformedPatch(file: fileName, detail: "\(error)")
-        }
+        let document = try PatchDocument(patchFile: bytes, named: fileName)
         let strip = try document.guessStripLevel(existingPaths: result.pristine.paths)
-        var tree = result.pristine
-        for filePatch in document.files {
-            let path = try filePatch.targetPath(strip: strip)
-            let original = tree[path]
-            let applied: AppliedFile
-            do {
-                applied = try DiffFormat.apply(filePatch, to: original?.contents, fuzz: 0)
-            } catch {
-                throw PatchEngineError.patchDoesNotApply(patch: fileName, file: path, detail: "\(error)")
-            }
-            if let contents = applied.contents {
-                let mode = TreeFile.Mode(gitMode: filePatch.modes.newMode) ?? original?.mode ?? .regular
-                tree[path] = TreeFile(path: path, contents: contents, mode: mode)
-            } else {
-                tree[path] = nil
-            }
-        }
+        let tree = try PatchApplication(document, strip: strip, patchFile: fileName, to: result.pristine, fuzz: 0).tree
         let repository = try GitRepository.inMemory()
         let mine = try repository.writeTree(result.final.sortedFiles)
         let theirs = try repository.writeTree(tree.sortedFiles)

@@ -11,9 +11,7 @@ public enum EditSession {
     /// and whose second commit (and work tree) is the patch applied to it.
     public static func start(patch: LoadedPatch, applier: SeriesApplier, patchFileURL: URL,
                              directory: URL, commitTime: Int64) throws {
-        guard !FileManager.default.fileExists(atPath: directory.path) else {
-            throw PatchEngineError.outputExists(directory.path)
-        }
+        try ResultRepository(destination: directory).requireFreeDestination()
         let base = try applier.baseTree(patch.metadata.baseFeatures)
         let plan = SeriesPlan(steps: [.init(feature: patch.metadata.feature, patchName: patch.name, resolves: patch.metadata.resolves)],
                               addedByRequirement: [])

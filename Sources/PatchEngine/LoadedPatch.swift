@@ -19,12 +19,7 @@ public struct LoadedPatch: Sendable {
     /// Parses `bytes`; `stripLevel` nil means: guess it against `existingPaths`.
     public init(name: String, file: String, bytes: [UInt8], stripLevel: Int? = 1,
                 existingPaths: Set<String> = []) throws {
-        let document: PatchDocument
-        do {
-            document = try PatchDocument(parsing: bytes)
-        } catch {
-            throw PatchEngineError.malformedPatch(file: file, detail: "\(error)")
-        }
+        let document = try PatchDocument(patchFile: bytes, named: file)
         let strip = try stripLevel ?? document.guessStripLevel(existingPaths: existingPaths)
         self.name = name
         self.file = file
@@ -38,6 +33,19 @@ public struct LoadedPatch: Sendable {
     /// The paths this patch changes, after stripping.
     public func touchedPaths() throws -> [String] {
         try document.files.map { try $0.targetPath(strip: stripLevel) }
+    }
+}
+
+extension PatchDocument {
+    /// Parses the patch file `name`: refused (naming it) when it does not parse, or
+    /// when it holds no diff at all (an empty file, an HTML page, prose, a header alone).
+    init(patchFile bytes: [UInt8], named name: String) throws {
+        do {
+            self = try PatchDocument(parsing: bytes)
+        } catch {
+            throw PatchEngineError.malformedPatch(file: name, detail: "\(error)")
+        }
+        guard !files.isEmpty else { throw PatchEngineError.noDiff(file: name) }
     }
 }
 

@@ -224,11 +224,12 @@ import TestSupport
         let project = try TestProject(pristine: ["a": "a\n"])
         defer { project.remove() }
         try project.write("patches/bare.patch", "Description: no metadata\n---\ndiff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n-a\n+b\n")
-        #expect(throws: PatchEngineError.self) { try project.applier(["bare"]) }
+        let planner = try project.applier(["bare"]).catalog.planner
+        #expect(throws: PatchEngineError.self) { try planner.plan(selecting: ["bare"]) }
         do {
-            _ = try project.applier(["bare"])
+            _ = try planner.plan(selecting: ["bare"])
         } catch {
-            #expect("\(error)".hasPrefix("patches/bare.patch: header field Feature: missing"))
+            #expect("\(error)".hasPrefix("recipe entry 'bare' cannot be used: patches/bare.patch: header field Feature: missing"))
         }
     }
 }
