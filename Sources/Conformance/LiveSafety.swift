@@ -31,7 +31,7 @@ public enum LiveSafety {
     }
 
     /// Why this machine cannot run `scenario` for a local target; nil if it can.
-    static func machineReason(_ scenario: Scenario) -> String? {
+    public static func machineReason(_ scenario: Scenario) -> String? {
         guard let peer = scenario.remote?.peer, peer.smtps else { return nil }
         return PortPrivilege.refusal(port: peer.port).map { "its SMTPS test peer " + $0 }
     }
