@@ -31,8 +31,8 @@ func scenarioParseError(_ text: String) -> ScenarioParseError? {
             """).first)
         #expect(scenario.controls["servercert.pem"] == .certificate("server"))
         #expect(scenario.controls["clientca.pem"] == .certificate("ca"))
-        #expect(scenario.steps.map(\.kind) == [.startTLS(clientCertificate: "relay"), .expect(.exact(Array("220 mail.example.org ESMTP".utf8))),
-                                              .send(Array("STARTTLS\r\n".utf8)), .startTLS(clientCertificate: nil)])
+        #expect(scenario.steps.map(\.kind) == [.startTLS(TLSOffer(certificate: "relay")), .expect(.exact(Array("220 mail.example.org ESMTP".utf8))),
+                                              .send(Array("STARTTLS\r\n".utf8)), .startTLS(TLSOffer())])
         #expect(try parse("name: silent\neof\n").first?.steps.map(\.kind) == [.expectEOF], "eof alone is an expectation")
     }
 
