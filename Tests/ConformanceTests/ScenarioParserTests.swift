@@ -129,7 +129,7 @@ func scenarioParseError(_ text: String) -> ScenarioParseError? {
         ("name: a\n< ~ ([unclosed\n", 2, "invalid regular expression"),
         ("name: a\nfeatures: auth smtputf8\n< 1\n", 2, "unknown feature 'smtputf8'"),
         ("name: a\n> HELO x\n", 1, "expects no reply line"),
-        ("name: a\n< 1\ntls: nobody\n", 3, "tls: takes one of the suite's certificates"),
+        ("name: a\n< 1\ntls: nobody\n", 3, "tls: takes a suite certificate"),
         ("name: a\n< 1\npki: servercert.pem=nobody\n", 3, "pki: takes name=item"),
         ("name: a\n< 1\npki: ../x=server\n", 3, "not a control file name"),
         ("name: a\n< 1\nqueue-body: x\n", 3, "must follow a queue: line"),
