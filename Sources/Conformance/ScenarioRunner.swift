@@ -192,11 +192,13 @@ public struct ScenarioRunner: Sendable {
                 }
                 transcript.append(.tlsFailed(failure))
                 // Whatever the server writes now (an alert, a 454 in clear)
-                // is not read as replies; it must end the connection.
-                let rest = connection.nextLine(timeout: replyTimeout)
-                var ended = rest == .closed
-                if case .line = rest { ended = connection.nextLine(timeout: replyTimeout) == .closed }
-                if ended {
+                // is shown but not checked; it must end the connection.
+                var rest = connection.nextLine(timeout: replyTimeout)
+                while case .line(let line) = rest {
+                    transcript.append(.received(line))
+                    rest = connection.nextLine(timeout: replyTimeout)
+                }
+                if rest == .closed {
                     transcript.append(.serverClosed)
                 } else {
                     violate(step.line, "the handshake failed, but the server kept the connection open")

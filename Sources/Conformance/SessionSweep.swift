@@ -444,8 +444,9 @@ public enum ScenarioText {
             case .cramResponse(let user, let password): lines.append("cram: \(user) \(password)")
             case .close: lines.append("close")
             case .expectEOF: lines.append("eof")
-            case .startTLS(let offer): lines.append((["tls:"] + offer.words).joined(separator: " "))
-            case .refusedTLS(let offer): lines.append((["tls-refused:"] + offer.words).joined(separator: " "))
+            case .startTLS(let offer): lines.append(offer.words.isEmpty ? "tls" : (["tls:"] + offer.words).joined(separator: " "))
+            case .refusedTLS(let offer):
+                lines.append(offer.words.isEmpty ? "tls-refused" : (["tls-refused:"] + offer.words).joined(separator: " "))
             case .silence(let seconds): lines.append("silence: \(seconds)")
             case .within(let seconds): lines.append("within: \(seconds)")
             case .reconnect(let controls):
