@@ -119,7 +119,7 @@ public struct ScenarioRunner: Sendable {
         /// unexpected; then the server must end and its results are kept.
         func end(at line: Int) {
             sendPending()
-            if !clientClosed {
+            if !clientClosed && transcript.last != .serverClosed {
                 connection.shutdownInput()
                 transcript.append(.clientClosed)
             }
@@ -192,12 +192,10 @@ public struct ScenarioRunner: Sendable {
                 }
                 transcript.append(.tlsFailed(failure))
                 // Whatever the server writes now (an alert, a 454 in clear)
-                // is shown but not checked; it must end the connection.
+                // is neither checked nor recorded: TLS stacks differ in what
+                // the client gets to see of it. It must end the connection.
                 var rest = connection.nextLine(timeout: replyTimeout)
-                while case .line(let line) = rest {
-                    transcript.append(.received(line))
-                    rest = connection.nextLine(timeout: replyTimeout)
-                }
+                while case .line = rest { rest = connection.nextLine(timeout: replyTimeout) }
                 if rest == .closed {
                     transcript.append(.serverClosed)
                 } else {
