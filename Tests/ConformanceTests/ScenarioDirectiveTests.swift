@@ -67,6 +67,24 @@ import TestSupport
         #expect(late.violation?.message.contains("no reply came within 1.5 s") == true, "\(String(describing: late.violation))")
     }
 
+    /// A build that always pauses 5 s (AUTHSLEEP ignored) must fail only
+    /// the scenarios about the pause, so the runner's reply wait is longer.
+    @Test func defaultReplyWaitOutlastsTheDefaultAuthPause() throws {
+        let pause = try scenario("""
+            name: default-pause
+            features: auth
+            args: checkpassword
+            env: SMTPAUTH=
+            env: -AUTHSLEEP
+            < 220 mail.example.org ESMTP
+            > AUTH PLAIN AGFsaWNlAHdyb25n
+            < 535 authentication failed (#5.7.1)
+            """)
+        #expect(ScenarioRunner().replyTimeout > 5)
+        #expect(ScenarioRunner().run(pause, on: ReferenceTarget(features: [.auth])).passed)
+        #expect(!ScenarioRunner(replyTimeout: 4.9).run(pause, on: ReferenceTarget(features: [.auth])).passed)
+    }
+
     @Test func timeoutsmtpdEndsAnIdleSessionAndAWaitingHandshake() throws {
         let idle = """
             name: idle
