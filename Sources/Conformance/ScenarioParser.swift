@@ -84,12 +84,12 @@ public enum ScenarioParser {
         }
         guard scenario.steps.contains(where: {
             switch $0.kind {
-            case .expect, .expectEOF: true
+            case .expect, .expectEOF, .refusedTLS, .silence: true
             default: false
             }
         }) else {
             throw ScenarioParseError(file: file, line: scenario.line,
-                                     message: "scenario '\(scenario.name)' expects no reply line; add at least one '< …' or 'eof'")
+                                     message: "scenario '\(scenario.name)' expects no reply line; add at least one '< …', 'eof', 'silence:' or 'tls-refused'")
         }
     }
 
