@@ -66,7 +66,7 @@ let package = Package(
         ]),
         .target(name: "TestSupport", dependencies: ["SeededRandom", "Spawn"], path: "Tests/TestSupport"),
         .target(name: "RealBuildSupport", dependencies: [
-            "TestSupport", "GitStore", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport",
+            "TestSupport", "DiffFormat", "GitStore", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport",
         ], path: "Tests/RealBuildSupport"),
         .testTarget(name: "ArchiveTests", dependencies: ["TestSupport", "Archive", "CZlib"]),
         .testTarget(name: "GitStoreTests", dependencies: ["TestSupport", "GitStore"]),

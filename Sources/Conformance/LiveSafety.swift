@@ -39,7 +39,9 @@ public enum LiveSafety {
     /// Why `scenario` must not run against a live server; nil if it may.
     public static func unsafeReason(_ scenario: Scenario) -> String? {
         if !scenario.environment.isEmpty { return "sets its own environment (env:)" }
-        if !scenario.controls.isEmpty { return "writes its own control files (control:)" }
+        if !scenario.controls.isEmpty || scenario.steps.contains(where: {
+            if case .reconnect(let controls) = $0.kind { !controls.isEmpty } else { false }
+        }) { return "writes its own control files (control:)" }
         if !scenario.arguments.isEmpty { return "runs qmail-smtpd with arguments (args:)" }
         if scenario.queueOutcome != .exit(0) { return "sets how the queue program ends (queue-exit:)" }
         if !scenario.queue.isEmpty || expectsDataAccepted(scenario) {
@@ -49,6 +51,7 @@ public enum LiveSafety {
             return "sends DATA and a final '.', which completes a message on a server that accepts the DATA"
         }
         if scenario.exitStatus != nil { return "checks the exit status (expect-exit:), which a remote server does not show" }
+        if scenario.stderr != nil { return "checks qmail-smtpd's stderr (stderr:), which a remote server does not show" }
         let groups = pipelinedGroups(scenario)
         if let largest = groups.map(lineCount).max(), largest > maxPipelinedLines {
             return "floods: \(largest) lines in one write (more than \(maxPipelinedLines))"

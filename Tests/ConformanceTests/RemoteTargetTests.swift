@@ -21,6 +21,9 @@ import TestSupport
         #expect(LiveSafety.unsafeReason(try scenario(greeting + "args: checkpassword\n"))?.contains("args:") == true)
         #expect(LiveSafety.unsafeReason(try scenario(greeting + "> QUIT\n< 221 mail.example.org\nexpect-exit: 0\n"))?
             .contains("exit status") == true)
+        #expect(LiveSafety.unsafeReason(try scenario(greeting + "stderr: empty\n"))?.contains("stderr") == true)
+        #expect(LiveSafety.unsafeReason(try scenario(greeting + "reconnect\npki: clientcrl.pem=crl\n< 220 mail.example.org ESMTP\n"))?
+            .contains("control:") == true)
         let accepted = greeting + "> MAIL FROM:<a@example.com>\n> RCPT TO:<b@example.org>\n> DATA\n< 250 ok\n< 250 ok\n< 354 go ahead\n"
         #expect(LiveSafety.unsafeReason(try scenario(accepted))?.contains("354") == true)
         // Refused in a correct server, but a faulty one would deliver it.
