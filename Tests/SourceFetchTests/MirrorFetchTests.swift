@@ -7,7 +7,10 @@ import TestSupport
 @Suite("SourceFetcher over loopback HTTP and file URLs", .ownThread)
 final class MirrorFetchTests: Sendable {
     let payload = makePayload(size: 300_000, seed: 42)
-    let fetcher = SourceFetcher(timeouts: quickTimeouts)
+    /// Generous timeouts for the tests that are not about them, so that a
+    /// loaded machine cannot turn a 404 into a timeout; `quickFetcher` for those that are.
+    let fetcher = SourceFetcher(timeouts: FetchTimeouts(connect: .seconds(60), idle: .seconds(60)))
+    let quickFetcher = SourceFetcher(timeouts: quickTimeouts)
     /// This test's cache and files, removed when the test ends.
     let scratch: Scratch
 
@@ -20,9 +23,10 @@ final class MirrorFetchTests: Sendable {
     }
 
     /// Runs a fetch expected to fail and returns the per-mirror failures.
-    func failedAttempts(_ source: PinnedSource, cache: SourceCache, log: EventLog = EventLog()) async throws -> [MirrorAttempt] {
+    func failedAttempts(_ source: PinnedSource, cache: SourceCache, log: EventLog = EventLog(),
+                        by fetcher: SourceFetcher? = nil) async throws -> [MirrorAttempt] {
         do {
-            let fetched = try await fetcher.fetch(source, into: cache, progress: log.handler)
+            let fetched = try await (fetcher ?? self.fetcher).fetch(source, into: cache, progress: log.handler)
             Issue.record("fetch should have failed, got \(fetched)")
             return []
         } catch {
@@ -38,10 +42,11 @@ final class MirrorFetchTests: Sendable {
 
     /// The failures of a fetch of `payload` from one mirror that serves `file` at /file;
     /// the fetch must fail against that mirror alone and cache nothing.
-    func failuresFromOneMirror(serving file: LoopbackHTTPServer.Behavior, log: EventLog = EventLog()) async throws -> [MirrorFailure] {
+    func failuresFromOneMirror(serving file: LoopbackHTTPServer.Behavior, log: EventLog = EventLog(),
+                               by fetcher: SourceFetcher? = nil) async throws -> [MirrorFailure] {
         let server = try LoopbackHTTPServer(routes: ["/file": file])
         defer { server.stop() }
-        let attempts = try await failedAttempts(pin(payload, urls: [server.url("/file")]), cache: scratch.cache, log: log)
+        let attempts = try await failedAttempts(pin(payload, urls: [server.url("/file")]), cache: scratch.cache, log: log, by: fetcher)
         #expect(attempts.map(\.url) == [server.url("/file")])
         #expect(cacheListing(scratch.cache).isEmpty)
         return attempts.map(\.failure)
@@ -155,7 +160,7 @@ final class MirrorFetchTests: Sendable {
         let log = EventLog()
         let started = ContinuousClock.now
 
-        let fetched = try await fetcher.fetch(source, into: scratch.cache, progress: log.handler)
+        let fetched = try await quickFetcher.fetch(source, into: scratch.cache, progress: log.handler)
 
         #expect(ContinuousClock.now - started < .seconds(30))
         #expect(log.failures == [.timedOut(.connect, after: quickTimeouts.connect)])
@@ -166,7 +171,8 @@ final class MirrorFetchTests: Sendable {
     func stalledMidBody() async throws {
         let started = ContinuousClock.now
 
-        let failures = try await failuresFromOneMirror(serving: .stallAfter(payload.prefix(50_000), claimedLength: payload.count))
+        let failures = try await failuresFromOneMirror(serving: .stallAfter(payload.prefix(50_000), claimedLength: payload.count),
+                                                       by: quickFetcher)
 
         #expect(ContinuousClock.now - started < .seconds(30))
         #expect(failures == [.timedOut(.idle, after: quickTimeouts.idle)])
