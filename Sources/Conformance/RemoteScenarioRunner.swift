@@ -1,9 +1,9 @@
 import Foundation
 
 extension ScenarioRunner {
-    /// Runs a `program: qmail-remote` scenario: starts the test peer, writes
-    /// qmail-remote's control files (route to the peer's port) into the
-    /// target's control directory, runs qmail-remote once, and checks the
+    /// Runs a `program: qmail-remote` scenario: starts the test peer, gives
+    /// qmail-remote its control files (route to the peer's port) through the
+    /// target's `RemoteClient`, runs it once, and checks the
     /// commands the peer received (`sent:`), the report (`report:`), what the
     /// peer queued (`queue:`) and the exit status (`expect-exit:`, default 0).
     /// The transcript is the peer's view (C: what qmail-remote sent, S: what
@@ -32,8 +32,8 @@ extension ScenarioRunner {
             return result([])
         }
         do {
-            try ControlDirectory.write(try ScenarioBase.remoteControls(for: scenario, port: peer.port), into: client.controlDirectory)
-            delivery = try RemoteDelivery.run(program: client.program.path, host: remote.host, sender: remote.sender,
+            let command = try client.command(try ScenarioBase.remoteControls(for: scenario, port: peer.port))
+            delivery = try RemoteDelivery.run(program: command.last!, wrapper: Array(command.dropLast()), host: remote.host, sender: remote.sender,
                                               recipients: remote.effectiveRecipients, message: remote.message,
                                               timeout: exitTimeout + 10)
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import SMTPEngine
 
 /// Renders results as a terminal table, JUnit XML or TAP.
 public enum Reports {
@@ -23,6 +24,24 @@ public enum Reports {
         let skippedPart = skipped.isEmpty ? "" : ", \(skipped.count) skipped (not safe on a live server)"
         text += "\n\(results.count - failed.count) passed, \(failed.count) failed\(skippedPart), \(results.count) scenarios on \(results.first?.target ?? "no target")\n"
         return text
+    }
+
+    /// The scenarios that do not run on a target with `features`, one line
+    /// per reason: the features they need, or the ones they need absent.
+    public static func notApplicable(_ scenarios: [Scenario], to features: Features) -> [String] {
+        var groups: [String: [Scenario]] = [:]
+        for scenario in scenarios where !scenario.features.isSatisfied(by: features) {
+            let missing = scenario.features.required.subtracting(features)
+            let present = scenario.features.excluded.intersection(features)
+            let reason = missing.isEmpty ? "for builds without \(present.names.joined(separator: " and "))"
+                : "that need \(missing.names.joined(separator: " and "))"
+            groups[reason, default: []].append(scenario)
+        }
+        return groups.sorted { $0.key < $1.key }.map { reason, group in
+            var files: [String] = []
+            for scenario in group where !files.contains(scenario.file) { files.append(scenario.file) }
+            return "not run: \(group.count) scenario(s) \(reason) (\(files.joined(separator: ", ")))"
+        }
     }
 
     /// What failed, where, which spec it violates, and the transcript.
