@@ -17,6 +17,8 @@ public struct BuildLayout: Sendable {
         case installedHome = "an installed qmail home"
     }
 
+    /// DIR as given.
+    public var directory: URL
     public var kind: Kind
     public var smtpd: URL
     public var remote: URL?
@@ -51,19 +53,19 @@ public struct BuildLayout: Sendable {
             guard let smtpd = program("qmail-smtpd", in: folders) else {
                 throw Unusable(description: "\(directory.path) was built without qmail-smtpd (no executable \(directory.path)/qmail-smtpd)")
             }
-            return BuildLayout(kind: .qmailkitBuild, smtpd: smtpd, remote: program("qmail-remote", in: folders),
+            return BuildLayout(directory: directory, kind: .qmailkitBuild, smtpd: smtpd, remote: program("qmail-remote", in: folders),
                                home: home, recordedFeatures: features)
         }
         if let smtpd = program("qmail-smtpd", in: [directory]) {
             guard let home = compiledHome(tree: directory) else {
                 throw Unusable(description: "\(directory.path) has qmail-smtpd but neither auto_qmail.c nor conf-qmail names the qmail home it was compiled for")
             }
-            return BuildLayout(kind: .makeTree, smtpd: smtpd, remote: program("qmail-remote", in: [directory]),
+            return BuildLayout(directory: directory, kind: .makeTree, smtpd: smtpd, remote: program("qmail-remote", in: [directory]),
                                home: home, recordedFeatures: nil)
         }
         let bin = directory.appendingPathComponent("bin")
         if let smtpd = program("qmail-smtpd", in: [bin]) {
-            return BuildLayout(kind: .installedHome, smtpd: smtpd, remote: program("qmail-remote", in: [bin]),
+            return BuildLayout(directory: directory, kind: .installedHome, smtpd: smtpd, remote: program("qmail-remote", in: [bin]),
                                home: directory, recordedFeatures: nil)
         }
         throw Unusable(description: "\(directory.path) holds no qmail-smtpd: give the output folder of 'qmailkit build' "

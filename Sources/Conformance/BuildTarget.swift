@@ -9,7 +9,8 @@ import Synchronization
 /// each connection reads the control files of its own scenario from a
 /// scratch folder and nothing of the home's is touched. `QMAILQUEUE` is a
 /// capture script and `args: checkpassword` runs
-/// `CheckPasswordStandIn.shellScript`; both live in the scratch folder.
+/// `CheckPasswordStandIn.shellScript` (or a site's program through
+/// `SiteCheckProgram.adapterScript`); both live in the scratch folder.
 ///
 /// Features: the build's provenance file, else the ones given, else probed
 /// (`FeatureProbe`); `featureOrigin` says which, for the report.
@@ -38,9 +39,11 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
     /// Locates the build, sets up the private view of its home (refusing when
     /// the system cannot give one), checks that its qmail-smtpd reads the
     /// view, and settles the features: `features` when given, else the
-    /// provenance's, else probed. Cost: a few short runs of qmail-smtpd.
-    public init(buildDirectory: URL, features given: Features? = nil) throws {
-        name = "build:" + buildDirectory.path
+    /// provenance's, else probed. With `site`, `args: checkpassword` runs
+    /// the site's program through its adapter instead of the stand-in.
+    /// Cost: a few short runs of qmail-smtpd.
+    public init(buildDirectory: URL, features given: Features? = nil, checkProgram site: SiteCheckProgram? = nil) throws {
+        name = "build:" + buildDirectory.path + (site.map { " with check program \($0.command.joined(separator: " "))" } ?? "")
         do { layout = try BuildLayout.locate(buildDirectory) } catch {
             throw SetupError(description: error.description)
         }
@@ -50,7 +53,7 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
         checkScript = scratch.appendingPathComponent("checkpassword")
         try FileManager.default.createDirectory(at: captureDirectory, withIntermediateDirectories: true)
         try Self.writeExecutable(Self.captureScript, to: queueScript)
-        try Self.writeExecutable(CheckPasswordStandIn.shellScript, to: checkScript)
+        try Self.writeExecutable(site?.adapterScript ?? CheckPasswordStandIn.shellScript, to: checkScript)
         let view: PrivateHome, views = scratch
         do {
             view = try PrivateHome(home: layout.home, scratch: scratch)

@@ -79,7 +79,22 @@ struct Verify: ParsableCommand {
     @Option(help: ArgumentHelp("Run the same scenarios on this second target and report differing transcripts.", valueName: "target"))
     var diff: String?
 
+    @Option(help: ArgumentHelp("Also run the AUTH scenarios of a build target through this checkpassword program (with its arguments, split at spaces), the one the site uses; needs --user and --password.", valueName: "command"))
+    var checkProgram: String?
+
+    @Option(help: ArgumentHelp("An account the --check-program accepts.", valueName: "user"))
+    var user: String?
+
+    @Option(help: ArgumentHelp("The password of the --user account.", valueName: "password"))
+    var password: String?
+
     func validate() throws {
+        if (checkProgram == nil) != (user == nil) || (checkProgram == nil) != (password == nil) {
+            throw ValidationError("--check-program, --user and --password go together")
+        }
+        if checkProgram != nil && !firstTarget.hasPrefix("build:") {
+            throw ValidationError("--check-program applies to a build target: the real qmail-smtpd runs the program")
+        }
         guard (1...64).contains(jobs) else { throw ValidationError("-j takes 1 to 64") }
         if buildDirectory != nil && target != nil {
             throw ValidationError("give the build folder either as an argument or as --target build:DIR, not both")
@@ -138,6 +153,20 @@ struct Verify: ParsableCommand {
             try Data(Reports.junit(results, skipped: skipped).utf8).write(to: URL(fileURLWithPath: junit, relativeTo: cwd))
         }
         var failed = results.contains { !$0.passed }
+        if let site = try siteCheckProgram(), let build = first as? BuildTarget {
+            let viaSite: BuildTarget
+            do {
+                viaSite = try BuildTarget(buildDirectory: build.layout.directory, features: build.features, checkProgram: site)
+            } catch {
+                FileHandle.standardError.write(Data("qmailkit verify: \(error)\n".utf8))
+                throw ExitCode(5)
+            }
+            let auth = selected.filter { $0.arguments.contains(CheckPasswordStandIn.argumentName) && $0.remote == nil }
+            let siteResults = suite.run(auth, on: viaSite)
+            print("\nthe \(auth.count) scenarios with a check program, through \(site.command.joined(separator: " ")) as user \(site.user):")
+            print(tap ? Reports.tap(siteResults) : Reports.table(siteResults), terminator: "")
+            failed = failed || siteResults.contains { !$0.passed }
+        }
         if let second {
             let common = selected.filter { $0.applies(to: second.features, kind: second.kind) }
             let names = Set(common.map(\.name))
@@ -196,6 +225,13 @@ struct Verify: ParsableCommand {
             throw ExitCode(ExitStatus.network.rawValue)
         }
         return remote
+    }
+
+    private func siteCheckProgram() throws -> SiteCheckProgram? {
+        guard let checkProgram, let user, let password else { return nil }
+        let command = checkProgram.split(separator: " ").map(String.init)
+        guard !command.isEmpty else { throw ValidationError("--check-program needs a program") }
+        return SiteCheckProgram(command: command, user: user, password: password)
     }
 
     private func parsedFeatures() throws -> Features {

@@ -62,6 +62,65 @@ struct HandMadeBuildTests {
         #expect(after == before, "\(after.differences(from: before))")
     }
 
+    /// A site's checkpassword program, written here: it accepts only
+    /// site-user with a password of its own (PLAIN, LOGIN and CRAM-MD5) and
+    /// notes every login it is asked about.
+    private func siteProgram(in folder: URL) throws -> (program: URL, log: URL) {
+        let program = folder.appendingPathComponent("site-checkpassword"), log = folder.appendingPathComponent("logins")
+        try Data("""
+            #!/bin/sh
+            payload=$(tr '\\000' '\\n' <&3)
+            user=$(printf '%s\\n' "$payload" | sed -n 1p)
+            pass=$(printf '%s\\n' "$payload" | sed -n 2p)
+            stamp=$(printf '%s\\n' "$payload" | sed -n 3p)
+            echo "$user" >> \(log.path)
+            [ "$user" = site-user ] || exit 1
+            if [ -n "$stamp" ]; then
+              want=$(printf '%s' "$stamp" | openssl dgst -md5 -hmac "it's mine" | sed 's/^.* //')
+            else
+              want="it's mine"
+            fi
+            [ "$pass" = "$want" ] || exit 1
+            [ $# -gt 0 ] && exec "$@"
+            exit 0
+
+            """.utf8).write(to: program)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: program.path)
+        return (program, log)
+    }
+
+    @Test func theAuthScenariosRunThroughTheSitesCheckProgram() throws {
+        let build = try HandMadeBuild.authTLS.get()
+        let folder = try ScratchDirectory.make("site-check")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let scenarios = folder.appendingPathComponent("scenarios")
+        try FileManager.default.createDirectory(at: scenarios, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: scenarioDirectory.appendingPathComponent("auth.scn"), to: scenarios.appendingPathComponent("auth.scn"))
+        let site = try siteProgram(in: folder)
+        let accepted = try VerifyCommandTests().verify(
+            [build.tree.path, "--scenarios", scenarios.path, "--features", "auth,tls",
+             "--check-program", site.program.path, "--user", "site-user", "--password", "it's mine"], in: folder)
+        #expect(accepted.status == 0, "\(accepted.stdout)\(accepted.stderr)")
+        let count = accepted.stdout.components(separatedBy: "\n").first { $0.hasPrefix("the ") && $0.contains(" scenarios with a check program, through \(site.program.path) as user site-user:") }
+        #expect(count != nil, "\(accepted.stdout)")
+        #expect(accepted.stdout.contains(" passed, 0 failed, ") && accepted.stdout.contains(" scenarios on build:\(build.tree.path) with check program \(site.program.path)\n"))
+        // The program judged the logins that succeed (as site-user) and the
+        // wrong ones; the stand-in's account names never reached it.
+        let logins = try String(contentsOf: site.log, encoding: .utf8).split(separator: "\n")
+        #expect(logins.contains("site-user"))
+        #expect(!logins.contains("alice") && !logins.contains("alice@example.com"))
+
+        try FileManager.default.removeItem(at: site.log)
+        let refused = try VerifyCommandTests().verify(
+            [build.tree.path, "--scenarios", scenarios.path, "--features", "auth,tls",
+             "--check-program", site.program.path, "--user", "site-user", "--password", "not the one"], in: folder)
+        #expect(refused.status == 1)
+        let siteReport = try #require(refused.stdout.components(separatedBy: "scenarios with a check program, through ").last)
+        #expect(siteReport.contains("FAIL    auth-plain"), "\(siteReport)")
+        // The stand-in's run before it passed: the failures are the program's verdicts.
+        #expect(refused.stdout.components(separatedBy: "scenarios with a check program, through ").first?.contains(" 0 failed, ") == true)
+    }
+
     @Test func verifyKilledMidRunLeavesTheHomeAsItWas() throws {
         let build = try HandMadeBuild.authTLS.get()
         let before = try TreeSnapshot(of: build.home)
