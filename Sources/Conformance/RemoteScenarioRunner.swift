@@ -54,9 +54,12 @@ extension ScenarioRunner {
 
         let endLine = remote.report.last?.line ?? scenario.line
         let commands = peer.recording.commands
+        // qmail-remote stopping early is a symptom: its report (checked
+        // first) says why it stopped.
+        var stoppedEarly: (line: Int, message: String)?
         for (index, expected) in remote.sent.enumerated() {
             guard index < commands.count else {
-                violate(expected.line, "expected qmail-remote to send '\(expected.match)', but it sent only \(commands.count) command(s)")
+                stoppedEarly = (expected.line, "expected qmail-remote to send '\(expected.match)', but it sent only \(commands.count) command(s)")
                 break
             }
             if !Self.matches(expected.match, commands[index]) {
@@ -76,6 +79,7 @@ extension ScenarioRunner {
                 violate(expected.line, "expected report field '\(expected.match)', got '\(ByteEscapes.encode(fields[index]))'")
             }
         }
+        if let stoppedEarly { violate(stoppedEarly.line, stoppedEarly.message) }
         if fields.count > remote.report.count {
             violate(endLine, "the report has more fields than expected: '\(ByteEscapes.encode(fields[remote.report.count]))'")
         }

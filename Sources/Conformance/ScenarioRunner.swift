@@ -93,6 +93,9 @@ public struct ScenarioRunner: Sendable {
         var pending: [UInt8] = []
         var lastLine: [UInt8] = []
         var clientClosed = false
+        // The step at which a reply was missing because the server had gone:
+        // its exit status, known only at the end, is the cause to name there.
+        var closedEarly: Int?
         func sendPending() {
             guard !pending.isEmpty else { return }
             connection.send(pending)
@@ -125,6 +128,7 @@ public struct ScenarioRunner: Sendable {
                     }
                 case .closed:
                     if transcript.last != .serverClosed { transcript.append(.serverClosed) }
+                    if violation == nil { closedEarly = step.line }
                     violate(step.line, "expected '\(match)', but the server had closed the connection")
                 case .timedOut:
                     transcript.append(.noReply(seconds: replyTimeout))
@@ -184,6 +188,9 @@ public struct ScenarioRunner: Sendable {
             }
         }
         let completion = connection.finish(timeout: exitTimeout)
+        if let line = closedEarly, violation?.line == line, !target.isLive, let status = completion.exitStatus, status != 0 {
+            violation?.message += status > 128 ? " (it had died of signal \(status - 128))" : " (it had exited \(status))"
+        }
         for (index, message) in completion.queued.enumerated() { transcript.append(.queued(index: index + 1, message)) }
         if !target.isLive { transcript.append(.exited(completion.exitStatus)) }
         checkQueue(scenario, completion.queued, violate)

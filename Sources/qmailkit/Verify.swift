@@ -37,7 +37,8 @@ struct Verify: ParsableCommand {
             Every failure is shown with the expectation it broke, the spec line it violates and the \
             full transcript. --diff runs the same scenarios on a second target and reports the \
             transcripts that differ (values that legitimately differ, such as qp pids and \
-            timestamps, are compared through the scenarios' regex lines).
+            timestamps, are compared through the scenarios' regex lines); the scenarios of the first \
+            run that do not apply to the second target are counted as not compared, with the reason.
 
             Examples:
               qmailkit verify                                   # ref with every feature
@@ -174,6 +175,9 @@ struct Verify: ParsableCommand {
             let differences = Differential.compare(left, suite.run(common, on: second))
             print("\ndifferential \(first.name) vs \(second.name):")
             print(Reports.differences(differences, total: common.count), terminator: "")
+            for note in Reports.notApplicable(selected, to: second.features, kind: second.kind, verb: "not compared") {
+                print(note)
+            }
             failed = failed || !differences.isEmpty
         }
         if failed { throw ExitCode(1) }

@@ -48,6 +48,11 @@ struct HandMadeBuildTests {
         #expect(run.stdout.contains("  auth: no, EHLO offers no AUTH with a check program and SMTPAUTH set\n"))
         #expect(run.stdout.contains(" scenario(s) that need auth ("))
         #expect(!run.stdout.contains("  auth.scn:"))
+        // --diff says which of the first run's scenarios it did not compare, and why.
+        let differential = try VerifyCommandTests().verify(["--features", "auth,tls", "--diff", "build:" + tree.path], in: root)
+        #expect(differential.stdout.contains("\ndifferential ref vs build:\(tree.path):\n"), "\(differential.stdout)\(differential.stderr)")
+        #expect(differential.stdout.contains("\nnot compared: ") && differential.stdout.contains(" scenario(s) that need auth (auth"))
+        #expect(differential.stdout.contains("not compared: ") && differential.stdout.contains(" scenario(s) that need tls ("))
     }
 
     @Test func anInstalledHomeTakesTheFeaturesGivenAndIsLeftAsItWas() throws {
