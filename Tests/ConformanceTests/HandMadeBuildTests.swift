@@ -173,8 +173,12 @@ struct HandMadeBuild: Sendable {
 
     static let authTLS = Result { try make(from: PatchedBuild.sandbox(features: ["auth", "tls"])) }
 
+    /// Made afresh once per process, next to the PatchedBuild it copies
+    /// (so that runs do not pile up copies in the temporary folder).
     private static func make(from build: PatchedBuild) throws -> HandMadeBuild {
-        let root = try ScratchDirectory.make("hand-made-build")
+        let root = build.buildDirectory.deletingLastPathComponent().appendingPathComponent("hand-made", isDirectory: true)
+        try? FileManager.default.removeItem(at: root)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let tree = root.appendingPathComponent("netqmail-1.06"), home = root.appendingPathComponent("qmail")
         try Command.output("cp", ["-a", build.buildDirectory.path, tree.path])
         try FileManager.default.removeItem(at: tree.appendingPathComponent(Provenance.fileName))
