@@ -18,10 +18,9 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
     public let name: String
     public let kind = "build"
     public let features: Features
-    /// Connections share no files (a view and a capture folder each), but
-    /// qmail-remote scenarios started side by side hung in `TestPeer`'s
-    /// bind (two SMTPS peers wanting port 465): one at a time until then.
-    public let maxParallelism = 1
+    /// Connections share nothing (a view and a capture folder each), so
+    /// scenarios run side by side.
+    public let maxParallelism = 8
     public let layout: BuildLayout
     /// Where `features` came from, with the probe's evidence.
     public let featureOrigin: [String]

@@ -91,11 +91,12 @@ public final class SMTPServer: Sendable {
                 return try SMTPServer(channel: channel, gate: gate, group: group, pool: pool)
             }
             .flatMapError { error in
-                let failed = group.any().makePromise(of: SMTPServer.self)
-                pool.shutdownGracefully { _ in
-                    group.shutdownGracefully { _ in failed.fail(error) }
-                }
-                return failed.futureResult
+                // Failed now, on a loop still running: a promise failed once
+                // the group is down would never complete (a port in use left
+                // the caller's wait() hanging).
+                let failed = group.any().makeFailedFuture(error) as EventLoopFuture<SMTPServer>
+                pool.shutdownGracefully { _ in group.shutdownGracefully { _ in } }
+                return failed
             }
     }
 
