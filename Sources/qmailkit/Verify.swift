@@ -68,7 +68,7 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var scenarioFolder: ScenarioFolderOption
 
-    @Option(name: [.customShort("j", allowingJoined: true), .customLong("jobs")], help: ArgumentHelp("Scenarios run at once (ref; remote: at most 4).", valueName: "n"))
+    @Option(name: [.customShort("j", allowingJoined: true), .customLong("jobs")], help: ArgumentHelp("Scenarios run at once (remote: at most 4).", valueName: "n"))
     var jobs = 4
 
     @Option(help: ArgumentHelp("Also write a JUnit XML report here.", valueName: "file"))
