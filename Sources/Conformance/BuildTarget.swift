@@ -1,48 +1,53 @@
 import Foundation
 import QmailBuild
 import SMTPEngine
+import Synchronization
 
-/// The real qmail-smtpd of a sandbox build (`qmailkit build --sandbox`): one
-/// process per connection over a socketpair. Control files are written into
-/// the sandbox's `control/` per scenario, so scenarios run one at a time.
-/// `QMAILQUEUE` is a capture script and `args: checkpassword` runs
-/// `CheckPasswordStandIn.shellScript`; both live in a scratch directory.
+/// The real qmail-smtpd of a build (`BuildLayout`: a qmailkit build, a
+/// make'd tree or an installed home): one process per connection over a
+/// socketpair, run in a private view of its qmail home (`PrivateHome`), so
+/// each connection reads the control files of its own scenario from a
+/// scratch folder and nothing of the home's is touched. `QMAILQUEUE` is a
+/// capture script and `args: checkpassword` runs
+/// `CheckPasswordStandIn.shellScript` (or a site's program through
+/// `SiteCheckProgram.adapterScript`); both live in the scratch folder.
+///
+/// Features: the build's provenance file, else the ones given, else probed
+/// (`FeatureProbe`); `featureOrigin` says which, for the report.
 public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
     public let name: String
     public let kind = "build"
     public let features: Features
-    public let maxParallelism = 1
-    /// The qmail home the binary was compiled for.
-    public let home: URL
-    private let smtpd: URL
+    /// Connections share nothing (a view and a capture folder each), so
+    /// scenarios run side by side.
+    public let maxParallelism = 8
+    public let layout: BuildLayout
+    /// Where `features` came from, with the probe's evidence.
+    public let featureOrigin: [String]
+    private let privateHome: PrivateHome
     private let scratch: URL
     private let captureDirectory: URL
     private let queueScript: URL
     private let checkScript: URL
-    /// Connections made so far (scenarios run one at a time).
-    private var connections = 0
+    /// Connections made so far: numbers the views and capture folders.
+    private let connections = Mutex(0)
 
-    /// What is wrong with a build directory.
+    /// What is wrong with a build directory, or why it cannot be run safely.
     public struct SetupError: Error, CustomStringConvertible {
         public var description: String
         public init(description: String) { self.description = description }
     }
 
-    /// Reads the build's provenance for its features and its sandbox.
-    /// Cost: a few small file writes into a new scratch directory.
-    public init(buildDirectory: URL) throws {
-        name = "build:" + buildDirectory.path
-        let provenance = try Provenance.read(buildDirectory: buildDirectory)
-        do { features = try Features(names: provenance.features) } catch {
-            throw SetupError(description: "\(buildDirectory.appendingPathComponent(Provenance.fileName).path): \(error)")
-        }
-        guard let sandbox = provenance.options.sandbox else {
-            throw SetupError(description: "\(buildDirectory.path) was not built with a sandbox home; rebuild with 'qmailkit build --sandbox DIR' so scenarios cannot touch /var/qmail")
-        }
-        home = URL(fileURLWithPath: sandbox)
-        smtpd = home.appendingPathComponent("bin/qmail-smtpd")
-        guard FileManager.default.isExecutableFile(atPath: smtpd.path) else {
-            throw SetupError(description: "\(smtpd.path) is not an executable; the build did not install qmail-smtpd into its sandbox")
+    /// Locates the build, sets up the private view of its home (refusing when
+    /// the system cannot give one), checks that its qmail-smtpd reads the
+    /// view, and settles the features: `features` when given, else the
+    /// provenance's, else probed. With `site`, `args: checkpassword` runs
+    /// the site's program through its adapter instead of the stand-in.
+    /// Cost: a few short runs of qmail-smtpd.
+    public init(buildDirectory: URL, features given: Features? = nil, checkProgram site: SiteCheckProgram? = nil) throws {
+        name = "build:" + buildDirectory.path + (site.map { " with check program \($0.command.joined(separator: " "))" } ?? "")
+        do { layout = try BuildLayout.locate(buildDirectory) } catch {
+            throw SetupError(description: error.description)
         }
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-verify-\(UUID().uuidString)")
         captureDirectory = scratch.appendingPathComponent("queue")
@@ -50,27 +55,61 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
         checkScript = scratch.appendingPathComponent("checkpassword")
         try FileManager.default.createDirectory(at: captureDirectory, withIntermediateDirectories: true)
         try Self.writeExecutable(Self.captureScript, to: queueScript)
-        try Self.writeExecutable(CheckPasswordStandIn.shellScript, to: checkScript)
+        try Self.writeExecutable(site?.adapterScript ?? CheckPasswordStandIn.shellScript, to: checkScript)
+        let view: PrivateHome, views = scratch
+        do {
+            view = try PrivateHome(home: layout.home, scratch: scratch)
+        } catch {
+            try? FileManager.default.removeItem(at: scratch)
+            throw SetupError(description: error.description)
+        }
+        privateHome = view
+        let probe = FeatureProbe(smtpd: layout.smtpd, checkProgram: checkScript)
+        let start = { (session: FeatureProbe.Session) in try Self.start(probe: session, privateHome: view, views: views) }
+        var origin = ["\(name) is \(layout.kind.rawValue); its qmail home \(layout.home.path) is replaced by a scratch view for every connection"]
+        do {
+            try probe.checkHome(start: start)
+            if let given {
+                features = given
+                origin.append("features \(given.listed), as given by --features"
+                    + (layout.recordedFeatures.map { $0 == given ? "" : " (its \(Provenance.fileName) says \($0.listed))" } ?? ""))
+            } else if let recorded = layout.recordedFeatures {
+                features = recorded
+                origin.append("features \(recorded.listed), from \(Provenance.fileName)")
+            } else {
+                let found = try probe.run(start: start)
+                features = found.features
+                origin.append("features \(found.features.listed), probed (no \(Provenance.fileName); give --features to state them):")
+                origin += found.evidence.map { "  " + $0 }
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: scratch)
+            throw SetupError(description: "\(error)")
+        }
+        featureOrigin = origin
     }
 
     deinit {
         try? FileManager.default.removeItem(at: scratch)
     }
 
-    /// `bin/qmail-remote` of the sandbox, when the build installed it.
+    /// The build's qmail-remote, run in a private view like qmail-smtpd.
     public var remoteClient: RemoteClient? {
-        let program = home.appendingPathComponent("bin/qmail-remote")
-        guard FileManager.default.isExecutableFile(atPath: program.path) else { return nil }
-        return RemoteClient(program: program, controlDirectory: home.appendingPathComponent("control"))
+        guard let program = layout.remote else { return nil }
+        return RemoteClient(program: program) { [self] controls in
+            let view = try privateHome.makeView(at: scratch.appendingPathComponent("view-\(nextConnection())"), controls: controls)
+            return privateHome.command(view: view, program: program.path, arguments: [])
+        }
     }
 
     public func connect(_ scenario: Scenario) throws -> any TargetConnection {
-        try ControlDirectory.write(ScenarioBase.controls(for: scenario), into: home.appendingPathComponent("control"))
+        let number = nextConnection()
+        let view = try privateHome.makeView(at: scratch.appendingPathComponent("view-\(number)"),
+                                            controls: ScenarioBase.controls(for: scenario))
         // A fresh capture folder per connection: a queue program abandoned by
         // an earlier connection (qmail-smtpd exited mid-DATA) may still be
         // finishing, and must not touch this one's files.
-        connections += 1
-        let capture = captureDirectory.appendingPathComponent(String(connections))
+        let capture = captureDirectory.appendingPathComponent(String(number))
         try FileManager.default.createDirectory(at: capture, withIntermediateDirectories: true)
         var environment = ScenarioBase.environment(for: scenario)
         environment["PATH"] = environment["PATH"] ?? "/usr/bin:/bin"
@@ -81,9 +120,24 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
         case .crash: "crash"
         }
         let arguments = scenario.arguments.map { $0 == CheckPasswordStandIn.argumentName ? checkScript.path : $0 }
-        let server = try SpawnedServer(program: smtpd.path, arguments: arguments, environment: environment,
+        let argv = privateHome.command(view: view, program: layout.smtpd.path, arguments: arguments)
+        let server = try SpawnedServer(program: argv[0], arguments: Array(argv.dropFirst()), environment: environment,
                                        stderr: capture.appendingPathComponent("stderr"))
         return BuildConnection(server: server, captureDirectory: capture)
+    }
+
+    private func nextConnection() -> Int {
+        connections.withLock { count in
+            count += 1
+            return count
+        }
+    }
+
+    /// Starts qmail-smtpd for one of `FeatureProbe`'s sessions in a view of its own.
+    private static func start(probe session: FeatureProbe.Session, privateHome: PrivateHome, views: URL) throws -> SpawnedServer {
+        let view = try privateHome.makeView(at: views.appendingPathComponent("probe-\(UUID().uuidString)"), controls: session.controls)
+        let argv = privateHome.command(view: view, program: session.program, arguments: session.arguments)
+        return try SpawnedServer(program: argv[0], arguments: Array(argv.dropFirst()), environment: session.environment)
     }
 
     /// Stores the message (fd 0) and envelope (fd 1) as N.msg and N.env, then

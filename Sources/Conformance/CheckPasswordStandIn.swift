@@ -58,3 +58,54 @@ public enum CheckPasswordStandIn {
 
         """
 }
+
+/// A site's own checkpassword program (vchkpw, a PAM- or Dovecot-backed
+/// one, …) and one account it accepts, for running the AUTH scenarios
+/// through it. The scenarios keep the stand-in's accounts; `adapterScript`
+/// sits between qmail-smtpd and the program and turns a stand-in login that
+/// would succeed into `user` and `password` (for CRAM-MD5, the digest of the
+/// challenge with `password`), passes any other login on unchanged (so a
+/// wrong password stays wrong) and keeps the stand-in's `crash` account.
+/// The verdict is the site program's: qmail-smtpd sees its exit status and
+/// what it runs on success.
+public struct SiteCheckProgram: Sendable {
+    /// The program and its arguments, as qmail-smtpd would be given them.
+    public var command: [String]
+    public var user: String
+    public var password: String
+
+    public init(command: [String], user: String, password: String) {
+        self.command = command
+        self.user = user
+        self.password = password
+    }
+
+    /// The adapter, a POSIX shell script (needs `openssl` for CRAM-MD5).
+    public var adapterScript: String {
+        """
+        #!/bin/sh
+        # qmailkit conformance: the stand-in's logins turned into a site account for \(Self.quoted(command[0]))
+        payload=$(tr '\\000' '\\n' <&3)
+        user=$(printf '%s\\n' "$payload" | sed -n 1p)
+        pass=$(printf '%s\\n' "$payload" | sed -n 2p)
+        stamp=$(printf '%s\\n' "$payload" | sed -n 3p)
+        [ "$user" = crash ] && kill -9 $$
+        if [ "$user" = \(CheckPasswordStandIn.user) ] || [ "$user" = \(CheckPasswordStandIn.addressUser) ]; then
+          if [ -n "$stamp" ]; then
+            want=$(printf '%s' "$stamp" | openssl dgst -md5 -hmac \(CheckPasswordStandIn.password) | sed 's/^.* //')
+            [ "$pass" = "$want" ] && pass=$(printf '%s' "$stamp" | openssl dgst -md5 -hmac \(Self.quoted(password)) | sed 's/^.* //')
+          else
+            [ "$pass" = \(CheckPasswordStandIn.password) ] && pass=\(Self.quoted(password))
+          fi
+          user=\(Self.quoted(user))
+        fi
+        printf '%s\\000%s\\000%s\\000' "$user" "$pass" "$stamp" | \(command.map(Self.quoted).joined(separator: " ")) "$@" 3<&0 </dev/null
+        
+        """
+    }
+
+    /// `text` as one single-quoted shell word.
+    static func quoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

@@ -1,9 +1,9 @@
 import Foundation
 
 extension ScenarioRunner {
-    /// Runs a `program: qmail-remote` scenario: starts the test peer, writes
-    /// qmail-remote's control files (route to the peer's port) into the
-    /// target's control directory, runs qmail-remote once, and checks the
+    /// Runs a `program: qmail-remote` scenario: starts the test peer, gives
+    /// qmail-remote its control files (route to the peer's port) through the
+    /// target's `RemoteClient`, runs it once, and checks the
     /// commands the peer received (`sent:`), the report (`report:`), what the
     /// peer queued (`queue:`) and the exit status (`expect-exit:`, default 0).
     /// The transcript is the peer's view (C: what qmail-remote sent, S: what
@@ -32,8 +32,8 @@ extension ScenarioRunner {
             return result([])
         }
         do {
-            try ControlDirectory.write(try ScenarioBase.remoteControls(for: scenario, port: peer.port), into: client.controlDirectory)
-            delivery = try RemoteDelivery.run(program: client.program.path, host: remote.host, sender: remote.sender,
+            let command = try client.command(try ScenarioBase.remoteControls(for: scenario, port: peer.port))
+            delivery = try RemoteDelivery.run(program: command.last!, wrapper: Array(command.dropLast()), host: remote.host, sender: remote.sender,
                                               recipients: remote.effectiveRecipients, message: remote.message,
                                               timeout: exitTimeout + 10)
         } catch {
@@ -54,9 +54,12 @@ extension ScenarioRunner {
 
         let endLine = remote.report.last?.line ?? scenario.line
         let commands = peer.recording.commands
+        // qmail-remote stopping early is a symptom: its report (checked
+        // first) says why it stopped.
+        var stoppedEarly: (line: Int, message: String)?
         for (index, expected) in remote.sent.enumerated() {
             guard index < commands.count else {
-                violate(expected.line, "expected qmail-remote to send '\(expected.match)', but it sent only \(commands.count) command(s)")
+                stoppedEarly = (expected.line, "expected qmail-remote to send '\(expected.match)', but it sent only \(commands.count) command(s)")
                 break
             }
             if !Self.matches(expected.match, commands[index]) {
@@ -76,6 +79,7 @@ extension ScenarioRunner {
                 violate(expected.line, "expected report field '\(expected.match)', got '\(ByteEscapes.encode(fields[index]))'")
             }
         }
+        if let stoppedEarly { violate(stoppedEarly.line, stoppedEarly.message) }
         if fields.count > remote.report.count {
             violate(endLine, "the report has more fields than expected: '\(ByteEscapes.encode(fields[remote.report.count]))'")
         }

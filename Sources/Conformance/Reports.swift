@@ -1,4 +1,5 @@
 import Foundation
+import SMTPEngine
 
 /// Renders results as a terminal table, JUnit XML or TAP.
 public enum Reports {
@@ -23,6 +24,34 @@ public enum Reports {
         let skippedPart = skipped.isEmpty ? "" : ", \(skipped.count) skipped"
         text += "\n\(results.count - failed.count) passed, \(failed.count) failed\(skippedPart), \(results.count) scenarios on \(results.first?.target ?? "no target")\n"
         return text
+    }
+
+    /// The scenarios that do not apply to a target with `features` (and, if
+    /// given, of `kind`), one line per reason: the features they need, the
+    /// ones they need absent, or the target kinds they are written for.
+    /// Each line begins with `verb` ("not run", "not compared").
+    public static func notApplicable(_ scenarios: [Scenario], to features: Features, kind: String? = nil,
+                                     verb: String = "not run") -> [String] {
+        var groups: [String: [Scenario]] = [:]
+        for scenario in scenarios {
+            let reason: String
+            if !scenario.features.isSatisfied(by: features) {
+                let missing = scenario.features.required.subtracting(features)
+                let present = scenario.features.excluded.intersection(features)
+                reason = missing.isEmpty ? "for builds without \(present.names.joined(separator: " and "))"
+                    : "that need \(missing.names.joined(separator: " and "))"
+            } else if let kind, !scenario.targets.isEmpty, !scenario.targets.contains(kind) {
+                reason = "only for \(scenario.targets.sorted().joined(separator: " and ")) targets, not \(kind)"
+            } else {
+                continue
+            }
+            groups[reason, default: []].append(scenario)
+        }
+        return groups.sorted { $0.key < $1.key }.map { reason, group in
+            var files: [String] = []
+            for scenario in group where !files.contains(scenario.file) { files.append(scenario.file) }
+            return "\(verb): \(group.count) scenario(s) \(reason) (\(files.joined(separator: ", ")))"
+        }
     }
 
     /// What failed, where, which spec it violates, and the transcript.

@@ -104,6 +104,9 @@ public struct ScenarioRunner: Sendable {
         var queued: [CapturedMessage] = []
         var stderr: [UInt8]? = []
         var exitStatus: Int32?
+        // The step at which a reply was missing because the server had gone:
+        // its exit status, known only at the connection's end, is the cause to name there.
+        var closedEarly: Int?
         func sendPending() {
             guard !pending.isEmpty else { return }
             connection.send(pending)
@@ -138,6 +141,9 @@ public struct ScenarioRunner: Sendable {
                 }
             }
             let completion = connection.finish(timeout: exitTimeout)
+            if let early = closedEarly, violation?.line == early, !target.isLive, let status = completion.exitStatus, status != 0 {
+                violation?.message += status > 128 ? " (it had died of signal \(status - 128))" : " (it had exited \(status))"
+            }
             for (index, message) in completion.queued.enumerated() { transcript.append(.queued(index: queued.count + index + 1, message)) }
             if !target.isLive { transcript.append(.exited(completion.exitStatus)) }
             queued += completion.queued
@@ -170,6 +176,7 @@ public struct ScenarioRunner: Sendable {
                     }
                 case (.closed, _):
                     if transcript.last != .serverClosed { transcript.append(.serverClosed) }
+                    if violation == nil { closedEarly = step.line }
                     violate(step.line, "expected '\(match)', but the server had closed the connection")
                 case (.timedOut, let wait):
                     transcript.append(.noReply(seconds: wait))

@@ -27,15 +27,17 @@ extension ConformanceTarget {
     public var remoteClient: RemoteClient? { nil }
 }
 
-/// A qmail-remote binary and the control directory it reads (the one under
-/// the qmail home compiled into it).
+/// A qmail-remote binary and how to run it with a set of control files
+/// (in a private view of the qmail home compiled into it).
 public struct RemoteClient: Sendable {
     public var program: URL
-    public var controlDirectory: URL
+    /// Puts the control files where this run of the program will read them
+    /// and returns its command line without the program's own arguments.
+    public var command: @Sendable (_ controls: [String: ControlFile]) throws -> [String]
 
-    public init(program: URL, controlDirectory: URL) {
+    public init(program: URL, command: @escaping @Sendable (_ controls: [String: ControlFile]) throws -> [String]) {
         self.program = program
-        self.controlDirectory = controlDirectory
+        self.command = command
     }
 }
 

@@ -15,9 +15,10 @@ let qmailkitBinary: URL = {
 
 /// The conformance suite's build targets on the run's shared sandbox builds
 /// (RealBuildSupport's PatchedBuild: each selection built once per run, for
-/// every test target). A BuildTarget rewrites its home's control/ per
-/// scenario, so tests use one only through `with`, which holds the build's
-/// control lock against every other test of the run.
+/// every test target). A BuildTarget never writes its home (its programs
+/// see a private view of it), but some tests here run the home's programs
+/// directly with control files of their own: `with` holds the build's
+/// control lock for them against every other test of the run.
 enum RealBuilds {
     struct Shared: Sendable {
         let build: PatchedBuild

@@ -162,7 +162,7 @@ extension RealBuildTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tcpserver"), "needs tcpserver (ucspi-tcp)"))
     func safeScenariosPassAgainstQmailSmtpdUnderTcpserver() async throws {
         try await RealBuilds.with(RealBuilds.pristine) { target in
-            try writeBaseControls(into: target.home.appendingPathComponent("control"))
+            try writeBaseControls(into: target.layout.home.appendingPathComponent("control"))
             let marker = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-remote-queued-\(UUID().uuidString)")
             let queue = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-remote-queue-\(UUID().uuidString)")
             try Data("#!/bin/sh\ntouch \(marker.path)\nexit 81\n".utf8).write(to: queue)
@@ -172,7 +172,7 @@ extension RealBuildTests {
             let server = Process()
             server.executableURL = URL(fileURLWithPath: "/usr/bin/tcpserver")
             server.arguments = ["-1", "-H", "-R", "-l", "mail.example.org", "127.0.0.1", "0",
-                                "/usr/bin/env", "QMAILQUEUE=\(queue.path)", target.home.appendingPathComponent("bin/qmail-smtpd").path]
+                                "/usr/bin/env", "QMAILQUEUE=\(queue.path)", target.layout.smtpd.path]
             let out = Pipe()
             server.standardOutput = out
             server.standardError = FileHandle.nullDevice
