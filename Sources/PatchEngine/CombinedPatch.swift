@@ -1,3 +1,4 @@
+import Archive
 import DiffFormat
 import Foundation
 import GitStore
@@ -30,32 +31,25 @@ public enum CombinedPatch {
                        onlyInPublished: [String], differing: [String], diff: [UInt8])
     }
 
-    /// Applies `published` (any dialect, strip level guessed) to the pristine tree and
-    /// compares the resulting tree id with the recipe's.
+    /// Applies `published` (any dialect, compressed or not, strip level guessed)
+    /// to the pristine tree and compares the resulting tree id with the recipe's.
     public static func compare(published bytes: [UInt8], fileName: String, result: SeriesResult) throws -> Comparison {
         let document: PatchDocument
         do {
-            document = try PatchDocument(parsing: bytes)
+            document = try PatchDocument(parsing: try Compression.decompressIfCompressed(bytes))
         } catch {
             throw PatchEngineError.malformedPatch(file: fileName, detail: "\(error)")
         }
-        let strip = try document.guessStripLevel(existingPaths: result.pristine.paths)
+        let strip: Int
+        do {
+            strip = try document.guessStripLevel(existingPaths: result.pristine.paths)
+        } catch {
+            throw PatchEngineError.badPath(file: fileName, detail: "\(error)", hint: nil)
+        }
         var tree = result.pristine
         for filePatch in document.files {
-            let path = try filePatch.targetPath(strip: strip)
-            let original = tree[path]
-            let applied: AppliedFile
-            do {
-                applied = try DiffFormat.apply(filePatch, to: original?.contents, fuzz: 0)
-            } catch {
-                throw PatchEngineError.patchDoesNotApply(patch: fileName, file: path, detail: "\(error)")
-            }
-            if let contents = applied.contents {
-                let mode = TreeFile.Mode(gitMode: filePatch.modes.newMode) ?? original?.mode ?? .regular
-                tree[path] = TreeFile(path: path, contents: contents, mode: mode)
-            } else {
-                tree[path] = nil
-            }
+            let change = try PatchedFile(filePatch, strip: strip, file: fileName, in: tree, fuzz: 0) { nil }
+            change.write(into: &tree)
         }
         let repository = try GitRepository.inMemory()
         let mine = try repository.writeTree(result.final.sortedFiles)

@@ -2,6 +2,10 @@
 /// went wrong and what to do about it.
 public enum PatchEngineError: Error, CustomStringConvertible {
     case badMetadata(file: String, field: String, problem: String)
+    /// A recipe entry and the patch's own header say different things about one field.
+    case metadataDisagrees(field: String, recipePlace: String, recipeValue: String, patchPlace: String, patchValue: String)
+    /// A path of the patch cannot be used; `hint` says which strip level would work, when one does.
+    case badPath(file: String, detail: String, hint: String?)
     case malformedPatch(file: String, detail: String)
     case unknownFeature(String, known: [String])
     case missingRequirement(feature: String, requires: String)
@@ -16,6 +20,11 @@ public enum PatchEngineError: Error, CustomStringConvertible {
         switch self {
         case let .badMetadata(file, field, problem):
             return "\(file): header field \(field): \(problem)"
+        case let .metadataDisagrees(field, recipePlace, recipeValue, patchPlace, patchValue):
+            return "\(recipePlace): the recipe says \(field.lowercased()) '\(recipeValue)', but \(patchPlace): "
+                + "the patch header says \(field): \(patchValue); make them agree or drop one of them"
+        case let .badPath(file, detail, hint):
+            return "\(file): \(detail)" + (hint.map { "; \($0)" } ?? "")
         case let .malformedPatch(file, detail):
             return "\(file): \(detail)"
         case let .unknownFeature(feature, known):

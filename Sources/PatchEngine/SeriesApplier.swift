@@ -53,6 +53,8 @@ public final class SeriesApplier {
     public let pristine: FileTree
     public let fuzz: Int
     private var baseTrees: [[String]: FileTree] = [:]
+    /// The tree path each file patch of an applied patch was written to, by patch name.
+    private var filePaths: [String: [String]] = [:]
 
     public init(catalog: PatchCatalog, pristine: FileTree, fuzz: Int = 0) {
         self.catalog = catalog
@@ -129,27 +131,18 @@ public final class SeriesApplier {
         var touched: [String] = []
         var displaced: [StepReport.HunkNote] = []
         var hunkCount = 0
+        var written: [String] = []
         for filePatch in patch.document.files {
-            let path = try filePatch.targetPath(strip: patch.stripLevel)
-            let original = tree[path]
-            let applied: AppliedFile
-            do {
-                applied = try DiffFormat.apply(filePatch, to: original?.contents, fuzz: fuzz)
-            } catch {
-                throw PatchEngineError.patchDoesNotApply(patch: patch.file, file: path, detail: "\(error)")
-            }
-            if let contents = applied.contents {
-                let mode = TreeFile.Mode(gitMode: filePatch.modes.newMode) ?? original?.mode ?? .regular
-                tree[path] = TreeFile(path: path, contents: contents, mode: mode)
-            } else {
-                tree[path] = nil
-            }
-            touched.append(path)
-            hunkCount += applied.hunks.count
-            for (index, hunk) in applied.hunks.enumerated() where hunk.offset != 0 || hunk.fuzz != 0 {
-                displaced.append(.init(file: path, hunk: index + 1, offset: hunk.offset, fuzz: hunk.fuzz))
+            let change = try PatchedFile(filePatch, of: patch, in: tree, fuzz: fuzz)
+            change.write(into: &tree)
+            touched.append(contentsOf: change.touched.filter { !touched.contains($0) })
+            written.append(change.paths.path)
+            hunkCount += change.applied.hunks.count
+            for (index, hunk) in change.applied.hunks.enumerated() where hunk.offset != 0 || hunk.fuzz != 0 {
+                displaced.append(.init(file: change.paths.path, hunk: index + 1, offset: hunk.offset, fuzz: hunk.fuzz))
             }
         }
+        filePaths[patch.name] = written
         return (tree, touched, displaced, hunkCount)
     }
 
@@ -171,7 +164,8 @@ public final class SeriesApplier {
     }
 
     private func hunks(of patch: LoadedPatch, in path: String) -> [Hunk] {
-        patch.document.files.filter { (try? $0.targetPath(strip: patch.stripLevel)) == path }.flatMap(\.hunks)
+        guard let paths = filePaths[patch.name] else { return [] }
+        return zip(patch.document.files, paths).filter { $0.1 == path }.flatMap(\.0.hunks)
     }
 
     private func describeBase(_ metadata: PatchMetadata) -> String {

@@ -1,0 +1,65 @@
+import DiffFormat
+import GitStore
+
+/// One file patch applied to a tree: the paths chosen for it (GNU patch's
+/// choice for plain diffs, git's names for git diffs) and the result, ready
+/// to be written back. Shared by the series and by `compare`.
+struct PatchedFile {
+    let filePatch: FilePatch
+    let paths: ChosenPaths
+    let applied: AppliedFile
+    let mode: TreeFile.Mode
+
+    /// Chooses the paths in `tree` and applies the hunks; the errors name the
+    /// patch file and line, and suggest the strip level that fits the tree.
+    init(_ filePatch: FilePatch, of patch: LoadedPatch, in tree: FileTree, fuzz: Int) throws {
+        try self.init(filePatch, strip: patch.stripLevel, file: patch.file, in: tree, fuzz: fuzz) {
+            patch.stripHint(against: tree)
+        }
+    }
+
+    init(_ filePatch: FilePatch, strip: Int, file: String, in tree: FileTree, fuzz: Int,
+         stripHint: () -> String?) throws {
+        let paths: ChosenPaths
+        do {
+            paths = try filePatch.choosePaths(strip: strip, exists: { tree[$0] != nil })
+        } catch {
+            throw PatchEngineError.badPath(file: file, detail: "\(error)", hint: stripHint())
+        }
+        let original = paths.source.flatMap { tree[$0] }
+        if filePatch.gitOperation != nil, let destination = paths.destination, destination != paths.source,
+           tree[destination] != nil {
+            throw PatchEngineError.patchDoesNotApply(
+                patch: file, file: destination,
+                detail: "patch line \(filePatch.nameLines.new): the \(filePatch.gitOperation == .rename ? "rename" : "copy") "
+                    + "would replace a file that already exists")
+        }
+        do {
+            applied = try DiffFormat.apply(filePatch, to: original?.contents, fuzz: fuzz)
+        } catch {
+            var detail = "patch line \(filePatch.nameLines.old): \(error)"
+            if error.problem == .missingTarget, let hint = stripHint() { detail += "; " + hint }
+            throw PatchEngineError.patchDoesNotApply(patch: file, file: paths.path, detail: detail)
+        }
+        self.filePatch = filePatch
+        self.paths = paths
+        self.mode = TreeFile.Mode(gitMode: filePatch.modes.newMode) ?? original?.mode ?? .regular
+    }
+
+    /// Every tree path the change touches: a rename touches its source too.
+    var touched: [String] {
+        var result = [paths.path]
+        if filePatch.gitOperation == .rename, let source = paths.source, source != paths.path { result.insert(source, at: 0) }
+        return result
+    }
+
+    func write(into tree: inout FileTree) {
+        if filePatch.gitOperation == .rename, let source = paths.source { tree[source] = nil }
+        let path = paths.path
+        if let contents = applied.contents {
+            tree[path] = TreeFile(path: path, contents: contents, mode: mode)
+        } else {
+            tree[path] = nil
+        }
+    }
+}
