@@ -4,12 +4,6 @@ public struct DiffStat: Sendable, Equatable {
         public var path: String
         public var added: Int
         public var removed: Int
-
-        public init(path: String, added: Int, removed: Int) {
-            self.path = path
-            self.added = added
-            self.removed = removed
-        }
     }
 
     /// In patch order.

@@ -23,10 +23,10 @@ public struct LoadedPatch: Sendable {
 
     /// Parses `bytes` exactly as downloaded: gzip, bzip2 and xz files are
     /// recognised by their first bytes and decompressed. `entry` is what the
-    /// recipe says about the patch (metadata, strip level), `defaults` what an
-    /// entry implies when neither it nor the patch header says more.
+    /// recipe says about the patch (metadata, strip level); `defaultFeature` and
+    /// `defaultBase` what an entry implies when neither it nor the header says more.
     public init(name: String, file: String, bytes: [UInt8], entry: EntryMetadata = EntryMetadata(),
-                defaults: PatchMetadata.EntryDefaults? = nil) throws {
+                defaultFeature: String? = nil, defaultBase: String? = nil) throws {
         let text: [UInt8]
         do {
             text = try Compression.decompressIfCompressed(bytes)
@@ -44,7 +44,8 @@ public struct LoadedPatch: Sendable {
         self.file = file
         self.document = document
         self.stripLevel = strip
-        self.metadata = try PatchMetadata.resolve(header: document.header, file: file, entry: entry, defaults: defaults)
+        self.metadata = try PatchMetadata.resolve(header: document.header, file: file, entry: entry,
+                                               defaultFeature: defaultFeature, defaultBase: defaultBase)
         self.bytesSHA256 = SHA256.hash(data: bytes).hexString
         do {
             self.canonicalSHA256 = try document.canonicalSHA256(strip: strip)

@@ -26,7 +26,7 @@ public struct PatchCatalog: Sendable {
                 url = fetched
             }
             let patch = try Self.load(name: reference.name, url: url, project: project, entry: reference.metadata,
-                                      defaults: PatchMetadata.EntryDefaults(feature: reference.name, baseSource: recipe.base))
+                                      defaultFeature: reference.name, defaultBase: recipe.base)
             guard patch.metadata.resolves.isEmpty else {
                 throw PatchEngineError.badMetadata(file: patch.file, field: "Resolves",
                                                    problem: "a recipe lists main patches; resolutions are found in patches/resolutions/")
@@ -61,11 +61,12 @@ public struct PatchCatalog: Sendable {
     public var features: [String] { planner.order }
 
     private static func load(name: String, url: URL, project: Project, entry: EntryMetadata = EntryMetadata(),
-                             defaults: PatchMetadata.EntryDefaults? = nil) throws -> LoadedPatch {
+                             defaultFeature: String? = nil, defaultBase: String? = nil) throws -> LoadedPatch {
         let file = project.relativePath(url)
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw PatchEngineError.io("cannot read \(file): no such file or not readable")
         }
-        return try LoadedPatch(name: name, file: file, bytes: [UInt8](data), entry: entry, defaults: defaults)
+        return try LoadedPatch(name: name, file: file, bytes: [UInt8](data), entry: entry,
+                               defaultFeature: defaultFeature, defaultBase: defaultBase)
     }
 }

@@ -39,27 +39,14 @@ public struct PatchMetadata: Sendable, Equatable {
         self.resolves = resolves
     }
 
-    /// What a recipe entry contributes beyond its own fields: the name a
-    /// feature defaults to and the base source a published patch without a
-    /// `Base` is taken to be written against.
-    public struct EntryDefaults: Sendable {
-        public var feature: String
-        public var baseSource: String
-
-        public init(feature: String, baseSource: String) {
-            self.feature = feature
-            self.baseSource = baseSource
-        }
-    }
-
     /// Reads the metadata from the patch header and, for a recipe entry, the
     /// entry's fields. A field given in both places must say the same thing;
     /// otherwise the error names both places (recipe `file:line`, patch
     /// `file:line`). Without an entry (resolutions), `Feature` and `Base` are
-    /// required in the header; with one, they default to the entry's name and
-    /// the recipe's base source.
+    /// required in the header; with one, they default to `defaultFeature` (the
+    /// entry's name) and `defaultBase` (the recipe's base source).
     public static func resolve(header: PatchHeader, file: String, entry: EntryMetadata = EntryMetadata(),
-                               defaults: EntryDefaults? = nil) throws -> PatchMetadata {
+                               defaultFeature: String? = nil, defaultBase: String? = nil) throws -> PatchMetadata {
         func headerField(_ name: String) -> PatchHeader.Field? { header.field(name) }
         func list(_ text: String) -> [String] {
             text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }).map(String.init)
@@ -93,7 +80,7 @@ public struct PatchMetadata: Sendable, Equatable {
         func names(_ name: String) -> ([String], Int)? {
             headerField(name).map { (list($0.value), $0.line) }
         }
-        let feature = try agreedText("Feature", recipe: entry.feature, patch: text("Feature")) ?? defaults?.feature
+        let feature = try agreedText("Feature", recipe: entry.feature, patch: text("Feature")) ?? defaultFeature
         guard let feature, !feature.isEmpty else {
             throw PatchEngineError.badMetadata(file: file, field: "Feature", problem: "missing; every patch names the feature it implements")
         }
@@ -104,7 +91,7 @@ public struct PatchMetadata: Sendable, Equatable {
             "Base", recipe: try entry.base.map { (try parseBase($0.value, file: $0.place), $0.place) },
             patch: parsedBase, same: { $0.0 == $1.0 && Set($0.1) == Set($1.1) },
             show: { ([$0.0] + $0.1).joined(separator: " + ") })
-            ?? defaults.map { ($0.baseSource, []) }
+            ?? defaultBase.map { ($0, []) }
         guard let base else {
             throw PatchEngineError.badMetadata(file: file, field: "Base",
                                                problem: "missing; say which tree the patch was written against, e.g. 'netqmail-1.06' or 'netqmail-1.06 + auth'")
