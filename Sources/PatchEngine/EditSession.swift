@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import GitStore
 
@@ -13,6 +14,10 @@ public enum EditSession {
                              directory: URL, commitTime: Int64) throws {
         guard !FileManager.default.fileExists(atPath: directory.path) else {
             throw PatchEngineError.outputExists(directory.path)
+        }
+        if let data = FileManager.default.contents(atPath: patchFileURL.path), let format = Compression.detect(data) {
+            throw PatchEngineError.notEditable(file: patch.file, reason: "it is \(format.rawValue)-compressed and refresh writes "
+                + "a plain patch; decompress it into patches/ and point the recipe entry at the copy")
         }
         let base = try applier.baseTree(patch.metadata.baseFeatures)
         let plan = SeriesPlan(steps: [.init(feature: patch.metadata.feature, patchName: patch.name, resolves: patch.metadata.resolves)],

@@ -14,6 +14,8 @@ public enum PatchEngineError: Error, CustomStringConvertible {
     case patchDoesNotApply(patch: String, file: String, detail: String)
     case conflicts(ConflictReport)
     case outputExists(String)
+    /// `edit` cannot rewrite this patch file.
+    case notEditable(file: String, reason: String)
     case io(String)
 
     public var description: String {
@@ -42,6 +44,8 @@ public enum PatchEngineError: Error, CustomStringConvertible {
             return report.description
         case let .outputExists(path):
             return "\(path) already exists; remove it or choose another -o DIR (nothing was written)"
+        case let .notEditable(file, reason):
+            return "cannot edit \(file): \(reason)"
         case let .io(message):
             return message
         }

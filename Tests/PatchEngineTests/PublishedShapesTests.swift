@@ -108,6 +108,23 @@ import TestSupport
                 "\(String(describing: truncated))")
     }
 
+    @Test func aCompressedPatchIsNotOpenedForEditing() throws {
+        let project = try TestProject(pristine: Self.pristine)
+        defer { project.remove() }
+        let plain = "Feature: cflags\nBase: base-1.0\n---\n" + Self.bareDiff
+        let url = project.root.appendingPathComponent("patches/cflags.patch")
+        try Data(try Command.run("gzip", ["-c"], input: Array(plain.utf8)).stdout).write(to: url)
+        let catalog = try PatchCatalog(project: project.project, recipe: try recipe(project, ["cflags"]))
+        let patch = try #require(catalog.patches["cflags"])
+        let directory = project.root.appendingPathComponent("edit-cflags")
+        let error = #expect(throws: PatchEngineError.self) {
+            try EditSession.start(patch: patch, applier: SeriesApplier(catalog: catalog, pristine: project.pristine),
+                                  patchFileURL: url, directory: directory, commitTime: 0)
+        }
+        #expect(error?.description.hasPrefix("cannot edit patches/cflags.patch: it is gzip-compressed") == true)
+        #expect(!FileManager.default.fileExists(atPath: directory.path))
+    }
+
     @Test func stripLevelPerEntryAndAHintWhenItIsWrong() throws {
         let project = try TestProject(pristine: Self.pristine)
         defer { project.remove() }
