@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "SelectionMatrix", dependencies: ["Conformance", "PatchEngine", "QmailBuild", "Workers"]),
         .executableTarget(name: "qmailkit", dependencies: [
             "Archive", "Conformance", "Console", "DiffFormat", "PatchEngine", "QmailBuild", "Recipes", "SelectionMatrix",
-            "SMTPServer",
+            "SMTPServer", .product(name: "NIOCore", package: "swift-nio"),
             "SourceFetch", "SourceImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -69,7 +69,7 @@ let package = Package(
         ]),
         .target(name: "TestSupport", dependencies: ["SeededRandom", "Spawn"], path: "Tests/TestSupport"),
         .target(name: "RealBuildSupport", dependencies: [
-            "TestSupport", "GitStore", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport",
+            "TestSupport", "DiffFormat", "GitStore", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport",
         ], path: "Tests/RealBuildSupport"),
         .testTarget(name: "ArchiveTests", dependencies: ["TestSupport", "Archive", "CZlib"]),
         .testTarget(name: "GitStoreTests", dependencies: ["TestSupport", "GitStore"]),

@@ -63,17 +63,17 @@ struct EntrySafetyPolicy {
         switch kind {
         case .symbolicLink:
             let target = linkTarget ?? ""
-            switch ArchivePath.resolve(linkComponents: components, target: target) {
+            switch SymlinkTargetProblem.check(linkPath: path, target: target) {
             case .absolute:
                 throw UnsafeEntryError.symlinkAbsoluteTarget(path: rawPath, offset: offset, target: target)
-            case .escapes:
+            case .escapesTree:
                 throw UnsafeEntryError.symlinkEscapesTree(path: rawPath, offset: offset, target: target)
             case .climbsAfterName:
                 throw UnsafeEntryError.symlinkClimbsAfterName(path: rawPath, offset: offset, target: target)
-            case .inside:
-                guard !target.isEmpty else {
-                    throw UnsafeEntryError.invalidPath(path: rawPath, offset: offset, reason: "the symlink target is empty")
-                }
+            case .empty:
+                throw UnsafeEntryError.invalidPath(path: rawPath, offset: offset, reason: SymlinkTargetProblem.empty.reason)
+            case nil:
+                break
             }
             admittedTarget = target
             node = .symlink

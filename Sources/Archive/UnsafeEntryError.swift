@@ -71,12 +71,11 @@ public enum UnsafeEntryError: Error, Equatable, CustomStringConvertible {
         case let .belowFile(_, _, file):
             return "it lies below '\(file)', which is a file, not a directory"
         case .symlinkAbsoluteTarget:
-            return "an absolute target points outside the tree"
+            return SymlinkTargetProblem.absolute.reason
         case .symlinkEscapesTree:
-            return "the target climbs out of the tree"
+            return SymlinkTargetProblem.escapesTree.reason
         case .symlinkClimbsAfterName:
-            return "'..' after a directory name cannot be checked without following other links; "
-                + "only leading '..' components are accepted"
+            return SymlinkTargetProblem.climbsAfterName.reason
         case .hardlinkOutsideTree:
             return "the target is outside the tree"
         case .hardlinkTargetUnknown:

@@ -81,7 +81,8 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
         case .crash: "crash"
         }
         let arguments = scenario.arguments.map { $0 == CheckPasswordStandIn.argumentName ? checkScript.path : $0 }
-        let server = try SpawnedServer(program: smtpd.path, arguments: arguments, environment: environment)
+        let server = try SpawnedServer(program: smtpd.path, arguments: arguments, environment: environment,
+                                       stderr: capture.appendingPathComponent("stderr"))
         return BuildConnection(server: server, captureDirectory: capture)
     }
 
@@ -118,8 +119,8 @@ final class BuildConnection: TargetConnection {
     func send(_ bytes: [UInt8]) { server.send(bytes) }
     func nextLine(timeout: Double) -> LineRead { server.nextLine(timeout: timeout) }
     func shutdownInput() { server.shutdownInput() }
-    func startTLS(clientCertificate: [UInt8]?, timeout: Double) -> String? {
-        server.startTLS(clientCertificate: clientCertificate, timeout: timeout)
+    func startTLS(offer: TLSOffer, timeout: Double) -> String? {
+        server.startTLS(offer: offer, timeout: timeout)
     }
 
     func finish(timeout: Double) -> Completion {
@@ -131,6 +132,7 @@ final class BuildConnection: TargetConnection {
             queued.append(CapturedMessage(message: Array(message), envelope: Array(envelope)))
             index += 1
         }
-        return Completion(exitStatus: status, queued: queued)
+        let stderr = try? Data(contentsOf: captureDirectory.appendingPathComponent("stderr"))
+        return Completion(exitStatus: status, queued: queued, stderr: stderr.map(Array.init))
     }
 }

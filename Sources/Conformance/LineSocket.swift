@@ -93,10 +93,10 @@ final class LineSocket {
 
     /// The client side of a TLS handshake over the socket; `nil` on success,
     /// else why it failed. Plaintext arriving with the last flight is kept.
-    func startTLS(clientCertificate: [UInt8]?, timeout: Double) -> String? {
+    func startTLS(offer: TLSOffer, timeout: Double) -> String? {
         guard tls == nil else { return "TLS is already on" }
         let endpoint: TLSEndpoint
-        do { endpoint = try TLSEndpoint.client(certificate: clientCertificate) } catch { return "TLS client: \(error)" }
+        do { endpoint = try TLSEndpoint.client(offer: offer) } catch { return "TLS client: \(error)" }
         let deadline = Date().addingTimeInterval(timeout)
         sendRaw(endpoint.outgoing())
         while !endpoint.isEstablished {

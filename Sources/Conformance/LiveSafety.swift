@@ -14,14 +14,14 @@ public enum LiveSafety {
     public static let maxBytesSent = 16 * 1024
 
     /// `scenarios` split into those `target` runs and those it skips, with
-    /// the reason; only a live target skips any.
+    /// the reason: a live target skips the unsafe ones; any target skips an
+    /// SMTPS peer scenario when this process may not listen on port 465.
     public static func partition(_ scenarios: [Scenario], for target: any ConformanceTarget)
         -> (runnable: [Scenario], skipped: [SkippedScenario]) {
-        guard target.isLive else { return (scenarios, []) }
         var runnable: [Scenario] = []
         var skipped: [SkippedScenario] = []
         for scenario in scenarios {
-            if let reason = unsafeReason(scenario) {
+            if let reason = target.isLive ? unsafeReason(scenario) : machineReason(scenario) {
                 skipped.append(SkippedScenario(scenario: scenario, reason: reason))
             } else {
                 runnable.append(scenario)
@@ -30,10 +30,18 @@ public enum LiveSafety {
         return (runnable, skipped)
     }
 
+    /// Why this machine cannot run `scenario` for a local target; nil if it can.
+    public static func machineReason(_ scenario: Scenario) -> String? {
+        guard let peer = scenario.remote?.peer, peer.smtps else { return nil }
+        return PortPrivilege.refusal(port: peer.port).map { "its SMTPS test peer " + $0 }
+    }
+
     /// Why `scenario` must not run against a live server; nil if it may.
     public static func unsafeReason(_ scenario: Scenario) -> String? {
         if !scenario.environment.isEmpty { return "sets its own environment (env:)" }
-        if !scenario.controls.isEmpty { return "writes its own control files (control:)" }
+        if !scenario.controls.isEmpty || scenario.steps.contains(where: {
+            if case .reconnect(let controls) = $0.kind { !controls.isEmpty } else { false }
+        }) { return "writes its own control files (control:)" }
         if !scenario.arguments.isEmpty { return "runs qmail-smtpd with arguments (args:)" }
         if scenario.queueOutcome != .exit(0) { return "sets how the queue program ends (queue-exit:)" }
         if !scenario.queue.isEmpty || expectsDataAccepted(scenario) {
@@ -43,6 +51,7 @@ public enum LiveSafety {
             return "sends DATA and a final '.', which completes a message on a server that accepts the DATA"
         }
         if scenario.exitStatus != nil { return "checks the exit status (expect-exit:), which a remote server does not show" }
+        if scenario.stderr != nil { return "checks qmail-smtpd's stderr (stderr:), which a remote server does not show" }
         let groups = pipelinedGroups(scenario)
         if let largest = groups.map(lineCount).max(), largest > maxPipelinedLines {
             return "floods: \(largest) lines in one write (more than \(maxPipelinedLines))"

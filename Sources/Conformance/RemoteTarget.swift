@@ -113,8 +113,8 @@ final class RemoteConnection: TargetConnection {
     func send(_ bytes: [UInt8]) { socket.send(bytes) }
     func nextLine(timeout: Double) -> LineRead { socket.nextLine(timeout: timeout) }
     func shutdownInput() { socket.shutdownInput() }
-    func startTLS(clientCertificate: [UInt8]?, timeout: Double) -> String? {
-        socket.startTLS(clientCertificate: clientCertificate, timeout: timeout)
+    func startTLS(offer: TLSOffer, timeout: Double) -> String? {
+        socket.startTLS(offer: offer, timeout: timeout)
     }
     func finish(timeout: Double) -> Completion { Completion(exitStatus: nil, queued: []) }
 }

@@ -20,7 +20,7 @@ public enum Reports {
         }
         let failed = results.filter { !$0.passed }
         for result in failed { text += "\n" + failureDetail(result) }
-        let skippedPart = skipped.isEmpty ? "" : ", \(skipped.count) skipped (not safe on a live server)"
+        let skippedPart = skipped.isEmpty ? "" : ", \(skipped.count) skipped"
         text += "\n\(results.count - failed.count) passed, \(failed.count) failed\(skippedPart), \(results.count) scenarios on \(results.first?.target ?? "no target")\n"
         return text
     }

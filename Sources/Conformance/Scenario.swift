@@ -33,6 +33,9 @@ public struct Scenario: Sendable, Equatable {
     public var queue: [QueuedMessage]
     /// `expect-exit:` — the process's exit status, if checked.
     public var exitStatus: Int32?
+    /// `stderr:` — what qmail-smtpd writes on descriptor 2 over the whole
+    /// scenario (`.exact([])` for `stderr: empty`); nil = not checked.
+    public var stderr: LineMatch?
     /// `program: qmail-remote` — the target's qmail-remote is the client and a
     /// test peer the server (see `RemoteSetup`); nil for qmail-smtpd scenarios.
     /// `queue:` lines then describe what the peer received.
@@ -53,6 +56,7 @@ public struct Scenario: Sendable, Equatable {
         steps = []
         queue = []
         exitStatus = nil
+        stderr = nil
         remote = nil
     }
 
@@ -114,9 +118,21 @@ public struct Step: Sendable, Equatable {
         case close
         /// `eof` — the server must close the connection now (no more lines).
         case expectEOF
-        /// `tls` / `tls: relay` — a TLS handshake now, presenting the named
-        /// `SuitePKI` client certificate if one is given.
-        case startTLS(clientCertificate: String?)
+        /// `tls` / `tls: relay max=1.2` — a TLS handshake now, as `TLSOffer` says.
+        case startTLS(TLSOffer)
+        /// `tls-refused: max=1.1` — a handshake now that must fail; the
+        /// server must then end the connection (what it writes is not read).
+        case refusedTLS(TLSOffer)
+        /// `silence: 1.5` — for this many seconds the client sends nothing
+        /// and the server must say nothing and keep the connection open.
+        case silence(seconds: Double)
+        /// `within: 3` — the next `<` or `eof` must come within this many
+        /// seconds (instead of the runner's reply wait).
+        case within(seconds: Double)
+        /// `reconnect` — the client closes, the server must end, and a new
+        /// connection starts with these control files changed (`control:`
+        /// and `pki:` lines after the `reconnect`).
+        case reconnect(controls: [String: ControlFile])
     }
     public var kind: Kind
     public var line: Int
@@ -125,6 +141,35 @@ public struct Step: Sendable, Equatable {
         self.kind = kind
         self.line = line
     }
+}
+
+/// What the suite's TLS client offers in a handshake: a `SuitePKI` client
+/// certificate, the protocol versions and the TLS 1.2 cipher suites
+/// (a BoringSSL cipher list). Nil fields take the client's defaults.
+public struct TLSOffer: Sendable, Equatable {
+    public var certificate: String?
+    public var minimumVersion: TLSProtocolVersion?
+    public var maximumVersion: TLSProtocolVersion?
+    public var ciphers: String?
+
+    public init(certificate: String? = nil, minimumVersion: TLSProtocolVersion? = nil,
+                maximumVersion: TLSProtocolVersion? = nil, ciphers: String? = nil) {
+        self.certificate = certificate
+        self.minimumVersion = minimumVersion
+        self.maximumVersion = maximumVersion
+        self.ciphers = ciphers
+    }
+
+    /// The words of a `tls:` line: `relay min=1.2 max=1.3 ciphers=AES128-SHA`.
+    public var words: [String] {
+        [certificate, minimumVersion.map { "min=\($0.rawValue)" }, maximumVersion.map { "max=\($0.rawValue)" },
+         ciphers.map { "ciphers=\($0)" }].compactMap { $0 }
+    }
+}
+
+/// A TLS protocol version as scenarios write it.
+public enum TLSProtocolVersion: String, Sendable, Equatable, CaseIterable {
+    case tls10 = "1.0", tls11 = "1.1", tls12 = "1.2", tls13 = "1.3"
 }
 
 /// How an expected line (reply, envelope, message part) is compared.

@@ -23,7 +23,12 @@ public struct ScenarioParseError: Error, Equatable, CustomStringConvertible {
 ///     cram: alice secret       answer the last 334 challenge with CRAM-MD5
 ///     close                    shut down the client's sending side
 ///     eof                      the server has closed: no further reply
-///     tls / tls: relay         TLS handshake now (with a SuitePKI client certificate)
+///     tls / tls: relay max=1.2 TLS handshake now (SuitePKI client certificate, versions, ciphers)
+///     tls-refused: max=1.1     a handshake that must fail; then the server ends
+///     silence: 1.5             nothing said either way for 1.5 s, connection open
+///     within: 3                the next `<` or `eof` within 3 s
+///     reconnect                close, then a new connection (later control:/pki: apply to it)
+///     stderr: empty            qmail-smtpd's stderr (also `~ regex`, exact text)
 ///     queue: Fa@b\0Tc@d\0\0    next queued message's envelope (or `~ regex`)
 ///     queue-received: ~ …      its Received header (the first two lines)
 ///     queue-body: hello\n      the message after the Received header
@@ -79,12 +84,12 @@ public enum ScenarioParser {
         }
         guard scenario.steps.contains(where: {
             switch $0.kind {
-            case .expect, .expectEOF: true
+            case .expect, .expectEOF, .refusedTLS, .silence: true
             default: false
             }
         }) else {
             throw ScenarioParseError(file: file, line: scenario.line,
-                                     message: "scenario '\(scenario.name)' expects no reply line; add at least one '< …' or 'eof'")
+                                     message: "scenario '\(scenario.name)' expects no reply line; add at least one '< …', 'eof', 'silence:' or 'tls-refused'")
         }
     }
 
@@ -122,14 +127,23 @@ public enum ScenarioParser {
         } else if text == "eof" {
             scenario.steps.append(Step(.expectEOF, line: line))
         } else if text == "tls" {
-            scenario.steps.append(Step(.startTLS(clientCertificate: nil), line: line))
+            scenario.steps.append(Step(.startTLS(TLSOffer()), line: line))
         } else if let value = setting("tls", text) {
-            guard SuitePKI.items.contains(value) else {
-                throw LineError(description: "tls: takes one of the suite's certificates: \(SuitePKI.items.sorted().joined(separator: " "))")
-            }
-            scenario.steps.append(Step(.startTLS(clientCertificate: value), line: line))
+            scenario.steps.append(Step(.startTLS(try offer(value)), line: line))
+        } else if text == "tls-refused" {
+            scenario.steps.append(Step(.refusedTLS(TLSOffer()), line: line))
+        } else if let value = setting("tls-refused", text) {
+            scenario.steps.append(Step(.refusedTLS(try offer(value)), line: line))
+        } else if let value = setting("silence", text) {
+            scenario.steps.append(Step(.silence(seconds: try seconds(value, "silence")), line: line))
+        } else if let value = setting("within", text) {
+            scenario.steps.append(Step(.within(seconds: try seconds(value, "within")), line: line))
+        } else if text == "reconnect" {
+            scenario.steps.append(Step(.reconnect(controls: [:]), line: line))
+        } else if let value = setting("stderr", text) {
+            scenario.stderr = value == "empty" ? .exact([]) : try match(value)
         } else if let value = setting("pki", text) {
-            try applyPKI(value, to: &scenario, name: controlName)
+            try afterReconnect(&scenario) { scenario throws(LineError) in try applyPKI(value, to: &scenario, name: controlName) }
         } else if let value = setting("cram", text) {
             let words = value.split(separator: " ")
             guard words.count == 2 else { throw LineError(description: "cram: needs a user and a password, e.g. cram: alice secret") }
@@ -143,7 +157,7 @@ public enum ScenarioParser {
                 throw LineError(description: "env: takes NAME=value, NAME= (empty) or -NAME (unset)")
             }
         } else if let value = setting("control", text) {
-            try applyControl(value, to: &scenario)
+            try afterReconnect(&scenario) { scenario throws(LineError) in try applyControl(value, to: &scenario) }
         } else if let value = setting("args", text) {
             scenario.arguments = value.split(separator: " ").map(String.init)
         } else if let value = setting("queue-exit", text) {
@@ -155,8 +169,49 @@ public enum ScenarioParser {
             guard kinds.isSubset(of: ["ref", "build"]), !kinds.isEmpty else { throw LineError(description: "targets: takes ref and/or build") }
             scenario.targets = kinds
         } else {
-            throw LineError(description: "cannot read '\(text)': expected '> ', '>> ', '< ', close, eof, tls, tls:, cram:, queue:, queue-received:, queue-body:, expect-exit: or a setting (desc, spec, features, env, control, pki, args, queue-exit, targets)")
+            throw LineError(description: "cannot read '\(text)': expected '> ', '>> ', '< ', close, eof, tls, tls:, tls-refused, silence:, within:, reconnect, cram:, queue:, queue-received:, queue-body:, expect-exit:, stderr: or a setting (desc, spec, features, env, control, pki, args, queue-exit, targets)")
         }
+    }
+
+    /// `control:` and `pki:` lines after a `reconnect` change the setup of
+    /// the connections from that `reconnect` on; before any, the scenario's.
+    private static func afterReconnect(_ scenario: inout Scenario,
+                                       _ apply: (inout Scenario) throws(LineError) -> Void) throws(LineError) {
+        guard let index = scenario.steps.lastIndex(where: { if case .reconnect = $0.kind { true } else { false } }),
+              case .reconnect(let controls) = scenario.steps[index].kind else {
+            return try apply(&scenario)
+        }
+        var changes = Scenario(name: scenario.name, file: scenario.file, line: scenario.line)
+        changes.controls = controls
+        try apply(&changes)
+        scenario.steps[index].kind = .reconnect(controls: changes.controls)
+    }
+
+    /// `tls:` and `tls-refused:` words: a suite certificate, `min=` and
+    /// `max=` protocol versions, `ciphers=` a TLS 1.2 cipher list.
+    private static func offer(_ value: String) throws(LineError) -> TLSOffer {
+        let usage = "tls: takes a suite certificate (\(SuitePKI.items.sorted().joined(separator: " "))), min=VERSION, max=VERSION (1.0 1.1 1.2 1.3) and ciphers=LIST, e.g. tls: relay max=1.2"
+        var offer = TLSOffer()
+        for word in value.split(separator: " ").map(String.init) {
+            if let version = word.split(separator: "=", maxSplits: 1).last, word.hasPrefix("min=") || word.hasPrefix("max=") {
+                guard let parsed = TLSProtocolVersion(rawValue: String(version)) else { throw LineError(description: usage) }
+                if word.hasPrefix("min=") { offer.minimumVersion = parsed } else { offer.maximumVersion = parsed }
+            } else if word.hasPrefix("ciphers="), word.count > 8 {
+                offer.ciphers = String(word.dropFirst(8))
+            } else if SuitePKI.items.contains(word), offer.certificate == nil {
+                offer.certificate = word
+            } else {
+                throw LineError(description: usage)
+            }
+        }
+        return offer
+    }
+
+    private static func seconds(_ value: String, _ key: String) throws(LineError) -> Double {
+        guard let seconds = Double(value), seconds > 0, seconds <= 60 else {
+            throw LineError(description: "\(key): takes seconds (up to 60), e.g. \(key): 1.5")
+        }
+        return seconds
     }
 
     /// Lines both kinds of scenario take; false if `text` is none of them.

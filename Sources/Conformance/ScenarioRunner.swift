@@ -13,6 +13,8 @@ public enum TranscriptEntry: Equatable, Sendable, CustomStringConvertible {
     /// A completed TLS handshake (with this client certificate).
     case tlsEstablished(clientCertificate: String?)
     case tlsFailed(String)
+    /// A `reconnect`: a new connection begins.
+    case reconnected
     case queued(index: Int, CapturedMessage)
     /// One field of qmail-remote's report.
     case report([UInt8])
@@ -29,6 +31,7 @@ public enum TranscriptEntry: Equatable, Sendable, CustomStringConvertible {
         case .tlsEstablished(let certificate):
             return "-- TLS established" + (certificate.map { " (client certificate \($0))" } ?? "")
         case .tlsFailed(let reason): return "-- TLS handshake failed: " + reason
+        case .reconnected: return "-- new connection"
         case .queued(let index, let message):
             return "Q\(index): envelope " + ByteEscapes.encode(message.envelope) + "\nQ\(index): message " + ByteEscapes.encode(message.message)
         case .report(let field): return "R: " + ByteEscapes.encode(field)
@@ -63,7 +66,9 @@ public struct ScenarioRunner: Sendable {
     /// Seconds to wait for the server to end after the dialogue.
     public var exitTimeout: Double
 
-    public init(replyTimeout: Double = 5, exitTimeout: Double = 5) {
+    /// The reply wait outlasts the longest AUTH failure delay (5 s), so a
+    /// build that always pauses fails only the scenarios about the pause.
+    public init(replyTimeout: Double = 8, exitTimeout: Double = 5) {
         self.replyTimeout = replyTimeout
         self.exitTimeout = exitTimeout
     }
@@ -82,9 +87,10 @@ public struct ScenarioRunner: Sendable {
         func violate(_ line: Int, _ message: String) {
             if violation == nil { violation = Violation(line: line, message: message) }
         }
-        let connection: any TargetConnection
+        var setup = scenario
+        var connection: any TargetConnection
         do {
-            connection = try target.connect(scenario)
+            connection = try target.connect(setup)
         } catch {
             return ScenarioResult(scenario: scenario, target: target.name, transcript: [],
                                   violation: Violation(line: scenario.line, message: "could not start: \(error)"),
@@ -93,11 +99,50 @@ public struct ScenarioRunner: Sendable {
         var pending: [UInt8] = []
         var lastLine: [UInt8] = []
         var clientClosed = false
+        /// A `within:` bound for the next `<` or `eof`.
+        var bound: Double?
+        var queued: [CapturedMessage] = []
+        var stderr: [UInt8]? = []
+        var exitStatus: Int32?
         func sendPending() {
             guard !pending.isEmpty else { return }
             connection.send(pending)
             transcript.append(.sent(pending))
             pending = []
+        }
+        func read() -> (LineRead, Double) {
+            let wait = bound ?? replyTimeout
+            bound = nil
+            return (connection.nextLine(timeout: wait), wait)
+        }
+        /// The client closes (unless it did); every further line is
+        /// unexpected; then the server must end and its results are kept.
+        func end(at line: Int) {
+            sendPending()
+            if !clientClosed && transcript.last != .serverClosed {
+                connection.shutdownInput()
+                transcript.append(.clientClosed)
+            }
+            drain: while true {
+                switch connection.nextLine(timeout: replyTimeout) {
+                case .line(let reply):
+                    transcript.append(.received(reply))
+                    violate(line, "unexpected reply after the last expected one: '\(ByteEscapes.encode(reply))'")
+                case .closed:
+                    if transcript.last != .serverClosed { transcript.append(.serverClosed) }
+                    break drain
+                case .timedOut:
+                    transcript.append(.noReply(seconds: replyTimeout))
+                    violate(line, "the server did not close the connection after the client did")
+                    break drain
+                }
+            }
+            let completion = connection.finish(timeout: exitTimeout)
+            for (index, message) in completion.queued.enumerated() { transcript.append(.queued(index: queued.count + index + 1, message)) }
+            if !target.isLive { transcript.append(.exited(completion.exitStatus)) }
+            queued += completion.queued
+            stderr = completion.stderr.flatMap { bytes in stderr.map { $0 + bytes } }
+            exitStatus = completion.exitStatus
         }
         for step in scenario.steps {
             switch step.kind {
@@ -116,33 +161,71 @@ public struct ScenarioRunner: Sendable {
                 transcript.append(.sentChallengeResponse(response))
             case .expect(let match):
                 sendPending()
-                switch connection.nextLine(timeout: replyTimeout) {
-                case .line(let line):
+                switch read() {
+                case (.line(let line), _):
                     transcript.append(.received(line))
                     lastLine = line
                     if !Self.matches(match, line) {
                         violate(step.line, "expected '\(match)', got '\(ByteEscapes.encode(line))'")
                     }
-                case .closed:
+                case (.closed, _):
                     if transcript.last != .serverClosed { transcript.append(.serverClosed) }
                     violate(step.line, "expected '\(match)', but the server had closed the connection")
-                case .timedOut:
-                    transcript.append(.noReply(seconds: replyTimeout))
-                    violate(step.line, "expected '\(match)', but no reply came")
+                case (.timedOut, let wait):
+                    transcript.append(.noReply(seconds: wait))
+                    violate(step.line, "expected '\(match)', but no reply came within \(wait) s")
                 }
-            case .startTLS(let item):
+            case .startTLS(let offer):
                 sendPending()
-                let failure: String?
-                do {
-                    failure = connection.startTLS(clientCertificate: try item.map(SuitePKI.pem), timeout: replyTimeout)
-                } catch {
-                    failure = "\(error)"
-                }
-                if let failure {
+                if let failure = connection.startTLS(offer: offer, timeout: replyTimeout) {
                     transcript.append(.tlsFailed(failure))
                     violate(step.line, "TLS handshake failed: \(failure)")
                 } else {
-                    transcript.append(.tlsEstablished(clientCertificate: item))
+                    transcript.append(.tlsEstablished(clientCertificate: offer.certificate))
+                }
+            case .refusedTLS(let offer):
+                sendPending()
+                guard let failure = connection.startTLS(offer: offer, timeout: replyTimeout) else {
+                    transcript.append(.tlsEstablished(clientCertificate: offer.certificate))
+                    violate(step.line, "expected the server to refuse a handshake offering \(offer.words.joined(separator: " ")), but it completed")
+                    continue
+                }
+                transcript.append(.tlsFailed(failure))
+                // Whatever the server writes now (an alert, a 454 in clear)
+                // is neither checked nor recorded: TLS stacks differ in what
+                // the client gets to see of it. It must end the connection.
+                var rest = connection.nextLine(timeout: replyTimeout)
+                while case .line = rest { rest = connection.nextLine(timeout: replyTimeout) }
+                if rest == .closed {
+                    transcript.append(.serverClosed)
+                } else {
+                    violate(step.line, "the handshake failed, but the server kept the connection open")
+                }
+            case .silence(let seconds):
+                sendPending()
+                switch connection.nextLine(timeout: seconds) {
+                case .timedOut:
+                    transcript.append(.noReply(seconds: seconds))
+                case .line(let line):
+                    transcript.append(.received(line))
+                    violate(step.line, "expected \(seconds) s of silence, got '\(ByteEscapes.encode(line))'")
+                case .closed:
+                    transcript.append(.serverClosed)
+                    violate(step.line, "expected \(seconds) s of silence, but the server closed the connection")
+                }
+            case .within(let seconds):
+                bound = seconds
+            case .reconnect(let controls):
+                end(at: step.line)
+                for (name, file) in controls { setup.controls[name] = file }
+                clientClosed = false
+                lastLine = []
+                do {
+                    connection = try target.connect(setup)
+                    transcript.append(.reconnected)
+                } catch {
+                    violate(step.line, "could not start the next connection: \(error)")
+                    break
                 }
             case .close:
                 sendPending()
@@ -151,45 +234,26 @@ public struct ScenarioRunner: Sendable {
                 transcript.append(.clientClosed)
             case .expectEOF:
                 sendPending()
-                switch connection.nextLine(timeout: replyTimeout) {
-                case .closed:
+                switch read() {
+                case (.closed, _):
                     if transcript.last != .serverClosed { transcript.append(.serverClosed) }
-                case .line(let line):
+                case (.line(let line), _):
                     transcript.append(.received(line))
                     violate(step.line, "expected the server to close the connection, got '\(ByteEscapes.encode(line))'")
-                case .timedOut:
-                    transcript.append(.noReply(seconds: replyTimeout))
-                    violate(step.line, "expected the server to close the connection, but it kept it open")
+                case (.timedOut, let wait):
+                    transcript.append(.noReply(seconds: wait))
+                    violate(step.line, "expected the server to close the connection, but it kept it open for \(wait) s")
                 }
             }
         }
-        sendPending()
-        if !clientClosed {
-            connection.shutdownInput()
-            transcript.append(.clientClosed)
-        }
         let endLine = scenario.steps.last?.line ?? scenario.line
-        drain: while true {
-            switch connection.nextLine(timeout: replyTimeout) {
-            case .line(let line):
-                transcript.append(.received(line))
-                violate(endLine, "unexpected reply after the last expected one: '\(ByteEscapes.encode(line))'")
-            case .closed:
-                if transcript.last != .serverClosed { transcript.append(.serverClosed) }
-                break drain
-            case .timedOut:
-                transcript.append(.noReply(seconds: replyTimeout))
-                violate(endLine, "the server did not close the connection after the client did")
-                break drain
-            }
+        end(at: endLine)
+        checkQueue(scenario, queued, violate)
+        if let expected = scenario.exitStatus, exitStatus != expected {
+            violate(endLine, "expected exit status \(expected), got \(exitStatus.map(String.init) ?? "none (killed after \(exitTimeout) s)")")
         }
-        let completion = connection.finish(timeout: exitTimeout)
-        for (index, message) in completion.queued.enumerated() { transcript.append(.queued(index: index + 1, message)) }
-        if !target.isLive { transcript.append(.exited(completion.exitStatus)) }
-        checkQueue(scenario, completion.queued, violate)
-        if let expected = scenario.exitStatus, completion.exitStatus != expected {
-            let line = scenario.steps.last?.line ?? scenario.line
-            violate(line, "expected exit status \(expected), got \(completion.exitStatus.map(String.init) ?? "none (killed after \(exitTimeout) s)")")
+        if let expected = scenario.stderr, let stderr, !Self.matches(expected, stderr) {
+            violate(endLine, "expected stderr '\(expected == .exact([]) ? "empty" : expected.description)', got '\(ByteEscapes.encode(stderr))'")
         }
         return ScenarioResult(scenario: scenario, target: target.name, transcript: transcript, violation: violation,
                               seconds: Date().timeIntervalSince(started))

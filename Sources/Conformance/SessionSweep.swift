@@ -290,7 +290,7 @@ public struct SessionSweep: Sendable {
                     record(.send(response))
                 }
                 if !inMessage { _ = readReply() }
-            case .close, .expect, .expectEOF, .startTLS:
+            case .close, .expect, .expectEOF, .startTLS, .refusedTLS, .silence, .within, .reconnect:
                 continue // random sessions have none of these
             }
         }
@@ -444,7 +444,22 @@ public enum ScenarioText {
             case .cramResponse(let user, let password): lines.append("cram: \(user) \(password)")
             case .close: lines.append("close")
             case .expectEOF: lines.append("eof")
-            case .startTLS(let item): lines.append(item.map { "tls: \($0)" } ?? "tls")
+            case .startTLS(let offer): lines.append(offer.words.isEmpty ? "tls" : (["tls:"] + offer.words).joined(separator: " "))
+            case .refusedTLS(let offer):
+                lines.append(offer.words.isEmpty ? "tls-refused" : (["tls-refused:"] + offer.words).joined(separator: " "))
+            case .silence(let seconds): lines.append("silence: \(seconds)")
+            case .within(let seconds): lines.append("within: \(seconds)")
+            case .reconnect(let controls):
+                lines.append("reconnect")
+                for (name, file) in controls.sorted(by: { $0.key < $1.key }) {
+                    switch file {
+                    case .contents(let bytes):
+                        for line in bytes.split(separator: 10) { lines.append("control: \(name)=" + ByteEscapes.encode(Array(line))) }
+                    case .absent: lines.append("control: -\(name)")
+                    case .directory: lines.append("control: \(name)/")
+                    case .certificate(let item): lines.append("pki: \(name)=\(item)")
+                    }
+                }
             }
         }
         for message in scenario.queue {

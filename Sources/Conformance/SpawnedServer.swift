@@ -8,7 +8,7 @@ import Darwin
 
 /// A program run with fd 0 and fd 1 on one end of a socketpair (as tcpserver
 /// runs qmail-smtpd), SIGCHLD and SIGPIPE at their default disposition and
-/// stderr to /dev/null. Every read is bounded in time. After `startTLS` the
+/// stderr to a file or /dev/null. Every read is bounded in time. After `startTLS` the
 /// suite's TLS client sits between the caller and the socket.
 final class SpawnedServer {
     struct SpawnError: Error, CustomStringConvertible {
@@ -19,7 +19,8 @@ final class SpawnedServer {
     private let pid: pid_t
     private var status: Int32?
 
-    init(program: String, arguments: [String], environment: [String: String]) throws {
+    /// `stderr`: a file that gets descriptor 2 (created or truncated); nil: /dev/null.
+    init(program: String, arguments: [String], environment: [String: String], stderr: URL? = nil) throws {
         var pair: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0 else {
             throw SpawnError(description: "socketpair failed: \(String(cString: strerror(errno)))")
@@ -31,17 +32,17 @@ final class SpawnedServer {
         defer { close(pair[1]) }
         socket = LineSocket(fd: pair[0])
 
-        // stderr to /dev/null, and nothing else of ours: with selections checked
-        // in parallel (matrix -j), a descriptor another thread has open for
-        // writing a script would keep that script busy (ETXTBSY) for as long
-        // as this child lives.
-        let null = open("/dev/null", O_WRONLY | O_CLOEXEC)
-        defer { if null >= 0 { close(null) } }
+        // stderr to its file or /dev/null, and nothing else of ours: with
+        // selections checked in parallel (matrix -j), a descriptor another
+        // thread has open for writing a script would keep that script busy
+        // (ETXTBSY) for as long as this child lives.
+        let errorOutput = open(stderr?.path ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        defer { if errorOutput >= 0 { close(errorOutput) } }
         let child: pid_t
         do {
-            guard null >= 0 else { throw ChildProcess.SpawnError.failed(errno: errno, execFailed: false) }
+            guard errorOutput >= 0 else { throw ChildProcess.SpawnError.failed(errno: errno, execFailed: false) }
             child = try ChildProcess.spawn(argv: [program] + arguments, environment: environment, workingDirectory: nil,
-                                           descriptors: [(pair[1], 0), (pair[1], 1), (null, 2)])
+                                           descriptors: [(pair[1], 0), (pair[1], 1), (errorOutput, 2)])
         } catch ChildProcess.SpawnError.failed(let code, _) {
             throw SpawnError(description: "cannot start \(program): \(String(cString: strerror(code)))")
         }
@@ -59,8 +60,8 @@ final class SpawnedServer {
     func send(_ bytes: [UInt8]) { socket.send(bytes) }
     func nextLine(timeout: Double) -> LineRead { socket.nextLine(timeout: timeout) }
     func shutdownInput() { socket.shutdownInput() }
-    func startTLS(clientCertificate: [UInt8]?, timeout: Double) -> String? {
-        socket.startTLS(clientCertificate: clientCertificate, timeout: timeout)
+    func startTLS(offer: TLSOffer, timeout: Double) -> String? {
+        socket.startTLS(offer: offer, timeout: timeout)
     }
     func readAll(timeout: Double) -> [UInt8] { socket.readAll(timeout: timeout) }
 

@@ -15,10 +15,12 @@ import Spawn
 /// scenarios' test peer: `valid` (IP 127.0.0.1 and mx.example.net),
 /// `self-signed` (the same names, no authority), `wrong-name` (127.0.0.2 and
 /// other.example only), `expired` (127.0.0.1, validity over) and `client`
-/// (joe@example.org, for control/clientcert.pem).
+/// (joe@example.org, for control/clientcert.pem). Keys are EC P-256, but
+/// `server-rsa` and `relay-rsa` (otherwise as `server` and `relay`) have
+/// RSA 2048 keys, so that both kinds are exercised.
 public enum SuitePKI {
     public static let items: Set<String> = [
-        "server", "ca", "crl", "relay", "relay-san", "stranger", "untrusted", "revoked",
+        "server", "server-rsa", "ca", "crl", "relay", "relay-rsa", "relay-san", "stranger", "untrusted", "revoked",
         "valid", "self-signed", "wrong-name", "expired", "client",
     ]
     /// The items a test peer can present as its server certificate.
@@ -57,9 +59,11 @@ public enum SuitePKI {
                          "-keyout", "\(name).key", "-out", "\(name).crt", "-days", "3650", "-subj", subject])
         }
         var serial = 1
-        func leaf(_ name: String, _ subject: String, extensions: String, issuer: String = "ca", days: String = "825") throws {
+        func leaf(_ name: String, _ subject: String, extensions: String, issuer: String = "ca", days: String = "825",
+                  rsa: Bool = false) throws {
             serial += 1
-            try openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "\(name).key"])
+            try openssl(["genpkey"] + (rsa ? ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
+                                           : ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]) + ["-out", "\(name).key"])
             try openssl(["req", "-new", "-key", "\(name).key", "-out", "\(name).csr", "-subj", subject])
             try write(extensions + "\n", "\(name).ext")
             try openssl(["x509", "-req", "-in", "\(name).csr", "-CA", "\(issuer).crt", "-CAkey", "\(issuer).key",
@@ -68,8 +72,10 @@ public enum SuitePKI {
         try authority("ca", "/CN=qmailkit conformance CA")
         try authority("other-ca", "/CN=qmailkit unrelated CA")
         try leaf("server", "/CN=mail.example.org", extensions: "subjectAltName=DNS:mail.example.org,IP:127.0.0.1")
+        try leaf("server-rsa", "/CN=mail.example.org", extensions: "subjectAltName=DNS:mail.example.org,IP:127.0.0.1", rsa: true)
         let client = "extendedKeyUsage=clientAuth"
         try leaf("relay", "/CN=relay client/emailAddress=relay@example.org", extensions: client)
+        try leaf("relay-rsa", "/CN=relay client/emailAddress=relay@example.org", extensions: client, rsa: true)
         try leaf("relay-san", "/CN=san client", extensions: client + "\nsubjectAltName=email:san@example.org")
         try leaf("stranger", "/CN=stranger/emailAddress=stranger@example.org", extensions: client)
         try leaf("untrusted", "/CN=relay client/emailAddress=relay@example.org", extensions: client, issuer: "other-ca")
@@ -92,7 +98,7 @@ public enum SuitePKI {
         try openssl(["ca", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.crt", "-gencrl", "-out", "ca.crl"])
 
         var items: [String: [UInt8]] = ["ca": try read("ca.crt"), "crl": try read("ca.crl")]
-        for name in ["server", "relay", "relay-san", "stranger", "untrusted", "revoked",
+        for name in ["server", "server-rsa", "relay", "relay-rsa", "relay-san", "stranger", "untrusted", "revoked",
                      "valid", "self-signed", "wrong-name", "expired", "client"] {
             items[name] = try read("\(name).crt") + read("\(name).key")
         }

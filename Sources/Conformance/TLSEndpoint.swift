@@ -11,15 +11,20 @@ final class TLSEndpoint {
     private let channel = EmbeddedChannel()
     private let events = HandshakeWatcher()
 
-    /// A client presenting `certificate` (PEM certificate and key) if given;
-    /// it does not check the server's certificate (the suite tests servers).
-    static func client(certificate: [UInt8]?) throws -> TLSEndpoint {
+    /// A client making `offer`: its `SuitePKI` client certificate, protocol
+    /// versions and TLS 1.2 suites. It does not check the server's
+    /// certificate (the suite tests servers).
+    static func client(offer: TLSOffer) throws -> TLSEndpoint {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.certificateVerification = .none
-        if let certificate {
+        if let item = offer.certificate {
+            let certificate = try SuitePKI.pem(item)
             configuration.certificateChain = try NIOSSLCertificate.fromPEMBytes(certificate).map { .certificate($0) }
             configuration.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: certificate, format: .pem))
         }
+        if let version = offer.minimumVersion { configuration.minimumTLSVersion = version.nioVersion }
+        if let version = offer.maximumVersion { configuration.maximumTLSVersion = version.nioVersion }
+        if let ciphers = offer.ciphers { configuration.cipherSuites = ciphers }
         let handler = try NIOSSLClientHandler(context: try NIOSSLContext(configuration: configuration), serverHostname: nil)
         return try TLSEndpoint(handler)
     }
@@ -35,7 +40,9 @@ final class TLSEndpoint {
     /// Whether the handshake completed on this side.
     var isEstablished: Bool { events.established }
     /// Why the connection failed, if it did.
-    var failure: String? { events.failure }
+    var failure: String? { events.failure.map { String(describing: $0) } }
+    /// The error behind `failure`.
+    var failureError: (any Error)? { events.failure }
     /// The negotiated version, once established.
     var version: TLSVersion? {
         try? channel.pipeline.syncOperations.handler(type: NIOSSLHandler.self).tlsVersion
@@ -75,12 +82,23 @@ final class TLSEndpoint {
 
 }
 
+extension TLSProtocolVersion {
+    var nioVersion: TLSVersion {
+        switch self {
+        case .tls10: .tlsv1
+        case .tls11: .tlsv11
+        case .tls12: .tlsv12
+        case .tls13: .tlsv13
+        }
+    }
+}
+
 /// Records the handshake's completion and the first error.
 private final class HandshakeWatcher: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     var established = false
-    var failure: String?
+    var failure: (any Error)?
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent { established = true }
@@ -92,6 +110,6 @@ private final class HandshakeWatcher: ChannelInboundHandler {
     }
 
     func record(_ error: any Error) {
-        if failure == nil { failure = String(describing: error) }
+        if failure == nil { failure = error }
     }
 }

@@ -52,10 +52,10 @@ public protocol TargetConnection: AnyObject {
     func nextLine(timeout: Double) -> LineRead
     /// The client shuts down its sending side (EOF for the server).
     func shutdownInput()
-    /// A TLS handshake as the client, presenting `clientCertificate` (PEM
-    /// certificate and key) if given; from then on `send` and `nextLine`
-    /// carry plaintext through TLS. Returns why it failed, `nil` on success.
-    func startTLS(clientCertificate: [UInt8]?, timeout: Double) -> String?
+    /// A TLS handshake as the client making `offer` (client certificate,
+    /// versions, ciphers); from then on `send` and `nextLine` carry
+    /// plaintext through TLS. Returns why it failed, `nil` on success.
+    func startTLS(offer: TLSOffer, timeout: Double) -> String?
     /// Waits for the server to end and collects what it handed to the queue.
     func finish(timeout: Double) -> Completion
 }
@@ -75,10 +75,13 @@ public struct Completion: Equatable, Sendable {
     public var exitStatus: Int32?
     /// Messages handed to the queue program with a complete envelope, in order.
     public var queued: [CapturedMessage]
+    /// What the server wrote on descriptor 2; nil where it cannot be seen.
+    public var stderr: [UInt8]?
 
-    public init(exitStatus: Int32?, queued: [CapturedMessage]) {
+    public init(exitStatus: Int32?, queued: [CapturedMessage], stderr: [UInt8]? = nil) {
         self.exitStatus = exitStatus
         self.queued = queued
+        self.stderr = stderr
     }
 }
 

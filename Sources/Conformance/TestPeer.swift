@@ -18,8 +18,8 @@ final class TestPeer {
     private let server: SMTPServer
     private let home: URL
 
-    /// Starts the peer. Binding port 465 is retried for up to 30 s: another
-    /// test may hold it for a moment.
+    /// Starts the peer. Binding a busy port (465) is retried for up to 30 s:
+    /// another test may hold it for a moment.
     init(_ setup: PeerSetup) throws {
         home = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-peer-\(UUID().uuidString)")
         let control = home.appendingPathComponent("control")
@@ -51,10 +51,10 @@ final class TestPeer {
         var started: SMTPServer?
         while started == nil {
             do {
-                started = try SMTPServer.bind(host: "127.0.0.1", port: setup.port, settings: settings, threads: 1) { channel in
+                started = try SMTPServer.startSynchronously(host: "127.0.0.1", port: setup.port, settings: settings, threads: 1) { channel in
                     try channel.pipeline.syncOperations.addHandler(PeerTap(setup: setup, recording: recording))
-                }.wait()
-            } catch where setup.port != 0 && Date() < deadline {
+                }
+            } catch let error as IOError where error.errnoCode == EADDRINUSE && Date() < deadline {
                 Thread.sleep(forTimeInterval: 0.2)
             } catch {
                 try? FileManager.default.removeItem(at: control.deletingLastPathComponent())

@@ -69,6 +69,7 @@ public struct FilePatch: Sendable, Equatable {
     public var modes: FileModes
     /// The hunks, in file order.
     public var hunks: [Hunk]
+    /// Where the names were written in the patch file, for messages.
     public var nameLines: NameLines
 
     public init(oldPath: String?, newPath: String?, indexPath: String? = nil, epochName: String? = nil, isGit: Bool = false,

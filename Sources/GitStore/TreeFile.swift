@@ -22,6 +22,12 @@ public struct TreeFile: Hashable, Sendable {
         self.contents = contents
         self.mode = mode
     }
+
+    /// Why git cannot store a file at `path` (`.git` in any case, `..`, empty or
+    /// doubled components, NUL); nil when it can. The rule `writeTree` applies.
+    public static func pathProblem(_ path: String) -> String? {
+        TreeLayout.problem(ofPath: path)
+    }
 }
 
 extension TreeFile.Mode {

@@ -41,22 +41,40 @@ struct TreeLayout {
     /// Splits a tree path into its components, refusing anything git would not
     /// store or that could escape a checkout directory.
     static func components(of path: String, operation: String = "write tree") throws(GitError) -> [String] {
-        guard !path.isEmpty else { throw refuse(operation, path, "the path is empty") }
-        guard !path.utf8.contains(0) else { throw refuse(operation, path, "it contains a NUL byte") }
-        let components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        for component in components {
+        if let problem = problem(ofPath: path) { throw refuse(operation, path, problem) }
+        return path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    /// Why `path` cannot be a tree path; nil when it can.
+    static func problem(ofPath path: String) -> String? {
+        guard !path.isEmpty else { return "the path is empty" }
+        guard !path.utf8.contains(0) else { return "it contains a NUL byte" }
+        for component in path.split(separator: "/", omittingEmptySubsequences: false) {
             switch component {
             case "":
-                throw refuse(operation, path, "it has an empty component (leading, trailing or doubled '/')")
+                return "it has an empty component (leading, trailing or doubled '/')"
             case ".", "..":
-                throw refuse(operation, path, "'\(component)' components are not allowed")
+                return "'\(component)' components are not allowed"
             case _ where component.lowercased() == ".git":
-                throw refuse(operation, path, "'.git' cannot be stored in a tree")
+                return "'.git' cannot be stored in a tree"
+            case _ where namesGitFolder(component):
+                return "'\(component)' names the '.git' folder on some file systems and cannot be stored in a tree"
             default:
                 continue
             }
         }
-        return components
+        return nil
+    }
+
+    /// `.git` as NTFS or HFS+ would read it, which libgit2 refuses too: trailing dots
+    /// and spaces, an alternate data stream (`.git::$INDEX_ALLOCATION`), the 8.3 short
+    /// name `git~1`, or invisible Unicode characters HFS+ ignores.
+    private static func namesGitFolder(_ component: Substring) -> Bool {
+        let ignorable: Set<UInt32> = Set(0x200C...0x200F).union(0x202A...0x202E).union(0x206A...0x206F).union([0xFEFF])
+        var name = String(String.UnicodeScalarView(component.unicodeScalars.filter { !ignorable.contains($0.value) })).lowercased()
+        if let colon = name.firstIndex(of: ":") { name = String(name[..<colon]) }
+        while let last = name.last, last == "." || last == " " { name.removeLast() }
+        return name == ".git" || name == "git~1"
     }
 
     private static func refuse(_ operation: String, _ path: String, _ reason: String) -> GitError {

@@ -1,4 +1,3 @@
-import Archive
 import DiffFormat
 import Foundation
 import GitStore
@@ -34,23 +33,14 @@ public enum CombinedPatch {
     /// Applies `published` (any dialect, compressed or not, strip level guessed)
     /// to the pristine tree and compares the resulting tree id with the recipe's.
     public static func compare(published bytes: [UInt8], fileName: String, result: SeriesResult) throws -> Comparison {
-        let document: PatchDocument
-        do {
-            document = try PatchDocument(parsing: try Compression.decompressIfCompressed(bytes))
-        } catch {
-            throw PatchEngineError.malformedPatch(file: fileName, detail: "\(error)")
-        }
+        let document = try PatchDocument(patchFile: bytes, named: fileName)
         let strip: Int
         do {
             strip = try document.guessStripLevel(existingPaths: result.pristine.paths)
         } catch {
             throw PatchEngineError.badPath(file: fileName, detail: "\(error)", hint: nil)
         }
-        var tree = result.pristine
-        for filePatch in document.files {
-            let change = try PatchedFile(filePatch, strip: strip, file: fileName, in: tree, fuzz: 0) { nil }
-            change.write(into: &tree)
-        }
+        let tree = try PatchApplication(document, strip: strip, patchFile: fileName, to: result.pristine, fuzz: 0) { _ in nil }.tree
         let repository = try GitRepository.inMemory()
         let mine = try repository.writeTree(result.final.sortedFiles)
         let theirs = try repository.writeTree(tree.sortedFiles)

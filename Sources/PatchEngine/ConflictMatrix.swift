@@ -26,6 +26,11 @@ public struct ConflictMatrix: Sendable {
     /// Each unordered pair (their closure applied), keyed "a+b".
     public var pairs: [String: Outcome]
 
+    /// Checked features and entries that cannot be selected even on their own, and
+    /// why: a broken entry, a Requires cycle, a feature listed before its base, a
+    /// requirement the recipe lacks. Every selection with one of them fails.
+    public var unusable: [(name: String, reason: any Error)]
+
     public var hasConflicts: Bool { selections.contains { $0.outcome.isFailure } }
 
     /// Builds the matrix for `features` (default: all of the catalogue's).
@@ -47,6 +52,8 @@ public struct ConflictMatrix: Sendable {
                                 merged: run.steps.flatMap { step in step.report.mergedFiles.map { "\(step.report.feature):\($0)" } })
             } catch let PatchEngineError.conflicts(report) {
                 result = .conflict(patch: report.patch, with: report.collidesWith, files: report.files.map(\.path))
+            } catch let PatchEngineError.treeClash(clash) {
+                result = .conflict(patch: clash.patch, with: [clash.otherPatch ?? "pristine"], files: [clash.path])
             } catch {
                 result = .refused("\(error)")
             }
@@ -60,7 +67,15 @@ public struct ConflictMatrix: Sendable {
                 pairs["\(a)+\(b)"] = outcome([a, b])
             }
         }
-        return ConflictMatrix(features: chosen, selections: rows, pairs: pairs)
+        let unusable = (features ?? catalog.wholeRecipe).compactMap { name -> (name: String, reason: any Error)? in
+            do {
+                _ = try catalog.planner.plan(selecting: [name])
+                return nil
+            } catch {
+                return (name, error)
+            }
+        }
+        return ConflictMatrix(features: chosen, selections: rows, pairs: pairs, unusable: unusable)
     }
 
     /// Every non-empty subset of `features` that the planner accepts as it is

@@ -12,9 +12,7 @@ public enum EditSession {
     /// and whose second commit (and work tree) is the patch applied to it.
     public static func start(patch: LoadedPatch, applier: SeriesApplier, patchFileURL: URL,
                              directory: URL, commitTime: Int64) throws {
-        guard !FileManager.default.fileExists(atPath: directory.path) else {
-            throw PatchEngineError.outputExists(directory.path)
-        }
+        try ResultRepository(destination: directory).requireFreeDestination()
         if let data = FileManager.default.contents(atPath: patchFileURL.path), let format = Compression.detect(data) {
             throw PatchEngineError.notEditable(file: patch.file, reason: "it is \(format.rawValue)-compressed and refresh writes "
                 + "a plain patch; decompress it into patches/ and point the recipe entry at the copy")

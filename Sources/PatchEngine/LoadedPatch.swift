@@ -21,24 +21,13 @@ public struct LoadedPatch: Sendable {
     /// The strip level of an entry that does not give one: the `a/`, `b/` convention.
     public static let defaultStripLevel = 1
 
-    /// Parses `bytes` exactly as downloaded: gzip, bzip2 and xz files are
-    /// recognised by their first bytes and decompressed. `entry` is what the
-    /// recipe says about the patch (metadata, strip level); `defaultFeature` and
-    /// `defaultBase` what an entry implies when neither it nor the header says more.
+    /// Parses `bytes` exactly as downloaded (see `PatchDocument(patchFile:named:)`).
+    /// `entry` is what the recipe says about the patch (metadata, strip level);
+    /// `defaultFeature` and `defaultBase` what an entry implies when neither it nor
+    /// the header says more.
     public init(name: String, file: String, bytes: [UInt8], entry: EntryMetadata = EntryMetadata(),
                 defaultFeature: String? = nil, defaultBase: String? = nil) throws {
-        let text: [UInt8]
-        do {
-            text = try Compression.decompressIfCompressed(bytes)
-        } catch {
-            throw PatchEngineError.malformedPatch(file: file, detail: "\(error)")
-        }
-        let document: PatchDocument
-        do {
-            document = try PatchDocument(parsing: text)
-        } catch {
-            throw PatchEngineError.malformedPatch(file: file, detail: "\(error)")
-        }
+        let document = try PatchDocument(patchFile: bytes, named: file)
         let strip = entry.strip?.value ?? Self.defaultStripLevel
         self.name = name
         self.file = file
@@ -65,6 +54,21 @@ public struct LoadedPatch: Sendable {
     func stripHint(against tree: FileTree) -> String? {
         guard let level = try? document.guessStripLevel(existingPaths: tree.paths), level != stripLevel else { return nil }
         return Self.stripHint(level: level)
+    }
+}
+
+extension PatchDocument {
+    /// Parses the patch file `name` as downloaded: gzip, bzip2 and xz files are
+    /// recognised by their first bytes and decompressed. Refused (naming it) when it
+    /// does not parse, or when it holds no diff at all (an empty file, an HTML page,
+    /// prose, a header alone).
+    init(patchFile bytes: [UInt8], named name: String) throws {
+        do {
+            self = try PatchDocument(parsing: try Compression.decompressIfCompressed(bytes))
+        } catch {
+            throw PatchEngineError.malformedPatch(file: name, detail: "\(error)")
+        }
+        guard !files.isEmpty else { throw PatchEngineError.noDiff(file: name) }
     }
 }
 

@@ -3,7 +3,8 @@ import GitStore
 
 /// One file patch applied to a tree: the paths chosen for it (GNU patch's
 /// choice for plain diffs, git's names for git diffs) and the result, ready
-/// to be written back. Shared by the series and by `compare`.
+/// to be written back. The path it writes passes `TreeFile.pathProblem`; the
+/// shape of the write is checked by `PatchApplication`, which knows the rest of the tree.
 struct PatchedFile {
     let filePatch: FilePatch
     let paths: ChosenPaths
@@ -11,13 +12,7 @@ struct PatchedFile {
     let mode: TreeFile.Mode
 
     /// Chooses the paths in `tree` and applies the hunks; the errors name the
-    /// patch file and line, and suggest the strip level that fits the tree.
-    init(_ filePatch: FilePatch, of patch: LoadedPatch, in tree: FileTree, fuzz: Int) throws {
-        try self.init(filePatch, strip: patch.stripLevel, file: patch.file, in: tree, fuzz: fuzz) {
-            patch.stripHint(against: tree)
-        }
-    }
-
+    /// patch file and line, and `stripHint` suggests the strip level that fits the tree.
     init(_ filePatch: FilePatch, strip: Int, file: String, in tree: FileTree, fuzz: Int,
          stripHint: () -> String?) throws {
         let paths: ChosenPaths
@@ -25,6 +20,9 @@ struct PatchedFile {
             paths = try filePatch.choosePaths(strip: strip, exists: { tree[$0] != nil })
         } catch {
             throw PatchEngineError.badPath(file: file, detail: "\(error)", hint: stripHint())
+        }
+        if let reason = TreeFile.pathProblem(paths.path) {
+            throw PatchEngineError.unsafePatch(file: file, line: filePatch.nameLines.old, path: paths.path, reason: reason)
         }
         let original = paths.source.flatMap { tree[$0] }
         if filePatch.gitOperation != nil, let destination = paths.destination, destination != paths.source,
@@ -53,13 +51,13 @@ struct PatchedFile {
         return result
     }
 
+    /// The file the change leaves at `paths.path`; nil when it deletes it.
+    var result: TreeFile? {
+        applied.contents.map { TreeFile(path: paths.path, contents: $0, mode: mode) }
+    }
+
     func write(into tree: inout FileTree) {
         if filePatch.gitOperation == .rename, let source = paths.source { tree[source] = nil }
-        let path = paths.path
-        if let contents = applied.contents {
-            tree[path] = TreeFile(path: path, contents: contents, mode: mode)
-        } else {
-            tree[path] = nil
-        }
+        tree[paths.path] = result
     }
 }

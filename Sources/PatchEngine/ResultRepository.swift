@@ -14,13 +14,29 @@ public struct ResultRepository {
         self.keepFailed = keepFailed
     }
 
+    /// Refuses a destination that exists in any form, a symlink (dangling or not)
+    /// included: commands call it before doing any work, `write` once more.
+    public func requireFreeDestination() throws {
+        var info = stat()
+        guard lstat(destination.path, &info) != 0 else {
+            if info.st_mode & S_IFMT == S_IFLNK {
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: destination.path)) ?? "?"
+                throw PatchEngineError.outputIsSymlink(path: destination.path, target: target)
+            }
+            throw PatchEngineError.outputExists(destination.path)
+        }
+        guard errno == ENOENT else {
+            throw PatchEngineError.io("cannot inspect \(destination.path): \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// Keeps what a failed series produced for inspection: the patches that applied as
     /// commits, and each conflicted file with its diff3 markers left uncommitted in
     /// the work tree.
     public func writeFailed(_ report: ConflictReport, sourceName: String, commitTime: Int64) throws {
         try write(report.completed, sourceName: sourceName, commitTime: commitTime)
         for file in report.files {
-            try Data(file.diff3).write(to: destination.appendingPathComponent(file.path))
+            try WorkTreeFile.replace(file.path, in: destination, with: file.diff3)
         }
     }
 
@@ -28,9 +44,7 @@ public struct ResultRepository {
     @discardableResult
     public func write(_ result: SeriesResult, sourceName: String, commitTime: Int64) throws -> ObjectID {
         let fileManager = FileManager.default
-        guard !fileManager.fileExists(atPath: destination.path) else {
-            throw PatchEngineError.outputExists(destination.path)
-        }
+        try requireFreeDestination()
         let scratch = destination.deletingLastPathComponent()
             .appendingPathComponent(".\(destination.lastPathComponent).partial-\(getpid())")
         try? fileManager.removeItem(at: scratch)

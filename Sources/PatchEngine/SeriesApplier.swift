@@ -73,31 +73,45 @@ public final class SeriesApplier {
                 throw PatchEngineError.io("patch '\(step.patchName)' is not loaded")
             }
             let base = try baseTree(patch.metadata.baseFeatures)
-            let (patched, touched, displaced, hunkCount) = try apply(patch, to: base)
+            let application = try PatchApplication(patch.document, strip: patch.stripLevel, patchFile: patch.file,
+                                                   to: base, fuzz: fuzz) { patch.stripHint(against: $0) }
+            filePaths[patch.name] = application.written
+            let patched = application.tree
             var merged: [String] = []
             var conflicts: [ConflictFile] = []
-            for path in touched {
+            for path in application.touched {
                 let ancestor = base[path], ours = result[path], theirs = patched[path]
+                let folded: TreeFile?
                 if ours == ancestor {
-                    result[path] = theirs
+                    folded = theirs
                 } else if theirs == ancestor || ours == theirs {
                     continue
+                } else if let ours, let theirs, (ours.mode == .symlink) != (theirs.mode == .symlink) {
+                    throw clash(patch, path, line: application.lines[path] ?? 0, .symlinkAndFile, otherPath: path, steps: steps)
                 } else {
                     let outcome = try FileMerge.threeWay(
                         ancestor: ancestor?.contents, ours: ours?.contents, theirs: theirs?.contents,
                         labels: MergeLabels(ancestor: describeBase(patch.metadata), ours: describeResult(applied),
                                             theirs: patch.name))
-                    if outcome.isClean {
-                        result[path] = outcome.contents.map {
-                            TreeFile(path: path, contents: $0, mode: theirs?.mode ?? ours?.mode ?? .regular)
-                        }
-                        merged.append(path)
-                    } else {
+                    guard outcome.isClean else {
                         conflicts.append(ConflictFile(
                             path: path, diff3: outcome.contents ?? [],
                             overlaps: overlappingHunks(of: patch, in: path, earlier: steps.map(\.report))))
+                        continue
                     }
+                    folded = outcome.contents.map {
+                        TreeFile(path: path, contents: $0, mode: theirs?.mode ?? ours?.mode ?? .regular)
+                    }
+                    merged.append(path)
                 }
+                if let folded, let problem = TreeShape.problem(writing: folded, into: result) {
+                    let line = application.lines[path] ?? 0
+                    guard let (shape, other) = problem.clash else {
+                        throw PatchEngineError.unsafePatch(file: patch.file, line: line, path: path, reason: problem.reason)
+                    }
+                    throw clash(patch, path, line: line, shape, otherPath: other, steps: steps)
+                }
+                result[path] = folded
             }
             if !conflicts.isEmpty {
                 throw PatchEngineError.conflicts(ConflictReport(
@@ -107,8 +121,8 @@ public final class SeriesApplier {
             applied.append(step.feature)
             let report = StepReport(
                 feature: step.feature, patchName: patch.name, patchFile: patch.file, resolves: step.resolves,
-                baseDescription: describeBase(patch.metadata), files: touched, hunkCount: hunkCount,
-                displacedHunks: displaced, mergedFiles: merged,
+                baseDescription: describeBase(patch.metadata), files: application.touched,
+                hunkCount: application.hunkCount, displacedHunks: application.displaced, mergedFiles: merged,
                 bytesSHA256: patch.bytesSHA256, canonicalSHA256: patch.canonicalSHA256)
             steps.append((report, result))
         }
@@ -125,25 +139,13 @@ public final class SeriesApplier {
         return tree
     }
 
-    private func apply(_ patch: LoadedPatch, to base: FileTree)
-        throws -> (FileTree, [String], [StepReport.HunkNote], Int) {
-        var tree = base
-        var touched: [String] = []
-        var displaced: [StepReport.HunkNote] = []
-        var hunkCount = 0
-        var written: [String] = []
-        for filePatch in patch.document.files {
-            let change = try PatchedFile(filePatch, of: patch, in: tree, fuzz: fuzz)
-            change.write(into: &tree)
-            touched.append(contentsOf: change.touched.filter { !touched.contains($0) })
-            written.append(change.paths.path)
-            hunkCount += change.applied.hunks.count
-            for (index, hunk) in change.applied.hunks.enumerated() where hunk.offset != 0 || hunk.fuzz != 0 {
-                displaced.append(.init(file: change.paths.path, hunk: index + 1, offset: hunk.offset, fuzz: hunk.fuzz))
-            }
-        }
-        filePaths[patch.name] = written
-        return (tree, touched, displaced, hunkCount)
+    /// `patch` writing `path` gives the tree an impossible shape next to `otherPath`,
+    /// which an earlier step of the series (or the pristine tree) holds.
+    private func clash(_ patch: LoadedPatch, _ path: String, line: Int, _ shape: TreeClash.Shape, otherPath: String,
+                       steps: [(report: StepReport, tree: FileTree)]) -> PatchEngineError {
+        let owner = steps.last { $0.report.files.contains(otherPath) }?.report
+        return .treeClash(TreeClash(patch: patch.name, patchFile: patch.file, line: line, path: path, shape: shape,
+                                    otherPath: otherPath, otherPatch: owner?.patchName, otherPatchFile: owner?.patchFile))
     }
 
     /// The hunks of earlier steps in `path` whose base line ranges meet this patch's.

@@ -63,6 +63,9 @@ public struct BuildResult: Sendable, Equatable {
 
 /// What the builder reports while it works.
 public enum BuildEvent: Sendable, Equatable {
+    /// The tree's own `file` carried `words` beyond the stock command (a patch's
+    /// settings); they are kept, and `line` is what the build writes.
+    case keptTreeSettings(file: String, words: [String], line: String)
     /// An identical earlier build is reused; make does not run.
     case cacheHit(key: String, directory: URL)
     /// The conf files are written and make starts; its full output goes to `log`.

@@ -38,6 +38,29 @@ public enum ConfFiles {
         return values
     }
 
+    /// Adds to the `conf-cc` and `conf-ld` lines of `values` the words the tree's own
+    /// first line (`treeFirstLines`, by file name) has beyond the stock netqmail command
+    /// and qmailkit's: a patch's own settings (`-DTLS=…`, `-I…`, `-lssl`), which rewriting
+    /// the file would otherwise drop. Returns the words kept, by file, for the build to
+    /// say. The compiler word is always qmailkit's.
+    public static func keepingTreeSettings(_ values: inout [String: [String]],
+                                           treeFirstLines: [String: String]) -> [String: [String]] {
+        let stock = BuildOptions()
+        var kept: [String: [String]] = [:]
+        for (name, stockLine) in [("conf-cc", stock.compile), ("conf-ld", stock.link)] {
+            guard let ours = values[name]?.first, let tree = treeFirstLines[name] else { continue }
+            let known = Set(stockLine.split(separator: " ") + ours.split(separator: " "))
+            var words: [Substring] = []
+            for word in tree.split(whereSeparator: \.isWhitespace).dropFirst() where !known.contains(word) && !words.contains(word) {
+                words.append(word)
+            }
+            guard !words.isEmpty else { continue }
+            values[name] = [([Substring(ours)] + words).joined(separator: " ")]
+            kept[name] = words.map(String.init)
+        }
+        return kept
+    }
+
     /// `-fsanitize=a,b -fno-omit-frame-pointer -g`, or nothing without sanitizers.
     public static func sanitizerFlags(_ sanitizers: [Sanitizer]) -> [String] {
         guard !sanitizers.isEmpty else { return [] }

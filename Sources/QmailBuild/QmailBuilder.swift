@@ -53,7 +53,14 @@ public enum QmailBuilder {
         let linksOpenSSL = FileManager.default.fileExists(atPath: tree.appendingPathComponent("conf-ssl").path)
         let openSSL = linksOpenSSL ? try OpenSSLProbe.flags() : nil
 
-        let confValues = ConfFiles.values(options: options, users: users, groups: groups, openSSL: openSSL)
+        var confValues = ConfFiles.values(options: options, users: users, groups: groups, openSSL: openSSL)
+        let treeFirstLines = ["conf-cc", "conf-ld"].reduce(into: [String: String]()) { lines, name in
+            let data = FileManager.default.contents(atPath: tree.appendingPathComponent(name).path)
+            lines[name] = data.flatMap { String(decoding: $0, as: UTF8.self).split(separator: "\n").first.map(String.init) }
+        }
+        for (file, words) in ConfFiles.keepingTreeSettings(&confValues, treeFirstLines: treeFirstLines).sorted(by: { $0.key < $1.key }) {
+            onEvent(.keptTreeSettings(file: file, words: words, line: confValues[file]?.first ?? ""))
+        }
         let key = CacheKey.compute(treeIdentity: request.treeIdentity, patches: request.patches,
                                    confValues: confValues, targets: options.effectiveTargets,
                                    compilerVersion: compilerVersion)

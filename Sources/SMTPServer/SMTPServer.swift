@@ -41,24 +41,42 @@ public final class SMTPServer: Sendable {
     public static func start(host: String, port: Int, settings: ServerSettings,
                              threads: Int = System.coreCount,
                              prepareConnection: (@Sendable (any Channel) throws -> Void)? = nil) async throws -> SMTPServer {
-        try await bind(host: host, port: port, settings: settings, threads: threads,
-                       prepareConnection: prepareConnection).get()
+        let threadsOfServer = ServerThreads(eventLoops: threads)
+        do {
+            return try await bind(host: host, port: port, settings: settings, on: threadsOfServer,
+                                  prepareConnection: prepareConnection).get()
+        } catch {
+            try? await threadsOfServer.pool.shutdownGracefully()
+            try? await threadsOfServer.group.shutdownGracefully()
+            throw error
+        }
     }
 
     /// `start` for callers outside Swift concurrency (a synchronous test
-    /// runner): the future completes on the server's event loop, so waiting
-    /// for it from any thread but that loop's needs nothing else to run.
-    public static func bind(host: String, port: Int, settings: ServerSettings,
-                            threads: Int = System.coreCount,
-                            prepareConnection: (@Sendable (any Channel) throws -> Void)? = nil)
-        -> EventLoopFuture<SMTPServer> {
+    /// runner); must not be called on an event loop.
+    public static func startSynchronously(host: String, port: Int, settings: ServerSettings,
+                                          threads: Int = System.coreCount,
+                                          prepareConnection: (@Sendable (any Channel) throws -> Void)? = nil) throws -> SMTPServer {
+        let threadsOfServer = ServerThreads(eventLoops: threads)
+        do {
+            return try bind(host: host, port: port, settings: settings, on: threadsOfServer,
+                            prepareConnection: prepareConnection).wait()
+        } catch {
+            try? threadsOfServer.pool.syncShutdownGracefully()
+            try? threadsOfServer.group.syncShutdownGracefully()
+            throw error
+        }
+    }
+
+    /// Binds the listening socket on `threads`. A failure is reported on
+    /// one of those event loops, so the caller shuts them down only once it
+    /// has seen the failure (shutting them down first would leave the
+    /// failure undelivered and the caller waiting for ever).
+    private static func bind(host: String, port: Int, settings: ServerSettings, on threads: ServerThreads,
+                             prepareConnection: (@Sendable (any Channel) throws -> Void)?) -> EventLoopFuture<SMTPServer> {
         ProcessSignals.prepare()
-        // Control and PEM files are read here, one connection at a time per
-        // thread, so that a slow read holds no event loop.
-        let pool = NIOThreadPool(numberOfThreads: 2)
-        pool.start()
+        let pool = threads.pool, group = threads.group
         let server = ServerContext(settings: settings, blockingPool: pool)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let limit = max(1, settings.connectionLimit)
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
@@ -89,13 +107,6 @@ public final class SMTPServer: Sendable {
                 let gate = NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ConnectionGate.self),
                                         eventLoop: channel.eventLoop)
                 return try SMTPServer(channel: channel, gate: gate, group: group, pool: pool)
-            }
-            .flatMapError { error in
-                let failed = group.any().makePromise(of: SMTPServer.self)
-                pool.shutdownGracefully { _ in
-                    group.shutdownGracefully { _ in failed.fail(error) }
-                }
-                return failed.futureResult
             }
     }
 
@@ -229,5 +240,19 @@ enum ConnectionEnvironment {
         if let ip = local?.ipAddress { environment["TCPLOCALIP"] = ip }
         if let port = local?.port { environment["TCPLOCALPORT"] = String(port) }
         return environment
+    }
+}
+
+/// The threads of one server: its event loops, and a small pool for the
+/// blocking reads of control and PEM files, one connection at a time per
+/// thread, so that a slow read holds no event loop.
+private struct ServerThreads {
+    let group: MultiThreadedEventLoopGroup
+    let pool: NIOThreadPool
+
+    init(eventLoops: Int) {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops)
+        pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
     }
 }

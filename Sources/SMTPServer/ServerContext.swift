@@ -70,16 +70,11 @@ final class ServerContext: Sendable {
     func serverTLS(environment: [String: String]) -> Result<ServerTLS, ServerTLS.SetupError> {
         let directory = settings.controlDirectory
         let cipherText: String?
-        if let text = environment["TLSCIPHERS"] {
-            cipherText = text
-        } else {
-            switch ControlLine.read(directory + "/tlsserverciphers") {
-            case .success(let line): cipherText = line
-            case .failure(let error):
-                return .failure(ServerTLS.SetupError(reason: "cannot read control/tlsserverciphers", detail: error.reason))
-            }
+        switch ServerTLS.cipherText(environment: environment, controlDirectory: directory) {
+        case .success(let text): cipherText = text
+        case .failure(let error): return .failure(error)
         }
-        let key = TLSSetupKey(ciphers: cipherText.flatMap { $0.isEmpty ? nil : $0 },
+        let key = TLSSetupKey(ciphers: cipherText,
                               files: ["servercert.pem", "clientca.pem", "clientcrl.pem"].map {
                                   FileSignature(path: directory + "/" + $0)
                               })

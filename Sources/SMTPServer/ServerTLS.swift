@@ -80,6 +80,23 @@ public struct ServerTLS: Sendable {
 }
 
 extension ServerTLS {
+    /// The cipher list in force for a connection: `TLSCIPHERS` when set,
+    /// else the first line of `tlsserverciphers`; nil when neither gives
+    /// one (or it is empty). One small file read.
+    public static func cipherText(environment: [String: String], controlDirectory: String) -> Result<String?, SetupError> {
+        let text: String?
+        if let value = environment["TLSCIPHERS"] {
+            text = value
+        } else {
+            switch ControlLine.read(controlDirectory + "/tlsserverciphers") {
+            case .success(let line): text = line
+            case .failure(let error):
+                return .failure(SetupError(reason: "cannot read control/tlsserverciphers", detail: error.reason))
+            }
+        }
+        return .success(text.flatMap { $0.isEmpty ? nil : $0 })
+    }
+
     /// What the engine gets as the "cipher" (NIOSSL names no cipher): the
     /// protocol version as OpenSSL writes it, e.g. `TLSv1.3`.
     public static func versionName(_ version: TLSVersion) -> String {

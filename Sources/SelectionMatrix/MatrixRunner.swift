@@ -111,7 +111,8 @@ public struct MatrixRunner: Sendable {
             row.detail = "\(error)"
             return row
         }
-        let applicable = scenarios.filter { $0.applies(to: target.features, kind: target.kind) }
+        let (applicable, skipped) = LiveSafety.partition(
+            scenarios.filter { $0.applies(to: target.features, kind: target.kind) }, for: target)
         let results = SuiteRun().run(applicable, on: target)
         row.verifySeconds = (clock.now - start).inSeconds
         row.scenariosRun = results.count
@@ -121,6 +122,8 @@ public struct MatrixRunner: Sendable {
             row.status = .failed
             let names = row.failures.prefix(5).map(\.scenario.name).joined(separator: ", ")
             row.detail = "\(row.failures.count) scenario(s) failed: \(names)" + (row.failures.count > 5 ? ", …" : "")
+        } else if let skip = skipped.first {
+            row.detail = "\(skipped.count) scenario(s) skipped: \(skip.reason)"
         }
         return row
     }

@@ -88,6 +88,9 @@ struct Build: ParsableCommand {
                 upstream: described.upstream)
             let result = try QmailBuilder.build(request) { event in
                 switch event {
+                case let .keptTreeSettings(file, words, line):
+                    printError("\(file): kept the tree's own \(words.joined(separator: " ")) (a patch's settings); "
+                               + "the build uses: \(line)")
                 case let .cacheHit(key, directory):
                     reporter.note("cache hit: \(directory.path) already holds this build (key \(key.prefix(12)))")
                 case let .started(_, log):

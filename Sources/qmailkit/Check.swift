@@ -7,7 +7,9 @@ struct Check: AsyncParsableCommand {
         abstract: "Show which features combine: every pair and every dependency-closed selection.",
         discussion: """
             Applies each selection in memory (nothing is written) and prints the conflict \
-            matrix. Exit status 1 when any selection conflicts.
+            matrix, then what cannot be selected at all (a broken entry, a Requires cycle, a \
+            feature listed before its base) with the reason. Exit status 1 when any selection \
+            conflicts; anything unusable gives its own code first (2 for a bad patch or recipe).
 
             \(ExitStatus.helpText)
             """)
@@ -43,10 +45,12 @@ struct Check: AsyncParsableCommand {
             throw failure(error)
         }
         if json {
-            try printJSON(matrix.selections.map { JSONRow(selection: $0.selection, status: Self.status($0.outcome), detail: Self.detail($0.outcome)) })
+            try printJSON(matrix.selections.map { JSONRow(selection: $0.selection, status: Self.status($0.outcome), detail: Self.detail($0.outcome)) }
+                + matrix.unusable.map { JSONRow(selection: [$0.name], status: "unusable", detail: "\($0.reason)") })
         } else {
             print(Self.table(matrix))
         }
+        if let first = matrix.unusable.first { throw ExitCode(ExitStatus.classify(first.reason).rawValue) }
         if matrix.hasConflicts { throw ExitCode(ExitStatus.differs.rawValue) }
     }
 
@@ -88,6 +92,12 @@ struct Check: AsyncParsableCommand {
             let detail = detail(row.outcome)
             out += "  \(status(row.outcome).padding(toLength: 9, withPad: " ", startingAt: 0)) \(row.selection.joined(separator: ","))"
             out += detail.isEmpty ? "\n" : "  (\(detail))\n"
+        }
+        if !matrix.unusable.isEmpty {
+            out += "\nunusable (every selection with them fails):\n"
+            for entry in matrix.unusable {
+                out += "  \(entry.name): \(entry.reason)\n"
+            }
         }
         return out
     }

@@ -28,14 +28,16 @@ struct Combine: AsyncParsableCommand {
     func run() async throws {
         do {
             let context = try await RecipeContext.load(common, recipe: recipe, from: common.from)
-            let plan = try context.catalog.planner.plan(selecting: context.catalog.features)
+            let plan = try context.catalog.planner.plan(selecting: context.catalog.wholeRecipe)
             let result = try context.applier().run(plan)
             let bytes = try CombinedPatch.render(recipeName: context.recipe.name, sourceName: context.source.name,
                                                  sourceSHA256: context.source.sha256, result: result)
             if let output {
                 let url = common.path(output)
                 let scratch = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial")
-                try Data(bytes).write(to: scratch)
+                // A leftover (or planted) scratch entry is removed, never written through.
+                try? FileManager.default.removeItem(at: scratch)
+                try Data(bytes).write(to: scratch, options: .withoutOverwriting)
                 try replaceAtomically(url, with: scratch)
                 printError("wrote \(url.path) (\(bytes.count) bytes, \(plan.features.joined(separator: ", ")))")
             } else {
@@ -78,7 +80,7 @@ struct Compare: AsyncParsableCommand {
         let comparison: CombinedPatch.Comparison
         do {
             let context = try await RecipeContext.load(common, recipe: recipe, from: common.from)
-            let result = try context.applier().run(try context.catalog.planner.plan(selecting: context.catalog.features))
+            let result = try context.applier().run(try context.catalog.planner.plan(selecting: context.catalog.wholeRecipe))
             let url = common.path(file)
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 throw PatchEngineError.io("cannot read \(url.path)")

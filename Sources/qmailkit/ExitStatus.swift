@@ -25,13 +25,17 @@ enum ExitStatus: Int32 {
 
     static let helpText = """
         Exit codes: 0 success; 1 compare found a difference / check found a conflict; \
-        2 bad input (checksum, corrupt or hostile archive, malformed recipe or patch, unknown feature); \
-        3 network (every mirror failed; verify: the remote server cannot be reached); 4 patches conflict or do not apply; 5 local problem (output exists, I/O, \
+        2 bad input (checksum, corrupt or hostile archive or patch, malformed recipe or patch, no diff, unknown feature, \
+        Requires cycle); 3 network (every mirror failed; verify: the remote server cannot be reached); 4 patches conflict, \
+        clash or do not apply; 5 local problem (output exists, also as a symlink, I/O, \
         missing qmail users or build tools); 6 the build failed; 64 wrong command-line usage.
         """
 
     static func classify(_ error: Error) -> ExitStatus {
         switch error {
+        case let remote as RemotePatchError:
+            if remote.isChecksumMismatch { return .badInput }
+            return classify(remote.fetch)
         case let fetch as FetchError:
             if case .allMirrorsFailed = fetch { return .network }
             switch fetch {
@@ -50,8 +54,9 @@ enum ExitStatus: Int32 {
             }
         case let engine as PatchEngineError:
             switch engine {
-            case .conflicts, .patchDoesNotApply: return .conflict
-            case .outputExists, .io: return .environment
+            case let .brokenEntry(_, _, reason): return classify(reason)
+            case .conflicts, .treeClash, .patchDoesNotApply: return .conflict
+            case .outputExists, .outputIsSymlink, .io: return .environment
             default: return .badInput
             }
         default:

@@ -53,6 +53,9 @@ struct Fetch: AsyncParsableCommand {
         do {
             let project = try common.loadProject()
             let definition = try project.source(named: source)
+            if !cacheOnly {
+                try ResultRepository(destination: common.path(output ?? definition.name)).requireFreeDestination()
+            }
             let reporter = common.progress()
             let pristine = PristineSource(definition: definition, cache: try common.sourceCache())
             let fetched = try await pristine.obtain(localFile: common.from.map(common.path), progress: reporter.fetchEvents())

@@ -80,7 +80,12 @@ struct Matrix: AsyncParsableCommand {
         }
         let requested = features.map { $0.split(separator: ",").map(String.init) }
         let chosen = requested.map { names in context.catalog.features.filter(names.contains) }
+        let broken = context.catalog.planner.broken.sorted { $0.key < $1.key }
         if let requested {
+            if let (name, reason) = broken.first(where: { requested.contains($0.key) }) {
+                printError("qmailkit matrix: recipe entry '\(name)' cannot be used: \(reason)")
+                throw ExitCode(ExitStatus.classify(reason).rawValue)
+            }
             let unknown = requested.filter { !context.catalog.features.contains($0) }
             guard unknown.isEmpty else {
                 printError("qmailkit matrix: unknown feature(s) \(unknown.joined(separator: ", ")); recipe \(recipe) has \(context.catalog.features.joined(separator: ","))")
@@ -122,7 +127,10 @@ struct Matrix: AsyncParsableCommand {
         } else {
             print(MatrixReport.table(rows, total: clock.now - started), terminator: "")
         }
-        if rows.contains(where: { $0.status != .passed }) {
+        for (name, reason) in broken where requested == nil {
+            printError("qmailkit matrix: left out recipe entry '\(name)', every selection with it fails: \(reason)")
+        }
+        if rows.contains(where: { $0.status != .passed }) || (requested == nil && !broken.isEmpty) {
             if work == nil {
                 workFolder.keep()
                 printError("qmailkit matrix: kept the work folder for inspection: \(workFolder.url.path)")

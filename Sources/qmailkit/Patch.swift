@@ -44,6 +44,9 @@ struct Patch: AsyncParsableCommand {
 
     func run() async throws {
         do {
+            if let output {
+                try ResultRepository(destination: common.path(output)).requireFreeDestination()
+            }
             let context = try await RecipeContext.load(common, recipe: recipe, from: common.from)
             let requested = features.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let plan = try context.catalog.planner.plan(selecting: requested)
@@ -52,6 +55,7 @@ struct Patch: AsyncParsableCommand {
             }
             let destination = common.path(output ?? "netqmail-1.06-" + plan.features.joined(separator: "-"))
             let repository = ResultRepository(destination: destination, keepFailed: keepFailed)
+            try repository.requireFreeDestination()
             let result: SeriesResult
             do {
                 result = try context.applier(fuzz: fuzz).run(plan)

@@ -20,7 +20,7 @@ struct RecipeContext {
         let source = try project.source(named: recipe.base)
         let reporter = options.progress()
         let cache = try options.sourceCache()
-        let remote = try await RemotePatches.fetch(recipe, cache: cache, progress: reporter.fetchEvents())
+        let remote = await RemotePatches.fetch(recipe, cache: cache, progress: reporter.fetchEvents())
         let catalog = try PatchCatalog(project: project, recipe: recipe, remoteFiles: remote)
         let pristine = PristineSource(definition: source, cache: cache)
         let tarball = try await pristine.obtain(localFile: localFile.map(options.path), progress: reporter.fetchEvents())

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import NIOCore
 import SMTPEngine
 import SMTPServer
 
@@ -127,6 +128,10 @@ struct Serve: AsyncParsableCommand {
         let server: SMTPServer
         do {
             server = try await SMTPServer.start(host: host, port: port, settings: settings)
+        } catch let error as IOError {
+            let hint = error.errnoCode == EACCES && port < 1024 ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)" : ""
+            printError("qmailkit: cannot listen on \(listen): \(String(cString: strerror(error.errnoCode)))\(hint)")
+            throw ExitCode(ExitStatus.environment.rawValue)
         } catch {
             printError("qmailkit: cannot listen on \(listen): \(error)")
             throw ExitCode(ExitStatus.environment.rawValue)

@@ -122,8 +122,24 @@ import TestSupport
             "delta-\(SHA256Hex.of(data).prefix(16)).patch"))
         try tiny.write("published/delta.patch", body.replacingOccurrences(of: "42", with: "43"))
         let tampered = try tiny.qmailkit(["patch", "--with", "delta", "-o", "out2", "-q"])
-        #expect(tampered.status == 3)
+        #expect(tampered.status == 2)
         #expect(tampered.stderr.contains(SHA256Hex.of(data)), "\(tampered.stderr)")
+        #expect(tampered.stderr.contains("does not match the size and sha256 the recipe pins"))
+        #expect(!tampered.stderr.contains("fetch --from"))
+
+        try tiny.write("recipes/combined.yaml", """
+            name: combined
+            base: tiny-1.0
+            patches:
+              - name: delta
+                urls: [http://127.0.0.1:9/delta.patch]
+                size: \(data.count)
+                sha256: \(SHA256Hex.of(Data("another pin".utf8)))
+            """ + "\n")
+        let unreachable = try tiny.qmailkit(["patch", "--with", "delta", "-o", "out2", "-q"])
+        #expect(unreachable.status == 3)
+        #expect(unreachable.stderr.contains("patch 'delta' of recipe combined: no URL delivered it"), "\(unreachable.stderr)")
+        #expect(!unreachable.stderr.contains("fetch --from"))
         #expect(!tiny.exists("out2"))
     }
 }

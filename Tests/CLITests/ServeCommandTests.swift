@@ -125,6 +125,19 @@ import TestSupport
         #expect(unnamed.contains("\n  by 127.0.0.1 with SMTP; "), "\(unnamed)")
     }
 
+    @Test("a port already in use: exit 5 at once with the reason, not a wait")
+    func portInUse() throws {
+        let control = try Self.controlDirectory()
+        defer { try? FileManager.default.removeItem(at: control.deletingLastPathComponent()) }
+        let first = try RunningServe(["--control", control.path, "--discard"])
+        let second = try CLI.run(["serve", "--control", control.path, "--listen", "127.0.0.1:\(first.port)", "--discard"],
+                                 in: FileManager.default.temporaryDirectory)
+        #expect(second.status == 5)
+        #expect(second.stderr == "qmailkit: cannot listen on 127.0.0.1:\(first.port): Address already in use\n")
+        first.send(SIGTERM)
+        #expect(first.exitStatus(within: 10) == 0)
+    }
+
     @Test func helpDescribesShutdownAndTimeouts() throws {
         let help = try CLI.run(["serve", "--help"], in: FileManager.default.temporaryDirectory)
         #expect(help.status == 0)

@@ -111,8 +111,8 @@ final class MutantConnection: TargetConnection {
 
     func send(_ bytes: [UInt8]) { inner.send(bytes) }
     func shutdownInput() { inner.shutdownInput() }
-    func startTLS(clientCertificate: [UInt8]?, timeout: Double) -> String? {
-        inner.startTLS(clientCertificate: clientCertificate, timeout: timeout)
+    func startTLS(offer: TLSOffer, timeout: Double) -> String? {
+        inner.startTLS(offer: offer, timeout: timeout)
     }
     func finish(timeout: Double) -> Completion { mutant.completion(inner.finish(timeout: timeout)) }
     func nextLine(timeout: Double) -> LineRead {

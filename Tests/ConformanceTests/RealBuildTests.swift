@@ -26,7 +26,7 @@ struct RealBuildTests {
 
     @Test func stockScenariosPassOnPristineNetqmail() async throws {
         try await RealBuilds.with(RealBuilds.pristine) { target in
-            let stock = library.filter { $0.applies(to: target.features, kind: target.kind) }
+            let stock = LiveSafety.partition(library.filter { $0.applies(to: target.features, kind: target.kind) }, for: target).runnable
             #expect(stock.count >= 150)
             let results = SuiteRun(runner: ScenarioRunner(replyTimeout: 5, exitTimeout: 5)).run(stock, on: target)
             for result in results where !result.passed {
@@ -52,7 +52,7 @@ struct RealBuildTests {
     func scenariosPassOnATLSBuild() async throws {
         try await RealBuilds.with(RealBuilds.tlsAuthForceTLS) { target in
             #expect(target.features == [.tls, .auth, .forceTLS])
-            let applicable = library.filter { $0.applies(to: target.features, kind: target.kind) }
+            let applicable = LiveSafety.partition(library.filter { $0.applies(to: target.features, kind: target.kind) }, for: target).runnable
             #expect(applicable.filter { $0.file == "tls-handshake.scn" }.count >= 15)
             let results = SuiteRun(runner: ScenarioRunner(replyTimeout: 5, exitTimeout: 5)).run(applicable, on: target)
             for result in results where !result.passed {

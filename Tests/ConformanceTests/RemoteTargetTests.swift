@@ -21,6 +21,9 @@ import TestSupport
         #expect(LiveSafety.unsafeReason(try scenario(greeting + "args: checkpassword\n"))?.contains("args:") == true)
         #expect(LiveSafety.unsafeReason(try scenario(greeting + "> QUIT\n< 221 mail.example.org\nexpect-exit: 0\n"))?
             .contains("exit status") == true)
+        #expect(LiveSafety.unsafeReason(try scenario(greeting + "stderr: empty\n"))?.contains("stderr") == true)
+        #expect(LiveSafety.unsafeReason(try scenario(greeting + "reconnect\npki: clientcrl.pem=crl\n< 220 mail.example.org ESMTP\n"))?
+            .contains("control:") == true)
         let accepted = greeting + "> MAIL FROM:<a@example.com>\n> RCPT TO:<b@example.org>\n> DATA\n< 250 ok\n< 250 ok\n< 354 go ahead\n"
         #expect(LiveSafety.unsafeReason(try scenario(accepted))?.contains("354") == true)
         // Refused in a correct server, but a faulty one would deliver it.
@@ -48,8 +51,16 @@ import TestSupport
         #expect(reasons["pipeline-rejected-data-body-runs-as-commands"]?.contains("final '.'") == true)
         #expect(reasons["hostile-empty-lines-flood"]?.hasPrefix("floods") == true)
         #expect(reasons["hostile-long-noop"]?.hasPrefix("floods") == true)
-        // Only a live target skips anything.
-        #expect(LiveSafety.partition(library, for: ReferenceTarget(features: [])).skipped.isEmpty)
+        // A local target skips only SMTPS peer scenarios, and only where port 465 is refused.
+        let local = LiveSafety.partition(library, for: ReferenceTarget(features: [])).skipped
+        let smtpsPeers = library.filter { $0.remote?.peer.smtps == true }
+        #expect(!smtpsPeers.isEmpty)
+        if PortPrivilege.refusal(port: 465) == nil {
+            #expect(local.isEmpty)
+        } else {
+            #expect(local.map(\.scenario.name) == smtpsPeers.map(\.name))
+            #expect(local.allSatisfy { $0.reason.contains("port 465") })
+        }
     }
 
     /// `qmailkit serve`'s server in process, with the scenario base as its
@@ -107,7 +118,7 @@ import TestSupport
                                                        "--features", "none", "--diff", "ref"], in: FileManager.default.temporaryDirectory)
             #expect(table.status == 0, "\(table.stdout)\(table.stderr)")
             #expect(table.stdout.contains("skip    mail-null-sender"))
-            #expect(table.stdout.contains("skipped (not safe on a live server)"))
+            #expect(table.stdout.contains(" skipped, "))
             #expect(table.stdout.contains("differential remote:127.0.0.1:\(port) vs ref:"))
             #expect(table.stdout.contains("\n0 of "))
         }

@@ -31,8 +31,8 @@ func scenarioParseError(_ text: String) -> ScenarioParseError? {
             """).first)
         #expect(scenario.controls["servercert.pem"] == .certificate("server"))
         #expect(scenario.controls["clientca.pem"] == .certificate("ca"))
-        #expect(scenario.steps.map(\.kind) == [.startTLS(clientCertificate: "relay"), .expect(.exact(Array("220 mail.example.org ESMTP".utf8))),
-                                              .send(Array("STARTTLS\r\n".utf8)), .startTLS(clientCertificate: nil)])
+        #expect(scenario.steps.map(\.kind) == [.startTLS(TLSOffer(certificate: "relay")), .expect(.exact(Array("220 mail.example.org ESMTP".utf8))),
+                                              .send(Array("STARTTLS\r\n".utf8)), .startTLS(TLSOffer())])
         #expect(try parse("name: silent\neof\n").first?.steps.map(\.kind) == [.expectEOF], "eof alone is an expectation")
     }
 
@@ -129,7 +129,7 @@ func scenarioParseError(_ text: String) -> ScenarioParseError? {
         ("name: a\n< ~ ([unclosed\n", 2, "invalid regular expression"),
         ("name: a\nfeatures: auth smtputf8\n< 1\n", 2, "unknown feature 'smtputf8'"),
         ("name: a\n> HELO x\n", 1, "expects no reply line"),
-        ("name: a\n< 1\ntls: nobody\n", 3, "tls: takes one of the suite's certificates"),
+        ("name: a\n< 1\ntls: nobody\n", 3, "tls: takes a suite certificate"),
         ("name: a\n< 1\npki: servercert.pem=nobody\n", 3, "pki: takes name=item"),
         ("name: a\n< 1\npki: ../x=server\n", 3, "not a control file name"),
         ("name: a\n< 1\nqueue-body: x\n", 3, "must follow a queue: line"),

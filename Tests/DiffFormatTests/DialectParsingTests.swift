@@ -29,6 +29,17 @@ import TestSupport
         #expect([old.hunks[0].oldStart, old.hunks[0].oldCount, old.hunks[0].newStart, old.hunks[0].newCount] == [1, 2, 0, 0])
     }
 
+    @Test func eachFileRemembersTheLineOfItsOldName() throws {
+        let text = "Feature: x\n---\nprose\ndiff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n-a\n+b\n"
+            + "Only in b: c\n--- b.orig\n+++ b\n@@ -1 +1 @@\n-x\n+y\n"
+            + "*** c\n--- c\n***************\n*** 1 ****\n! p\n--- 1 ----\n! q\n"
+        let document = try PatchDocument(parsing: text)
+        #expect(document.files.map(\.nameLines.old) == [5, 11, 16])
+        var moved = document.files[0]
+        moved.nameLines.old = 99
+        #expect(moved == document.files[0], "where a diff stands is not part of the change")
+    }
+
     @Test func gitDiff() throws {
         let document = try PatchDocument(parsing: Fixtures.git)
         try checkFixtureFiles(document, creationOld: nil, strip: 1)

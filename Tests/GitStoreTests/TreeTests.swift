@@ -54,9 +54,11 @@ import TestSupport
 
     @Test(arguments: [
         ["../escape"], ["/absolute"], ["a//b"], ["dir/"], [""], ["a/./b"], [".git/config"], ["sub/.GIT/x"],
+        ["GIT~1/config"], [".git./x"], [".git /x"], [".git::$INDEX_ALLOCATION/x"], [".g\u{200C}it/x"],
         ["same", "same"], ["a", "a/b"], ["a/b", "a"],
     ])
     func badPathsAreRefusedBeforeWriting(paths: [String]) throws {
+        #expect(paths.count > 1 || TreeFile.pathProblem(paths[0]) != nil)
         let temporary = try TemporaryDirectory()
         let repository = try GitRepository.create(at: temporary.url, bare: true)
         let objects = temporary.url.appendingPathComponent("objects")

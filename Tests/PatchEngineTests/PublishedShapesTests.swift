@@ -67,13 +67,15 @@ import TestSupport
         try project.patch("tls", requires: "auth", diff: Self.bareDiff)
         try project.patch("auth", diff: gitDiff("qmail-smtpd.c", "@@ -1,3 +1,3 @@\n smtpd1\n-smtpd2\n+auth2\n smtpd3"))
         let recipe = try self.recipe(project, ["auth", "{name: tls, feature: starttls}"])
-        let error = #expect(throws: PatchEngineError.self) { try PatchCatalog(project: project.project, recipe: recipe) }
+        // A broken entry fails the selections that hold it (see RecipeValidationTests).
+        let error = #expect(throws: PatchEngineError.self) { try run(project, recipe, ["tls"]) }
         // TestProject's header: Description, Author, then Feature on line 3.
-        #expect(error?.description == "recipes/test.yaml:5: the recipe says feature 'starttls', but patches/tls.patch:3: "
+        #expect(error?.description == "recipe entry 'tls' cannot be used: "
+                + "recipes/test.yaml:5: the recipe says feature 'starttls', but patches/tls.patch:3: "
                 + "the patch header says Feature: tls; make them agree or drop one of them")
 
         let lists = try self.recipe(project, ["auth", "{name: tls, requires: [auth, other]}"])
-        let listError = #expect(throws: PatchEngineError.self) { try PatchCatalog(project: project.project, recipe: lists) }
+        let listError = #expect(throws: PatchEngineError.self) { try run(project, lists, ["tls"]) }
         #expect(listError?.description.contains("the recipe says requires 'auth, other', but patches/tls.patch:4") == true)
 
         // Saying the same thing twice is fine (lists as sets).
@@ -103,7 +105,7 @@ import TestSupport
 
         try Data(compressed.stdout.dropLast(12)).write(to: url)
         let truncated = #expect(throws: PatchEngineError.self) { try run(project, try recipe(project, ["cflags"]), ["cflags"]) }
-        #expect(truncated?.description.hasPrefix("patches/cflags.patch: ") == true)
+        #expect(truncated?.description.hasPrefix("recipe entry 'cflags' cannot be used: patches/cflags.patch: ") == true)
         #expect(truncated?.description.contains("truncated") == true || truncated?.description.contains("corrupt") == true,
                 "\(String(describing: truncated))")
     }
@@ -130,8 +132,8 @@ import TestSupport
         defer { project.remove() }
         try project.write("contrib/p0.diff", "--- conf-cc.orig\n+++ conf-cc\n@@ -1 +1 @@\n-cc -O2\n+cc -O3\n")
         let wrong = try recipe(project, ["{name: p0, file: contrib/p0.diff}"])
-        let error = #expect(throws: PatchEngineError.self) { try PatchCatalog(project: project.project, recipe: wrong) }
-        #expect(error?.description == "contrib/p0.diff: patch line 1: path `conf-cc.orig` has too few components to strip 1 (-p1); "
+        let error = #expect(throws: PatchEngineError.self) { try run(project, wrong, ["p0"]) }
+        #expect(error?.description == "recipe entry 'p0' cannot be used: contrib/p0.diff: patch line 1: path `conf-cc.orig` has too few components to strip 1 (-p1); "
                 + "-p0 fits the patch's paths: give its recipe entry `strip: 0`")
 
         let right = try recipe(project, ["{name: p0, file: contrib/p0.diff, strip: 0}"])

@@ -9,14 +9,16 @@ struct TestProject {
     let root: URL
     let pristine: FileTree
 
-    init(pristine files: [String: String]) throws {
+    /// `symlinks` maps link paths of the pristine tree to their targets.
+    init(pristine files: [String: String], symlinks: [String: String] = [:]) throws {
         root = FileManager.default.temporaryDirectory
             .appendingPathComponent("qmailkit-engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("recipes/sources"),
                                                 withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: root.appendingPathComponent("patches/resolutions"),
                                                 withIntermediateDirectories: true)
-        pristine = FileTree(files.map { TreeFile(path: $0.key, contents: Array($0.value.utf8)) })
+        pristine = FileTree(files.map { TreeFile(path: $0.key, contents: Array($0.value.utf8)) }
+            + symlinks.map { TreeFile(path: $0.key, contents: Array($0.value.utf8), mode: .symlink) })
     }
 
     var project: Project { Project(root: root) }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 import RealBuildSupport
+import Conformance
 
 /// qmail-remote's TLS client (docs/tls.md#qmail-remote) against the
 /// loopback fake server with a real OpenSSL server side, on every selection with tls.
@@ -69,7 +70,8 @@ struct RemoteTLSTests {
     }
 
     /// qmail-remote speaks SMTPS only to port 465, so the selections share it (see `listen`).
-    @Test(arguments: selections)
+    @Test(.enabled(if: PortPrivilege.refusal(port: 465) == nil, "the SMTPS peer \(PortPrivilege.refusal(port: 465) ?? "")"),
+          arguments: selections)
     func smtpsClientOnPort465(features: [String]) async throws {
         let build = try PatchedBuild.sandbox(features: features)
         for scenario in Self.smtpsCases {

@@ -44,6 +44,25 @@ import TestSupport
         #expect(plain["conf-cc"] == ["cc -O2"])
     }
 
+    @Test func aPatchedTreesOwnSettingsAreKeptNotDropped() {
+        let ssl = OpenSSLFlags(libs: "-lssl -lcrypto", cflags: "-I/usr/include/openssl", version: "3.0.19")
+        var options = stock
+        options.sanitizers = [.address]
+        var values = ConfFiles.values(options: options, users: stock.users, groups: stock.groups, openSSL: ssl)
+        let kept = ConfFiles.keepingTreeSettings(&values, treeFirstLines: [
+            "conf-cc": "gcc -O2 -DTLS=20151215 -I/usr/include/openssl\t-DTLS=20151215 -I/usr/local/ssl/include",
+            "conf-ld": "cc -s -lssl",
+        ])
+        #expect(kept == ["conf-cc": ["-DTLS=20151215", "-I/usr/local/ssl/include"], "conf-ld": ["-lssl"]])
+        #expect(values["conf-cc"] == ["cc -O2 -I/usr/include/openssl -fsanitize=address -fno-omit-frame-pointer -g "
+                                      + "-DTLS=20151215 -I/usr/local/ssl/include"])
+        #expect(values["conf-ld"] == ["cc -fsanitize=address -fno-omit-frame-pointer -g -lssl"], "-s stays dropped")
+
+        var pristine = ConfFiles.values(options: stock, users: stock.users, groups: stock.groups, openSSL: nil)
+        #expect(ConfFiles.keepingTreeSettings(&pristine, treeFirstLines: ["conf-cc": "cc -O2", "conf-ld": "cc -s"]).isEmpty)
+        #expect(pristine["conf-cc"] == ["cc -O2"])
+    }
+
     @Test func testUsersFillEveryLine() {
         let values = ConfFiles.values(options: stock, users: .all("nobody"),
                                       groups: QmailGroups(qmail: "nogroup", nofiles: "nogroup"), openSSL: nil)

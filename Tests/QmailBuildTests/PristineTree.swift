@@ -29,3 +29,11 @@ func pristineTreeForTests() throws -> URL {
     try Baseline.untar(URL(fileURLWithPath: PristineTarball.path), into: scratch)
     return scratch.appendingPathComponent("netqmail-1.06")
 }
+
+/// A fresh pristine tree (see `pristineTreeForTests()`) with `file` rewritten by `edit`.
+func pristineTreeForTests(editing file: String, _ edit: (String) -> String) throws -> URL {
+    let tree = try pristineTreeForTests()
+    let url = tree.appendingPathComponent(file)
+    try Data(edit(try String(contentsOf: url, encoding: .utf8)).utf8).write(to: url)
+    return tree
+}

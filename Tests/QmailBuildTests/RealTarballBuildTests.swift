@@ -44,6 +44,23 @@ struct RealTarballBuildTests {
         }
     }
 
+    @Test func aPatchedConfCcKeepsItsOwnFlagsAndSaysSo() throws {
+        let tree = try pristineTreeForTests(editing: "conf-cc") {
+            $0.replacingOccurrences(of: "cc -O2\n", with: "cc -O2 -DQMAILKIT_KEPT=1\n")
+        }
+        let scratch = tree.deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let options = BuildOptions(testUsers: TestUsers(user: "root"), sandbox: scratch.appendingPathComponent("sandbox"),
+                                   targets: ["compile"])
+        let request = BuildRequest(tree: tree, treeIdentity: try DirectoryHash.identity(of: tree),
+                                   output: scratch.appendingPathComponent("build"), options: options)
+        var events: [BuildEvent] = []
+        let result = try QmailBuilder.build(request) { events.append($0) }
+        #expect(events.first == .keptTreeSettings(file: "conf-cc", words: ["-DQMAILKIT_KEPT=1"], line: "cc -O2 -DQMAILKIT_KEPT=1"))
+        let compile = try String(contentsOf: result.directory.appendingPathComponent("compile"), encoding: .utf8)
+        #expect(compile.contains("exec cc -O2 -DQMAILKIT_KEPT=1 -c"), "\(compile)")
+    }
+
     @Test func stockSandboxBuildProducesQmailSmtpd() throws {
         let build = try StockSandboxBuild.shared.get()
         let result = build.result
@@ -119,15 +136,14 @@ struct RealTarballBuildTests {
     }
 
     @Test func brokenSourceReportsItsFileAndLine() throws {
-        let tree = try pristineTreeForTests()
+        // quote.c is among the first objects make compiles, so the failure comes early.
+        var brokenLine = 0
+        let tree = try pristineTreeForTests(editing: "quote.c") { text in
+            brokenLine = text.split(separator: "\n", omittingEmptySubsequences: false).count
+            return text + "int qmailkit_broken( {\n"
+        }
         let scratch = tree.deletingLastPathComponent()
         defer { try? FileManager.default.removeItem(at: scratch) }
-        // quote.c is among the first objects make compiles, so the failure comes early.
-        let source = tree.appendingPathComponent("quote.c")
-        var text = try String(contentsOf: source, encoding: .utf8)
-        text += "int qmailkit_broken( {\n"
-        try text.write(to: source, atomically: true, encoding: .utf8)
-        let brokenLine = text.split(separator: "\n", omittingEmptySubsequences: false).count - 1
 
         let output = scratch.appendingPathComponent("build")
         let request = BuildRequest(tree: tree, treeIdentity: "broken", output: output,

@@ -1,3 +1,4 @@
+import DiffFormat
 import Foundation
 import GitStore
 import PatchEngine
@@ -53,14 +54,22 @@ public struct PatchedBuild: Sendable {
     /// The build for `features` (a selection as given to `qmailkit patch --with`), made once per process.
     /// Callers of other selections are not held up while one builds.
     public static func sandbox(features: [String]) throws -> PatchedBuild {
-        let key = features.sorted().joined(separator: "+")
+        try sandbox(features: features, regression: nil)
+    }
+
+    /// The build for `features` with one more patch applied on top of the
+    /// patched tree (`-p1` paths, as `regressions/*.patch` are written): a
+    /// deliberately broken build for the regression catalogue. Made once
+    /// per process and patch; its folder is keyed by the patch's file name.
+    public static func sandbox(features: [String], regression: URL?) throws -> PatchedBuild {
+        let key = features.sorted().joined(separator: "+") + (regression.map { "~" + $0.lastPathComponent } ?? "")
         let cell = builds.withLock { cells in
             if let cell = cells[key] { return cell }
             let cell = BuildCell()
             cells[key] = cell
             return cell
         }
-        return try cell.value { try make(features) }
+        return try cell.value { try make(features, regression: regression) }
     }
 
     /// Runs `body` with `control/` holding exactly the base files plus `files`
@@ -136,7 +145,7 @@ public struct PatchedBuild: Sendable {
                               cache: try SourceCache(environment: ProcessInfo.processInfo.environment))
     }
 
-    private static func make(_ requested: [String]) throws -> PatchedBuild {
+    private static func make(_ requested: [String], regression: URL?) throws -> PatchedBuild {
         let project = Project(root: projectRoot)
         let combined = try project.recipe("combined", workingDirectory: projectRoot)
         // `combined` lists features whose patches may not be committed yet on this
@@ -156,12 +165,19 @@ public struct PatchedBuild: Sendable {
         let pristine = try source.unpack(tarball)
         let result = try SeriesApplier(catalog: catalog, pristine: FileTree(pristine.files)).run(plan)
 
-        let slot = stableFolder(for: plan.features)
+        let slot = stableFolder(for: plan.features, regression: regression)
         let scratch = try ScratchDirectory.make("tree")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let tree = scratch.appendingPathComponent(plan.features.isEmpty ? "stock" : plan.features.joined(separator: "-"))
         try ResultRepository(destination: tree).write(result, sourceName: "netqmail-1.06", commitTime: 0)
-        let treeID = try GitRepository.inMemory().writeTree(result.final.sortedFiles).description
+        var final = result.final
+        if let regression {
+            final = try applying(regression, to: final)
+            for path in final.paths where final[path] != result.final[path] {
+                try Data(final[path]!.contents).write(to: tree.appendingPathComponent(path))
+            }
+        }
+        let treeID = try GitRepository.inMemory().writeTree(final.sortedFiles).description
 
         let home = slot.appendingPathComponent("home", isDirectory: true)
         var options = BuildOptions(compile: "cc -O2 -Wall", testUsers: TestUsers(user: "root"), sandbox: home, jobs: 2)
@@ -182,13 +198,32 @@ public struct PatchedBuild: Sendable {
     /// `$TMPDIR/qmailkit-patchset-builds-<uid>/<checkout hash>/<features>`: stable
     /// across runs of this checkout, distinct for other worktrees and other users
     /// (one user's folder is not writable by another).
-    private static func stableFolder(for features: [String]) -> URL {
+    /// `tree` with `patch` applied (every file it names must exist; no fuzz).
+    private static func applying(_ patch: URL, to tree: FileTree) throws -> FileTree {
+        let document = try PatchDocument(parsing: Array(try Data(contentsOf: patch)))
+        guard !document.files.isEmpty else { throw HarnessError("\(patch.path) changes no file") }
+        var files = tree.files
+        for filePatch in document.files {
+            guard let named = filePatch.newPath ?? filePatch.oldPath else { continue }
+            let path = try PatchPaths.strip(named, level: 1)
+            guard let original = files[path] else { throw HarnessError("\(patch.lastPathComponent): no file \(path) in the patched tree") }
+            guard let contents = try DiffFormat.apply(filePatch, to: original.contents).contents else {
+                throw HarnessError("\(patch.lastPathComponent): deleting \(path) is not a regression")
+            }
+            files[path] = TreeFile(path: path, contents: contents, mode: original.mode)
+        }
+        return FileTree(files.values.map { $0 })
+    }
+
+    private static func stableFolder(for features: [String], regression: URL? = nil) -> URL {
         var hash: UInt64 = 14_695_981_039_346_656_037
         for byte in projectRoot.path.utf8 { hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
         return URL(fileURLWithPath: NSTemporaryDirectory())
             .appendingPathComponent("qmailkit-patchset-builds-\(getuid())", isDirectory: true)
             .appendingPathComponent(String(hash, radix: 16), isDirectory: true)
-            .appendingPathComponent(features.isEmpty ? "stock" : features.joined(separator: "+"), isDirectory: true)
+            .appendingPathComponent((features.isEmpty ? "stock" : features.joined(separator: "+"))
+                                    + (regression.map { "~" + $0.deletingPathExtension().lastPathComponent } ?? ""),
+                                    isDirectory: true)
     }
 
     private static func write(_ text: String, to url: URL) throws {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import SMTPEngine
 import SMTPServer
 import Synchronization
@@ -94,6 +95,23 @@ struct SessionTransportTests {
         #expect(bodyAfterReceivedLine(message.bytes) == Array("hi\n".utf8))
     }
 
+    @Test("a port already taken: start and startSynchronously fail with the bind error instead of waiting for ever")
+    func portTaken() async throws {
+        let home = try TestHome()
+        defer { home.remove() }
+        let settings = home.settings(delivery: .memory(MemorySink()))
+        let first = try await SMTPServer.start(host: "127.0.0.1", port: 0, settings: settings, threads: 1)
+        let port = try #require(first.localAddress.port)
+        await #expect(throws: IOError.self) {
+            _ = try await SMTPServer.start(host: "127.0.0.1", port: port, settings: settings, threads: 1)
+        }
+        let error = #expect(throws: IOError.self) {
+            _ = try SMTPServer.startSynchronously(host: "127.0.0.1", port: port, settings: settings, threads: 1)
+        }
+        #expect(error?.errnoCode == EADDRINUSE)
+        try await first.shutdown()
+    }
+
     @Test("control files are read off the event loop: one whose read blocks holds no other work of the server")
     func controlFilesOffTheLoop() async throws {
         let home = try TestHome()
@@ -115,7 +133,7 @@ struct SessionTransportTests {
         try #require(writer >= 0, "the session never read control/smtpgreeting")
         // The server's one event loop still answers while that read blocks.
         let answered = Mutex(false)
-        let probe = Task {
+        let probe = OwnThread.task {
             _ = await server.waitForSessions(atMost: .milliseconds(100))
             answered.withLock { $0 = true }
         }

@@ -34,6 +34,19 @@ extension Trait where Self == OwnThread {
     public static var ownThread: Self { OwnThread() }
 }
 
+extension OwnThread {
+    /// An unstructured task on a thread of its own: a probe that must run
+    /// while the test case's thread waits, whatever else holds the
+    /// cooperative pool.
+    public static func task<Result: Sendable>(_ body: @escaping @Sendable () async -> Result) -> Task<Result, Never> {
+        let executor = DedicatedThreadExecutor()
+        return Task(executorPreference: executor) {
+            defer { executor.finish() }
+            return await body()
+        }
+    }
+}
+
 /// A task executor with one thread that runs its jobs in order; the thread
 /// ends after `finish()` once the queue is empty.
 final class DedicatedThreadExecutor: TaskExecutor, @unchecked Sendable {
