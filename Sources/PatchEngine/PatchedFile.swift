@@ -3,8 +3,9 @@ import GitStore
 
 /// One file patch applied to a tree: the paths chosen for it (GNU patch's
 /// choice for plain diffs, git's names for git diffs) and the result, ready
-/// to be written back. The path it writes passes `TreeFile.pathProblem`; the
-/// shape of the write is checked by `PatchApplication`, which knows the rest of the tree.
+/// to be written back. Every path it reads or writes passes `TreeFile.pathProblem`
+/// and lies below directories only; the shape of the write is checked by
+/// `PatchApplication`, which knows the rest of the tree.
 struct PatchedFile {
     let filePatch: FilePatch
     let paths: ChosenPaths
@@ -21,8 +22,14 @@ struct PatchedFile {
         } catch {
             throw PatchEngineError.badPath(file: file, detail: "\(error)", hint: stripHint())
         }
-        if let reason = TreeFile.pathProblem(paths.path) {
-            throw PatchEngineError.unsafePatch(file: file, line: filePatch.nameLines.old, path: paths.path, reason: reason)
+        for path in [paths.source, paths.destination].compactMap({ $0 }) {
+            var reason = TreeFile.pathProblem(path)
+            if reason == nil, let problem = TreeShape.ancestorProblem(of: path, in: tree), problem.isHostile {
+                reason = problem.reason
+            }
+            if let reason {
+                throw PatchEngineError.unsafePatch(file: file, line: filePatch.nameLines.old, path: path, reason: reason)
+            }
         }
         let original = paths.source.flatMap { tree[$0] }
         if filePatch.gitOperation != nil, let destination = paths.destination, destination != paths.source,
