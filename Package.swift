@@ -19,11 +19,14 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        // libbz2 ships no pkg-config file; Debian puts bzlib.h and libbz2.so on the default paths.
+        .systemLibrary(name: "CBzip2", path: "Sources/CBzip2", providers: [.apt(["libbz2-dev"])]),
+        .systemLibrary(name: "CLzma", path: "Sources/CLzma", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CGit2", path: "Sources/CGit2", pkgConfig: "libgit2",
                        providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
-        .target(name: "Archive", dependencies: ["CZlib"]),
+        .target(name: "Archive", dependencies: ["CZlib", "CBzip2", "CLzma"]),
         .target(name: "GitStore", dependencies: ["CGit2"]),
         .target(name: "SourceFetch", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "DiffFormat", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),

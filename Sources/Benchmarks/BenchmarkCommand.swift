@@ -9,7 +9,7 @@ struct BenchmarkCommand: ParsableCommand {
         commandName: "qmailkit-benchmarks",
         abstract: "Time qmailkit against plain tools, each with a ratio to a baseline from the same run.",
         discussion: """
-            Benchmarks: import, apply, check, build, verify (default: all). Each does one warm-up, \
+            Benchmarks: import, apply, published, check, build, verify (default: all). Each does one warm-up, \
             then --runs timed runs (default 5, build 1), and prints median and min. Baselines \
             and qmailkit runs are interleaved so machine load falls on both alike.
 
@@ -22,7 +22,7 @@ struct BenchmarkCommand: ParsableCommand {
             3 a benchmark failed.
             """)
 
-    static let names = ["import", "apply", "check", "build", "verify"]
+    static let names = ["import", "apply", "published", "check", "build", "verify"]
 
     @Argument(help: ArgumentHelp("Benchmarks to run.", valueName: "name"))
     var benchmarks: [String] = []
@@ -82,6 +82,7 @@ struct BenchmarkCommand: ParsableCommand {
         switch name {
         case "import": return try ImportBenchmark(fixture: fixture, stopwatch: stopwatch).run()
         case "apply": return try ApplyBenchmark(fixture: fixture, stopwatch: stopwatch).run()
+        case "published": return try PublishedPatchBenchmark(fixture: fixture, stopwatch: stopwatch).run()
         case "check": return try CheckBenchmark(fixture: fixture, stopwatch: stopwatch).run()
         case "verify": return try VerifyBenchmark(fixture: fixture, scratch: scratch, stopwatch: stopwatch).run()
         default: return try BuildBenchmark(fixture: fixture, scratch: scratch, runs: runs ?? 1).run()

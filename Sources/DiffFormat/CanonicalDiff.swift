@@ -9,12 +9,15 @@ extension PatchDocument {
     /// dialect (git, `diff -Naur` with timestamps, CRLF, `diff -c`, -p0/-p1)
     /// render identically.
     ///
+    /// Paths are chosen as `FilePatch.choosePaths` does with no tree at hand
+    /// (no candidate exists), so the form does not depend on a tree.
+    ///
     /// Cost: linear in the patch size. Throws when a path cannot be stripped
     /// or would leave the tree.
     public func canonicalDiff(strip level: Int) throws(PatchPathError) -> [UInt8] {
         var out: [UInt8] = []
         for file in files {
-            try file.appendCanonical(to: &out, strip: level)
+            try file.appendCanonical(to: &out, paths: file.choosePaths(strip: level, exists: { _ in false }))
         }
         return out
     }
@@ -31,14 +34,20 @@ extension PatchDocument {
 }
 
 extension FilePatch {
-    fileprivate func appendCanonical(to out: inout [UInt8], strip level: Int) throws(PatchPathError) {
-        let path = Array(try targetPath(strip: level).utf8)
+    fileprivate func appendCanonical(to out: inout [UInt8], paths: ChosenPaths) {
+        let source = Array((paths.source ?? paths.path).utf8)
+        let destination = Array((paths.destination ?? paths.path).utf8)
         func line(_ parts: [UInt8]...) {
             for part in parts { out.append(contentsOf: part) }
             out.append(0x0A)
         }
         func text(_ string: String) -> [UInt8] { Array(string.utf8) }
-        line(text("diff --git "), Self.quoted("a/", path), text(" "), Self.quoted("b/", path))
+        line(text("diff --git "), Self.quoted("a/", source), text(" "), Self.quoted("b/", destination))
+        if let gitOperation {
+            let verb = gitOperation == .rename ? "rename" : "copy"
+            line(text("\(verb) from "), Self.quoted("", source))
+            line(text("\(verb) to "), Self.quoted("", destination))
+        }
         if isCreation {
             line(text("new file mode \(modes.newMode ?? "100644")"))
         } else if isDeletion {
@@ -48,8 +57,8 @@ extension FilePatch {
             line(text("new mode \(new)"))
         }
         guard !hunks.isEmpty else { return }
-        line(text("--- "), isCreation ? text("/dev/null") : Self.quoted("a/", path))
-        line(text("+++ "), isDeletion ? text("/dev/null") : Self.quoted("b/", path))
+        line(text("--- "), isCreation ? text("/dev/null") : Self.quoted("a/", source))
+        line(text("+++ "), isDeletion ? text("/dev/null") : Self.quoted("b/", destination))
         for hunk in hunks {
             let counts = text("@@ -\(hunk.oldStart),\(hunk.oldCount) +\(hunk.newStart),\(hunk.newCount) @@")
             line(counts, hunk.section.isEmpty ? [] : [0x20], hunk.section)

@@ -1,5 +1,7 @@
 /// A path as written on a `---`/`+++`/`***` line, with its timestamp if any.
 struct FileLinePath {
+    /// 1-based line of the patch file it was read from.
+    var line: Int
     /// The path, or nil for `/dev/null`.
     var path: String?
     /// Text after the TAB (diff's timestamp), empty when absent.
@@ -22,12 +24,15 @@ extension PatchParser {
         var modes = FileModes()
         var isCreation = false
         var isDeletion = false
+        var operation: FilePatch.GitOperation?
+        var operationPaths: (from: String?, to: String?) = (nil, nil)
+        var line = 0
     }
 
     mutating func parseGitFile() throws(PatchParseError) -> FilePatch {
         let diffLine = lines.line()!
         var git = GitHeader()
-        git.pathsFromDiffLine = try Self.gitDiffLinePaths(diffLine.dropping(prefix: "diff --git "), line: lines.lineNumber)
+        git.line = lines.lineNumber
         lines.index += 1
         while let line = lines.line() {
             if let mode = Self.value(line, after: "new file mode ") {
@@ -40,16 +45,24 @@ extension PatchParser {
                 git.modes.oldMode = mode
             } else if let mode = Self.value(line, after: "new mode ") {
                 git.modes.newMode = mode
-            } else if line.hasPrefix("index ") {
-                // Blob ids say nothing the hunks do not; the canonical form drops them.
-            } else if ["similarity index ", "dissimilarity index ", "rename from ", "rename to ", "copy from ", "copy to "]
-                .contains(where: { line.hasPrefix($0) }) {
-                throw PatchParseError(line: lines.lineNumber, .renameNotSupported(line.text))
+            } else if line.hasPrefix("index ") || line.hasPrefix("similarity index ") || line.hasPrefix("dissimilarity index ") {
+                // Blob ids and similarity scores say nothing the hunks and names do not.
+            } else if let (operation, isSource, path) = try Self.gitOperationLine(line, line: lines.lineNumber) {
+                if let earlier = git.operation, earlier != operation {
+                    throw PatchParseError(line: lines.lineNumber, .incompleteRename)
+                }
+                git.operation = operation
+                if isSource { git.operationPaths.from = path } else { git.operationPaths.to = path }
             } else {
                 try rejectBinary(line)
                 break
             }
             lines.index += 1
+        }
+        git.pathsFromDiffLine = try Self.gitDiffLinePaths(
+            diffLine.dropping(prefix: "diff --git "), line: git.line, operationPaths: git.operationPaths)
+        if git.operation != nil, git.operationPaths.from == nil || git.operationPaths.to == nil {
+            throw PatchParseError(line: git.line, .incompleteRename)
         }
         if let line = lines.line(), line.hasPrefix("--- "), lines.line(at: 1)?.hasPrefix("+++ ") == true {
             return try parseUnifiedFile(git: git)
@@ -58,9 +71,28 @@ extension PatchParser {
         return FilePatch(
             oldPath: git.isCreation ? nil : paths?.old,
             newPath: git.isDeletion ? nil : paths?.new,
+            isGit: true,
+            gitOperation: git.operation,
             modes: git.modes,
-            hunks: []
+            hunks: [],
+            nameLines: FilePatch.NameLines(old: git.line, new: git.line)
         )
+    }
+
+    /// `rename from X`, `rename to X`, `copy from X`, `copy to X`: the operation,
+    /// whether the line names the source, and the path (quoted or not).
+    private static func gitOperationLine(_ line: ArraySlice<UInt8>, line number: Int)
+        throws(PatchParseError) -> (FilePatch.GitOperation, Bool, String)? {
+        let forms: [(String, FilePatch.GitOperation, Bool)] = [
+            ("rename from ", .rename, true), ("rename to ", .rename, false),
+            ("copy from ", .copy, true), ("copy to ", .copy, false),
+        ]
+        for (prefix, operation, isSource) in forms where line.hasPrefix(prefix) {
+            let rest = trimmed(line.dropping(prefix: prefix))
+            let path = rest.first == UInt8(ascii: "\"") ? try unquote(rest, line: number).0 : rest.text
+            return (operation, isSource, path)
+        }
+        return nil
     }
 
     mutating func parseUnifiedFile(git: GitHeader?) throws(PatchParseError) -> FilePatch {
@@ -96,9 +128,20 @@ extension PatchParser {
         var newPath = new.path
         if git?.isCreation == true { oldPath = nil }
         if git?.isDeletion == true { newPath = nil }
-        if git == nil, old.isEpoch, hunks.allSatisfy({ $0.oldCount == 0 && $0.oldStart == 0 }) { oldPath = nil }
-        if git == nil, new.isEpoch, hunks.allSatisfy({ $0.newCount == 0 && $0.newStart == 0 }) { newPath = nil }
-        return FilePatch(oldPath: oldPath, newPath: newPath, modes: git?.modes ?? FileModes(), hunks: hunks)
+        var epochName: String?
+        if git == nil, old.isEpoch, hunks.allSatisfy({ $0.oldCount == 0 && $0.oldStart == 0 }) {
+            epochName = oldPath
+            oldPath = nil
+        }
+        if git == nil, new.isEpoch, hunks.allSatisfy({ $0.newCount == 0 && $0.newStart == 0 }) {
+            epochName = newPath
+            newPath = nil
+        }
+        return FilePatch(
+            oldPath: oldPath, newPath: newPath, indexPath: git == nil ? pendingIndex?.path : nil, epochName: epochName,
+            isGit: git != nil,
+            gitOperation: git?.operation, modes: git?.modes ?? FileModes(), hunks: hunks,
+            nameLines: FilePatch.NameLines(old: old.line, new: new.line, index: git == nil ? pendingIndex?.line : nil))
     }
 
     private mutating func parseFileLine(prefix: String) throws(PatchParseError) -> FileLinePath {
@@ -120,14 +163,14 @@ extension PatchParser {
         } else {
             path = Self.trimmed(rest).text
         }
-        return FileLinePath(path: path == "/dev/null" ? nil : path, timestamp: timestamp)
+        return FileLinePath(line: number, path: path == "/dev/null" ? nil : path, timestamp: timestamp)
     }
 
     private static func value(_ line: ArraySlice<UInt8>, after prefix: String) -> String? {
         line.hasPrefix(prefix) ? trimmed(line.dropping(prefix: prefix)).text : nil
     }
 
-    private static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         var result = bytes
         while let first = result.first, first == 0x20 || first == 0x09 { result = result.dropFirst() }
         while let last = result.last, last == 0x20 || last == 0x09 { result = result.dropLast() }
@@ -135,9 +178,12 @@ extension PatchParser {
     }
 
     /// Paths from `diff --git a/X b/Y`. Unquoted paths may contain spaces, so
-    /// the split is taken where both halves name the same file (the only case
-    /// without renames); quoted paths are decoded.
-    private static func gitDiffLinePaths(_ rest: ArraySlice<UInt8>, line: Int) throws(PatchParseError) -> (old: String, new: String)? {
+    /// the split is taken where the halves end in the rename/copy names when
+    /// there are some, else where both halves name the same file (the only
+    /// case without renames); quoted paths are decoded.
+    private static func gitDiffLinePaths(_ rest: ArraySlice<UInt8>, line: Int,
+                                         operationPaths: (from: String?, to: String?))
+        throws(PatchParseError) -> (old: String, new: String)? {
         if rest.first == UInt8(ascii: "\"") {
             let (old, end) = try unquote(rest, line: line)
             var remainder = rest[end...]
@@ -146,6 +192,14 @@ extension PatchParser {
             return (old, remainder.text)
         }
         let text = rest.text
+        if let from = operationPaths.from, let to = operationPaths.to {
+            var search = text.startIndex
+            while let space = text[search...].firstIndex(of: " ") {
+                let old = String(text[..<space]), new = String(text[text.index(after: space)...])
+                if (old == from || old.hasSuffix("/" + from)) && (new == to || new.hasSuffix("/" + to)) { return (old, new) }
+                search = text.index(after: space)
+            }
+        }
         let characters = Array(text)
         if characters.count % 2 == 1 {
             let half = characters.count / 2

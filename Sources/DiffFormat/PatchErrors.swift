@@ -2,8 +2,8 @@
 /// the patch file where the problem was found.
 public struct PatchParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Problem: Sendable, Equatable {
-        /// git rename/copy headers (`similarity index`, `rename from`, `copy to`, …).
-        case renameNotSupported(String)
+        /// A git rename or copy without both its `from` and `to` line.
+        case incompleteRename
         /// `Binary files … differ` or `GIT binary patch`.
         case binaryNotSupported(String)
         /// A `@@` or `*** a,b ****` line that does not have the expected form.
@@ -45,8 +45,8 @@ public struct PatchParseError: Error, Sendable, Equatable, CustomStringConvertib
 
     private var explanation: String {
         switch problem {
-        case .renameNotSupported(let what):
-            return "renames and copies are not supported (\(what)); regenerate the patch with `git diff --no-renames`"
+        case .incompleteRename:
+            return "a git rename or copy needs both its `from` and its `to` line"
         case .binaryNotSupported(let what):
             return "binary patches are not supported (\(what)); ship binary files outside the patch"
         case .malformedHunkHeader(let text):
@@ -92,16 +92,23 @@ public struct PatchPathError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public var path: String
     public var problem: Problem
+    /// 1-based patch line the path was read from, when known.
+    public var line: Int?
 
-    public init(path: String, _ problem: Problem) {
+    public init(path: String, _ problem: Problem, line: Int? = nil) {
         self.path = path
         self.problem = problem
+        self.line = line
     }
 
     public var description: String {
+        (line.map { "patch line \($0): " } ?? "") + explanation
+    }
+
+    private var explanation: String {
         switch problem {
         case .tooFewComponents(let level):
-            return "path `\(path)` has too few components to strip \(level) (use a smaller -p level)"
+            return "path `\(path)` has too few components to strip \(level) (-p\(level))"
         case .absolute:
             return "path `\(path)` is absolute; a patch may only touch files inside the tree"
         case .parentReference:

@@ -11,10 +11,13 @@ public struct PatchHeader: Sendable, Equatable {
         /// The name as written (case preserved).
         public var name: String
         public var value: String
+        /// 1-based line of the patch file the field starts on (0 when not read from a file).
+        public var line: Int
 
-        public init(name: String, value: String) {
+        public init(name: String, value: String, line: Int = 0) {
             self.name = name
             self.value = value
+            self.line = line
         }
     }
 
@@ -29,6 +32,12 @@ public struct PatchHeader: Sendable, Equatable {
     public subscript(name: String) -> String? {
         let key = name.lowercased()
         return fields.first { $0.name.lowercased() == key }?.value
+    }
+
+    /// The first field named `name` (any case), with its line, or `nil`.
+    public func field(_ name: String) -> Field? {
+        let key = name.lowercased()
+        return fields.first { $0.name.lowercased() == key }
     }
 
     /// Every value of fields named `name` (any case), in file order.

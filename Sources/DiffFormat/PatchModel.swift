@@ -21,36 +21,81 @@ public struct PatchDocument: Sendable, Equatable {
 
 /// The change to one file. Paths are as written in the patch (before `-pN`
 /// stripping, without timestamps); `nil` means `/dev/null`.
+///
+/// Which tree path a patch reads and writes is chosen later, against a tree
+/// (`choosePaths(strip:existing:)`): a plain diff names candidates, a git diff
+/// names exactly its source and destination.
 public struct FilePatch: Sendable, Equatable {
+    /// What a git diff does beyond editing lines in place.
+    public enum GitOperation: Sendable, Equatable {
+        /// `rename from`/`rename to`: the old file goes, the new one holds its (patched) contents.
+        case rename
+        /// `copy from`/`copy to`: the old file stays, the new one is a (patched) copy of it.
+        case copy
+    }
+
+    /// Where the names of this file patch were written in the patch file (1-based
+    /// lines), for messages. Not part of the change, so not part of equality.
+    public struct NameLines: Sendable {
+        /// The `---` (unified) or `***` (context) line, or `diff --git` when absent.
+        public var old: Int
+        /// The `+++` (unified) or `---` (context) line, or `diff --git` when absent.
+        public var new: Int
+        /// The `Index:` line before the file, when there is one.
+        public var index: Int?
+
+        public init(old: Int = 0, new: Int = 0, index: Int? = nil) {
+            self.old = old
+            self.new = new
+            self.index = index
+        }
+    }
+
     /// Path of the file before the change; `nil` when the patch creates the file.
     public var oldPath: String?
     /// Path of the file after the change; `nil` when the patch deletes the file.
     public var newPath: String?
+    /// The name of an `Index:` line in the text before this file's diff.
+    public var indexPath: String?
+    /// The name written on the side that `diff -N` marks absent with an epoch
+    /// timestamp (that side's path is nil): GNU patch still takes it as a
+    /// candidate when choosing the file.
+    public var epochName: String?
+    /// True for a `diff --git` entry: its names are taken literally, as `git apply` does.
+    public var isGit: Bool
+    /// A git rename or copy; `nil` for a change in place.
+    public var gitOperation: GitOperation?
     /// Mode information from git extended headers.
     public var modes: FileModes
     /// The hunks, in file order.
     public var hunks: [Hunk]
-    /// 1-based line of the patch file where this file's diff begins (`diff --git`,
-    /// `---` or `***`), for messages; 0 when the patch was not parsed from a file.
-    public var line: Int
+    /// Where the names were written in the patch file, for messages.
+    public var nameLines: NameLines
 
-    public init(oldPath: String?, newPath: String?, modes: FileModes = FileModes(), hunks: [Hunk], line: Int = 0) {
+    public init(oldPath: String?, newPath: String?, indexPath: String? = nil, epochName: String? = nil, isGit: Bool = false,
+                gitOperation: GitOperation? = nil, modes: FileModes = FileModes(), hunks: [Hunk],
+                nameLines: NameLines = NameLines()) {
         self.oldPath = oldPath
         self.newPath = newPath
+        self.indexPath = indexPath
+        self.epochName = epochName
+        self.isGit = isGit
+        self.gitOperation = gitOperation
         self.modes = modes
         self.hunks = hunks
-        self.line = line
-    }
-
-    /// The same change, wherever it stands in its patch file: `line` is not compared.
-    public static func == (lhs: FilePatch, rhs: FilePatch) -> Bool {
-        lhs.oldPath == rhs.oldPath && lhs.newPath == rhs.newPath && lhs.modes == rhs.modes && lhs.hunks == rhs.hunks
+        self.nameLines = nameLines
     }
 
     /// True when the patch creates the file (`--- /dev/null`).
     public var isCreation: Bool { oldPath == nil }
     /// True when the patch deletes the file (`+++ /dev/null`).
     public var isDeletion: Bool { newPath == nil }
+
+    public static func == (lhs: FilePatch, rhs: FilePatch) -> Bool {
+        lhs.oldPath == rhs.oldPath && lhs.newPath == rhs.newPath && lhs.indexPath == rhs.indexPath && lhs.epochName == rhs.epochName
+            && lhs.isGit == rhs.isGit && lhs.gitOperation == rhs.gitOperation && lhs.modes == rhs.modes
+            && lhs.hunks == rhs.hunks
+    }
 }
 
 /// File modes as octal strings (`"100644"`, `"100755"`), when a git diff gave them.

@@ -22,6 +22,8 @@ extension PatchDocument {
 /// Recursive-descent reader over the lines of a patch file.
 struct PatchParser {
     var lines: PatchLines
+    /// The last `Index:` name (and its line) in the text since the previous file diff.
+    var pendingIndex: (path: String, line: Int)?
 
     mutating func parseDocument() throws(PatchParseError) -> PatchDocument {
         let header = parseHeader()
@@ -32,10 +34,9 @@ struct PatchParser {
         }
         var files: [FilePatch] = []
         while !lines.atEnd {
-            let start = lines.lineNumber
-            if var file = try parseNextFile() {
-                file.line = start
+            if let file = try parseNextFile() {
                 files.append(file)
+                pendingIndex = nil
             }
         }
         return PatchDocument(header: header, preamble: preamble, files: files)
@@ -61,7 +62,8 @@ struct PatchParser {
                 lines.index += 1
                 continue
             }
-            guard let field = Self.headerField(line) else { break }
+            guard var field = Self.headerField(line) else { break }
+            field.line = lines.lineNumber
             fields.append(field)
             lines.index += 1
         }
@@ -113,6 +115,10 @@ struct PatchParser {
             throw PatchParseError(line: lines.lineNumber, .hunkWithoutFile)
         }
         try rejectBinary(line)
+        if line.hasPrefix("Index: ") {
+            let name = Self.trimmed(line.dropping(prefix: "Index: "))
+            if !name.isEmpty { pendingIndex = (name.text, lines.lineNumber) }
+        }
         lines.index += 1
         return nil
     }

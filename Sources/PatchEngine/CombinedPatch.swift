@@ -30,12 +30,17 @@ public enum CombinedPatch {
                        onlyInPublished: [String], differing: [String], diff: [UInt8])
     }
 
-    /// Applies `published` (any dialect, strip level guessed) to the pristine tree and
-    /// compares the resulting tree id with the recipe's.
+    /// Applies `published` (any dialect, compressed or not, strip level guessed)
+    /// to the pristine tree and compares the resulting tree id with the recipe's.
     public static func compare(published bytes: [UInt8], fileName: String, result: SeriesResult) throws -> Comparison {
         let document = try PatchDocument(patchFile: bytes, named: fileName)
-        let strip = try document.guessStripLevel(existingPaths: result.pristine.paths)
-        let tree = try PatchApplication(document, strip: strip, patchFile: fileName, to: result.pristine, fuzz: 0).tree
+        let strip: Int
+        do {
+            strip = try document.guessStripLevel(existingPaths: result.pristine.paths)
+        } catch {
+            throw PatchEngineError.badPath(file: fileName, detail: "\(error)", hint: nil)
+        }
+        let tree = try PatchApplication(document, strip: strip, patchFile: fileName, to: result.pristine, fuzz: 0) { _ in nil }.tree
         let repository = try GitRepository.inMemory()
         let mine = try repository.writeTree(result.final.sortedFiles)
         let theirs = try repository.writeTree(tree.sortedFiles)

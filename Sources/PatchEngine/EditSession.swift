@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import GitStore
 
@@ -12,6 +13,10 @@ public enum EditSession {
     public static func start(patch: LoadedPatch, applier: SeriesApplier, patchFileURL: URL,
                              directory: URL, commitTime: Int64) throws {
         try ResultRepository(destination: directory).requireFreeDestination()
+        if let data = FileManager.default.contents(atPath: patchFileURL.path), let format = Compression.detect(data) {
+            throw PatchEngineError.notEditable(file: patch.file, reason: "it is \(format.rawValue)-compressed and refresh writes "
+                + "a plain patch; decompress it into patches/ and point the recipe entry at the copy")
+        }
         let base = try applier.baseTree(patch.metadata.baseFeatures)
         let plan = SeriesPlan(steps: [.init(feature: patch.metadata.feature, patchName: patch.name, resolves: patch.metadata.resolves)],
                               addedByRequirement: [])

@@ -2,54 +2,48 @@ import DiffFormat
 import GitStore
 
 /// One patch document applied to an in-memory tree, file diff by file diff in
-/// patch order: a file the patch touches twice (concatenated patches) is changed
-/// twice, as GNU patch does. Every write obeys `TreeShape`; a hostile one is
-/// refused naming the patch file and line.
+/// patch order (each one a `PatchedFile`): a file the patch touches twice
+/// (concatenated patches) is changed twice, as GNU patch does. Every write obeys
+/// `TreeShape`; a hostile one is refused naming the patch file and line. Shared
+/// by the series and by `compare`.
 struct PatchApplication {
     var tree: FileTree
     /// Each path the patch changed, once, in the order first touched.
     var touched: [String] = []
     /// The patch line where the first diff of each touched path begins.
     var lines: [String: Int] = [:]
+    /// The tree path each file diff of the document was written to, in patch order.
+    var written: [String] = []
     /// Hunks that did not apply at their recorded position (offset or fuzz).
     var displaced: [StepReport.HunkNote] = []
     var hunkCount = 0
 
-    init(_ document: PatchDocument, strip: Int, patchFile: String, to base: FileTree, fuzz: Int) throws {
+    /// `stripHint` says which strip level would fit a tree where the patch's files are not found.
+    init(_ document: PatchDocument, strip: Int, patchFile: String, to base: FileTree, fuzz: Int,
+         stripHint: (FileTree) -> String?) throws {
         tree = base
         for filePatch in document.files {
-            let path = try filePatch.targetPath(strip: strip)
-            if let reason = TreeFile.pathProblem(path) {
-                throw PatchEngineError.unsafePatch(file: patchFile, line: filePatch.line, path: path, reason: reason)
+            let current = tree
+            let change = try PatchedFile(filePatch, strip: strip, file: patchFile, in: current, fuzz: fuzz) {
+                stripHint(current)
             }
-            let original = tree[path]
-            let applied: AppliedFile
-            do {
-                applied = try DiffFormat.apply(filePatch, to: original?.contents, fuzz: fuzz)
-            } catch {
-                throw PatchEngineError.patchDoesNotApply(patch: patchFile, file: path, detail: "\(error)")
-            }
-            if let contents = applied.contents {
-                let mode = TreeFile.Mode(gitMode: filePatch.modes.newMode) ?? original?.mode ?? .regular
-                let file = TreeFile(path: path, contents: contents, mode: mode)
-                if let problem = TreeShape.problem(writing: file, into: tree) {
-                    guard problem.isHostile else {
-                        throw PatchEngineError.patchDoesNotApply(
-                            patch: patchFile, file: path, detail: "line \(filePatch.line): \(problem.reason)")
-                    }
-                    throw PatchEngineError.unsafePatch(file: patchFile, line: filePatch.line, path: path,
-                                                       reason: problem.reason)
+            let path = change.paths.path
+            let line = filePatch.nameLines.old
+            if let file = change.result, let problem = TreeShape.problem(writing: file, into: tree) {
+                guard problem.isHostile else {
+                    throw PatchEngineError.patchDoesNotApply(
+                        patch: patchFile, file: path, detail: "patch line \(line): \(problem.reason)")
                 }
-                tree[path] = file
-            } else {
-                tree[path] = nil
+                throw PatchEngineError.unsafePatch(file: patchFile, line: line, path: path, reason: problem.reason)
             }
-            if lines[path] == nil {
-                touched.append(path)
-                lines[path] = filePatch.line
+            change.write(into: &tree)
+            for touchedPath in change.touched where lines[touchedPath] == nil {
+                touched.append(touchedPath)
+                lines[touchedPath] = line
             }
-            hunkCount += applied.hunks.count
-            for (index, hunk) in applied.hunks.enumerated() where hunk.offset != 0 || hunk.fuzz != 0 {
+            written.append(path)
+            hunkCount += change.applied.hunks.count
+            for (index, hunk) in change.applied.hunks.enumerated() where hunk.offset != 0 || hunk.fuzz != 0 {
                 displaced.append(.init(file: path, hunk: index + 1, offset: hunk.offset, fuzz: hunk.fuzz))
             }
         }

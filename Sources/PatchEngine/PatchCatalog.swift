@@ -29,7 +29,8 @@ public struct PatchCatalog: Sendable {
                     }
                     url = try fetched.get()
                 }
-                let patch = try Self.load(name: reference.name, url: url, project: project)
+                let patch = try Self.load(name: reference.name, url: url, project: project, entry: reference.metadata,
+                                          defaultFeature: reference.name, defaultBase: recipe.base)
                 guard patch.metadata.resolves.isEmpty else {
                     throw PatchEngineError.badMetadata(file: patch.file, field: "Resolves",
                                                        problem: "a recipe lists main patches; resolutions are found in patches/resolutions/")
@@ -72,12 +73,14 @@ public struct PatchCatalog: Sendable {
         features + recipe.patches.map(\.name).filter { planner.broken[$0] != nil }
     }
 
-    private static func load(name: String, url: URL, project: Project) throws -> LoadedPatch {
+    private static func load(name: String, url: URL, project: Project, entry: EntryMetadata = EntryMetadata(),
+                             defaultFeature: String? = nil, defaultBase: String? = nil) throws -> LoadedPatch {
         let file = project.relativePath(url)
         guard let data = FileManager.default.contents(atPath: url.path) else {
             guard FileManager.default.fileExists(atPath: url.path) else { throw PatchEngineError.missingPatchFile(file) }
             throw PatchEngineError.io("cannot read \(file): not readable")
         }
-        return try LoadedPatch(name: name, file: file, bytes: [UInt8](data))
+        return try LoadedPatch(name: name, file: file, bytes: [UInt8](data), entry: entry,
+                               defaultFeature: defaultFeature, defaultBase: defaultBase)
     }
 }

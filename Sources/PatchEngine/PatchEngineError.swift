@@ -2,6 +2,10 @@
 /// went wrong and what to do about it.
 public enum PatchEngineError: Error, CustomStringConvertible {
     case badMetadata(file: String, field: String, problem: String)
+    /// A recipe entry and the patch's own header say different things about one field.
+    case metadataDisagrees(field: String, recipePlace: String, recipeValue: String, patchPlace: String, patchValue: String)
+    /// A path of the patch cannot be used; `hint` says which strip level would work, when one does.
+    case badPath(file: String, detail: String, hint: String?)
     case malformedPatch(file: String, detail: String)
     /// The file holds no diff: empty, a web page, prose, a header alone.
     case noDiff(file: String)
@@ -25,6 +29,8 @@ public enum PatchEngineError: Error, CustomStringConvertible {
     /// The patch writes where no patch may: `.git`, below a symlink, a link out of the tree.
     case unsafePatch(file: String, line: Int, path: String, reason: String)
     case outputExists(String)
+    /// `edit` cannot rewrite this patch file.
+    case notEditable(file: String, reason: String)
     /// The output path is a symlink (dangling or not): qmailkit never writes through one.
     case outputIsSymlink(path: String, target: String)
     case io(String)
@@ -33,6 +39,11 @@ public enum PatchEngineError: Error, CustomStringConvertible {
         switch self {
         case let .badMetadata(file, field, problem):
             return "\(file): header field \(field): \(problem)"
+        case let .metadataDisagrees(field, recipePlace, recipeValue, patchPlace, patchValue):
+            return "\(recipePlace): the recipe says \(field.lowercased()) '\(recipeValue)', but \(patchPlace): "
+                + "the patch header says \(field): \(patchValue); make them agree or drop one of them"
+        case let .badPath(file, detail, hint):
+            return "\(file): \(detail)" + (hint.map { "; \($0)" } ?? "")
         case let .malformedPatch(file, detail):
             return "\(file): \(detail)"
         case let .unknownFeature(feature, known):
@@ -67,6 +78,8 @@ public enum PatchEngineError: Error, CustomStringConvertible {
             return "\(file) line \(line): refusing '\(path)': \(reason); nothing was written"
         case let .outputExists(path):
             return "\(path) already exists; remove it or choose another -o DIR (nothing was written)"
+        case let .notEditable(file, reason):
+            return "cannot edit \(file): \(reason)"
         case let .outputIsSymlink(path, target):
             return "\(path) is a symlink (to '\(target)'); qmailkit never writes through a symlink: "
                 + "remove it or choose another -o DIR (nothing was written)"

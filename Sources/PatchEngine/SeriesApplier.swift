@@ -53,6 +53,8 @@ public final class SeriesApplier {
     public let pristine: FileTree
     public let fuzz: Int
     private var baseTrees: [[String]: FileTree] = [:]
+    /// The tree path each file patch of an applied patch was written to, by patch name.
+    private var filePaths: [String: [String]] = [:]
 
     public init(catalog: PatchCatalog, pristine: FileTree, fuzz: Int = 0) {
         self.catalog = catalog
@@ -72,7 +74,8 @@ public final class SeriesApplier {
             }
             let base = try baseTree(patch.metadata.baseFeatures)
             let application = try PatchApplication(patch.document, strip: patch.stripLevel, patchFile: patch.file,
-                                                   to: base, fuzz: fuzz)
+                                                   to: base, fuzz: fuzz) { patch.stripHint(against: $0) }
+            filePaths[patch.name] = application.written
             let patched = application.tree
             var merged: [String] = []
             var conflicts: [ConflictFile] = []
@@ -163,7 +166,8 @@ public final class SeriesApplier {
     }
 
     private func hunks(of patch: LoadedPatch, in path: String) -> [Hunk] {
-        patch.document.files.filter { (try? $0.targetPath(strip: patch.stripLevel)) == path }.flatMap(\.hunks)
+        guard let paths = filePaths[patch.name] else { return [] }
+        return zip(patch.document.files, paths).filter { $0.1 == path }.flatMap(\.0.hunks)
     }
 
     private func describeBase(_ metadata: PatchMetadata) -> String {

@@ -65,8 +65,17 @@ enum TreeShape {
             }
         }
         guard tree[file.path] == nil else { return nil }
+        if let problem = ancestorProblem(of: file.path, in: tree) { return problem }
+        let prefix = file.path + "/"
+        if let inside = tree.files.keys.filter({ $0.hasPrefix(prefix) }).min() { return .overDirectory(inside) }
+        return nil
+    }
+
+    /// The first ancestor of `path` in `tree` that is a symlink or a file, not a
+    /// directory: a path below it can be neither read nor written in the tree.
+    static func ancestorProblem(of path: String, in tree: FileTree) -> Problem? {
         var ancestor = ""
-        for component in file.path.split(separator: "/").dropLast() {
+        for component in path.split(separator: "/").dropLast() {
             ancestor += ancestor.isEmpty ? String(component) : "/" + component
             switch tree[ancestor]?.mode {
             case .symlink: return .belowSymlink(ancestor)
@@ -74,8 +83,6 @@ enum TreeShape {
             case nil: continue
             }
         }
-        let prefix = file.path + "/"
-        if let inside = tree.files.keys.filter({ $0.hasPrefix(prefix) }).min() { return .overDirectory(inside) }
         return nil
     }
 }

@@ -54,11 +54,39 @@ struct YAMLFields {
 
     func name(_ node: Node, _ field: String) throws -> String {
         let text = try string(node, field)
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_+")
-        guard text.allSatisfy({ allowed.contains($0) }), text.first != "." else {
+        guard isName(text) else {
             throw error(node, field, "'\(text)' is not a valid name (letters, digits, '.', '-', '_', '+')")
         }
         return text
+    }
+
+    private func isName(_ text: String) -> Bool {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_+")
+        return !text.isEmpty && text.allSatisfy({ allowed.contains($0) }) && text.first != "."
+    }
+
+    /// A list of names: a YAML sequence, or one scalar separated by commas or spaces
+    /// (the way a `Requires:` header writes it); empty is allowed.
+    func names(_ node: Node, _ field: String) throws -> [String] {
+        if let sequence = node.sequence {
+            return try sequence.enumerated().map { index, item in try name(item, "\(field)[\(index)]") }
+        }
+        guard let scalar = node.scalar else { throw error(node, field, "expected a list of names") }
+        return try scalar.string.split(whereSeparator: { $0 == "," || $0 == " " }).map { word in
+            let text = String(word)
+            guard isName(text) else {
+                throw error(node, field, "'\(text)' is not a valid name (letters, digits, '.', '-', '_', '+')")
+            }
+            return text
+        }
+    }
+
+    func stripLevel(_ node: Node, _ field: String) throws -> Int {
+        let text = try string(node, field)
+        guard let value = Int(text), (0...32).contains(value) else {
+            throw error(node, field, "expected a strip level from 0 to 32 (as patch -pN), got '\(text)'")
+        }
+        return value
     }
 
     func positiveInteger(_ node: Node, _ field: String) throws -> Int64 {

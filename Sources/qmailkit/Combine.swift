@@ -1,4 +1,5 @@
 import ArgumentParser
+import DiffFormat
 import Foundation
 import PatchEngine
 
@@ -52,9 +53,13 @@ struct Compare: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Prove whether a published combined patch equals a recipe.",
         discussion: """
-            Applies FILE (any diff dialect; strip level guessed) to the pristine tree and \
-            compares the resulting git tree with the recipe's. Exit 0 when identical, 1 when \
-            they differ (the differing files and a diff are printed).
+            Applies FILE (any diff dialect, plain or gzip/bzip2/xz-compressed; strip level \
+            guessed) to the pristine tree and compares the resulting git tree with the recipe's. \
+            Exit 0 when identical, 1 when they differ: a summary of the differing files comes \
+            first, then the diff recipe → published (with --stat: lines changed per file instead).
+
+            Example:
+              qmailkit compare combined netqmail-1.06-2015.patch.gz --stat
 
             \(ExitStatus.helpText)
             """)
@@ -64,6 +69,9 @@ struct Compare: AsyncParsableCommand {
 
     @Argument(help: "The published combined patch.")
     var file: String
+
+    @Flag(help: "After the summary, lines added and removed per file instead of the whole diff.")
+    var stat = false
 
 
     @OptionGroup var common: CommonOptions
@@ -81,16 +89,23 @@ struct Compare: AsyncParsableCommand {
         } catch {
             throw failure(error)
         }
+        // One write of the whole report: summary first, then the details, on a pipe as on a terminal.
         switch comparison {
         case let .identical(tree):
-            print("identical: \(file) yields exactly the recipe's tree \(tree)")
+            FileHandle.standardOutput.write(Data("identical: \(file) yields exactly the recipe's tree \(tree)\n".utf8))
         case let .different(recipeTree, publishedTree, onlyInRecipe, onlyInPublished, differing, diff):
-            print("different: recipe tree \(recipeTree), \(file) gives \(publishedTree)")
-            for path in onlyInRecipe { print("  only in the recipe:   \(path)") }
-            for path in onlyInPublished { print("  only in the patch:    \(path)") }
-            for path in differing { print("  differs:              \(path)") }
-            print("\ndiff recipe → published:")
-            FileHandle.standardOutput.write(Data(diff))
+            var report = "different: recipe tree \(recipeTree), \(file) gives \(publishedTree)\n"
+            for path in onlyInRecipe { report += "  only in the recipe:   \(path)\n" }
+            for path in onlyInPublished { report += "  only in the patch:    \(path)\n" }
+            for path in differing { report += "  differs:              \(path)\n" }
+            if stat {
+                report += "\nlines changed recipe → published:\n"
+                report += (try? PatchDocument(parsing: diff)).map { DiffStat($0, strip: 1).rendered() } ?? ""
+                FileHandle.standardOutput.write(Data(report.utf8))
+            } else {
+                report += "\ndiff recipe → published:\n"
+                FileHandle.standardOutput.write(Data(report.utf8) + Data(diff))
+            }
             throw ExitCode(ExitStatus.differs.rawValue)
         }
     }

@@ -32,6 +32,10 @@ struct Edit: AsyncParsableCommand {
             guard let patch = context.catalog.patches.values.first(where: { $0.metadata == main }) else {
                 throw PatchEngineError.unknownFeature(feature, known: context.catalog.features)
             }
+            if case .remote? = context.recipe.patches.first(where: { $0.name == patch.name })?.location {
+                throw PatchEngineError.notEditable(file: patch.file, reason: "it is a published patch pinned by its SHA-256; "
+                    + "save a copy in patches/ and point the recipe entry at it with 'file:'")
+            }
             let directory = common.path(output ?? "edit-\(feature)")
             try EditSession.start(patch: patch, applier: context.applier(),
                                   patchFileURL: context.project.root.appendingPathComponent(patch.file),

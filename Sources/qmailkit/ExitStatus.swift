@@ -43,8 +43,7 @@ enum ExitStatus: Int32 {
             default: break
             }
             return .badInput
-        case is GzipError, is TarFormatError, is ArchiveLimitError, is UnsafeEntryError,
-            
+        case is GzipError, is DecompressionError, is TarFormatError, is ArchiveLimitError, is UnsafeEntryError,
              is RecipeError, is ProjectError, is ImportError, is PatchParseError, is PatchPathError:
             return .badInput
         case let build as BuildError:

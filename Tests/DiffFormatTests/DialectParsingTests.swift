@@ -10,12 +10,12 @@ import TestSupport
         #expect(new.isCreation)
         #expect(!new.isDeletion)
         #expect(new.oldPath == creationOld)
-        #expect(try new.targetPath(strip: strip) == "src/new.txt")
+        #expect(try new.choosePaths(strip: strip, exists: { _ in false }).path == "src/new.txt")
         #expect(new.hunks == [Hunk(oldStart: 0, oldCount: 0, newStart: 1, newCount: 2, lines: [HunkLine(.addition, "alpha"), HunkLine(.addition, "beta")])])
 
         let numbers = document.files[1]
         #expect(!numbers.isCreation && !numbers.isDeletion)
-        #expect(try numbers.targetPath(strip: strip) == "src/numbers.txt")
+        #expect(try numbers.choosePaths(strip: strip, exists: { _ in false }).path == "src/numbers.txt")
         #expect(numbers.hunks.count == 1)
         let hunk = numbers.hunks[0]
         #expect([hunk.oldStart, hunk.oldCount, hunk.newStart, hunk.newCount] == [1, 7, 1, 8])
@@ -24,19 +24,19 @@ import TestSupport
 
         let old = document.files[2]
         #expect(old.isDeletion)
-        #expect(try old.targetPath(strip: strip) == "src/old.txt")
+        #expect(try old.choosePaths(strip: strip, exists: { _ in false }).path == "src/old.txt")
         #expect(old.hunks[0].lines == [HunkLine(.deletion, "gone"), HunkLine(.deletion, "last", noNewlineAtEnd: true)])
         #expect([old.hunks[0].oldStart, old.hunks[0].oldCount, old.hunks[0].newStart, old.hunks[0].newCount] == [1, 2, 0, 0])
     }
 
-    @Test func eachFileRemembersTheLineItsDiffBegins() throws {
+    @Test func eachFileRemembersTheLineOfItsOldName() throws {
         let text = "Feature: x\n---\nprose\ndiff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n-a\n+b\n"
             + "Only in b: c\n--- b.orig\n+++ b\n@@ -1 +1 @@\n-x\n+y\n"
             + "*** c\n--- c\n***************\n*** 1 ****\n! p\n--- 1 ----\n! q\n"
         let document = try PatchDocument(parsing: text)
-        #expect(document.files.map(\.line) == [4, 11, 16])
+        #expect(document.files.map(\.nameLines.old) == [5, 11, 16])
         var moved = document.files[0]
-        moved.line = 99
+        moved.nameLines.old = 99
         #expect(moved == document.files[0], "where a diff stands is not part of the change")
     }
 
@@ -140,8 +140,8 @@ import TestSupport
             """
         let files = try PatchDocument(parsing: patch).files
         #expect(files.count == 2)
-        #expect(files[0] == FilePatch(oldPath: "a/install.sh", newPath: "b/install.sh", modes: FileModes(oldMode: "100644", newMode: "100755"), hunks: []))
-        #expect(files[1] == FilePatch(oldPath: nil, newPath: "b/empty", modes: FileModes(newMode: "100644"), hunks: []))
+        #expect(files[0] == FilePatch(oldPath: "a/install.sh", newPath: "b/install.sh", isGit: true, modes: FileModes(oldMode: "100644", newMode: "100755"), hunks: []))
+        #expect(files[1] == FilePatch(oldPath: nil, newPath: "b/empty", isGit: true, modes: FileModes(newMode: "100644"), hunks: []))
     }
 
     @Test func gitQuotedPaths() throws {
@@ -156,7 +156,7 @@ import TestSupport
             """
         let file = try PatchDocument(parsing: patch).files[0]
         #expect(file.oldPath == "a/dir/tab\there")
-        #expect(try file.targetPath(strip: 1) == "dir/tab\there")
+        #expect(try file.choosePaths(strip: 1, exists: { _ in false }).path == "dir/tab\there")
     }
 
     @Test func contextDiffWithSectionOmittedHalvesAndNoNewline() throws {
@@ -196,16 +196,31 @@ import TestSupport
         ]))
     }
 
-    @Test func renamesAreRefused() {
+    @Test func renamesAndCopiesKeepBothNames() throws {
         let patch = """
-            diff --git a/old.c b/new.c
+            diff --git a/old name.c b/new name.c
             similarity index 95%
-            rename from old.c
-            rename to new.c
+            rename from old name.c
+            rename to new name.c
+            --- a/old name.c
+            +++ b/new name.c
+            @@ -1 +1 @@
+            -a
+            +b
+            diff --git a/x.c b/sub/y.c
+            similarity index 100%
+            copy from x.c
+            copy to sub/y.c
 
             """
-        #expect(throws: PatchParseError(line: 2, .renameNotSupported("similarity index 95%"))) {
-            try PatchDocument(parsing: patch)
+        let files = try PatchDocument(parsing: patch).files
+        #expect(files.count == 2)
+        #expect(files[0].gitOperation == .rename)
+        #expect(try files[0].choosePaths(strip: 1, exists: { _ in false }) == ChosenPaths(source: "old name.c", destination: "new name.c"))
+        #expect(files[1] == FilePatch(oldPath: "a/x.c", newPath: "b/sub/y.c", isGit: true, gitOperation: .copy, hunks: []))
+        #expect(files[1].nameLines.old == 10)
+        #expect(throws: PatchParseError(line: 1, .incompleteRename)) {
+            try PatchDocument(parsing: "diff --git a/a b/b\nrename from a\n")
         }
     }
 

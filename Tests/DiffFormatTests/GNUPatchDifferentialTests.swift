@@ -175,7 +175,7 @@ struct GNUPatchDifferentialTests {
         #expect(try document.guessStripLevel(existingPaths: Set(tree.keys)) == strip)
         var offsets: [Int] = []
         for file in document.files {
-            let path = try file.targetPath(strip: strip)
+            let path = try file.choosePaths(strip: strip, exists: { tree[$0] != nil }).path
             let result = try apply(file, to: tree[path], fuzz: 0)
             tree[path] = result.contents
             offsets += result.hunks.map(\.offset)

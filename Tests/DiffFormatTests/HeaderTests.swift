@@ -39,7 +39,7 @@ import TestSupport
     @Test func headerEndsAtFirstDiffWithoutSeparator() throws {
         let patch = "Feature: tls\nBase: netqmail-1.06\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n"
         let document = try PatchDocument(parsing: patch)
-        #expect(document.header.fields == [.init(name: "Feature", value: "tls"), .init(name: "Base", value: "netqmail-1.06")])
+        #expect(document.header.fields == [.init(name: "Feature", value: "tls", line: 1), .init(name: "Base", value: "netqmail-1.06", line: 2)])
         #expect(document.preamble == "")
         #expect(document.files.count == 1)
     }
@@ -63,7 +63,7 @@ import TestSupport
         #expect(document.header.isEmpty)
         #expect(document.preamble == "Hi list,\n\nhere is the maxrcpt patch. Apply with patch -p1.\n\n")
         #expect(document.files.count == 1)
-        #expect(try document.files[0].targetPath(strip: 1) == "qmail-smtpd.c")
+        #expect(try document.files[0].choosePaths(strip: 1, exists: { _ in false }).path == "qmail-smtpd.c")
     }
 
     @Test func headerThenFreeTextThenDiff() throws {

@@ -27,8 +27,8 @@ import TestSupport
     @Test func escapingPatchIsRefusedWhenRendering() throws {
         let patch = "--- a/../../etc/passwd\n+++ b/../../etc/passwd\n@@ -1 +1 @@\n-root\n+toor\n"
         let document = try PatchDocument(parsing: patch)
-        #expect(throws: PatchPathError(path: "a/../../etc/passwd", .parentReference)) { try document.canonicalDiff(strip: 1) }
-        #expect(throws: PatchPathError(path: "a/../../etc/passwd", .parentReference)) { try document.files[0].targetPath(strip: 1) }
+        #expect(throws: PatchPathError(path: "a/../../etc/passwd", .parentReference, line: 1)) { try document.canonicalDiff(strip: 1) }
+        #expect(throws: PatchPathError(path: "a/../../etc/passwd", .parentReference, line: 1)) { try document.files[0].choosePaths(strip: 1, exists: { _ in false }) }
     }
 
     @Test func guessStripLevelLikePatch() throws {

@@ -41,7 +41,7 @@ import TestSupport
                     _ = try? apply(file, to: target, fuzz: fuzz)
                 }
             }
-            _ = try? file.targetPath(strip: 1)
+            _ = try? file.choosePaths(strip: 1, exists: { _ in false }).path
         }
     }
 }

@@ -28,7 +28,7 @@ import TestSupport
         }
     }
 
-    @Test(arguments: ["/etc/passwd", "../outside", "sub/../../outside", ""])
+    @Test(arguments: ["/etc/passwd", "../outside", "../../x", "sub/../../outside", ""])
     func symlinkLeavingTheTreeIsRefusedWithFileAndLine(target: String) throws {
         let project = try TestProject(pristine: ["README": "r\n"])
         defer { project.remove() }
@@ -40,8 +40,8 @@ import TestSupport
         }
         #expect(file == "patches/evil.patch")
         #expect(path == "evil")
-        #expect(line == 14, "the line of evil's `diff --git` in the patch file")
-        #expect("\(error!)".contains("patches/evil.patch line 14: refusing 'evil'"))
+        #expect(line == 16, "the line of evil's `---` in the patch file")
+        #expect("\(error!)".contains("patches/evil.patch line 16: refusing 'evil'"))
     }
 
     @Test func symlinkInsideTheTreeApplies() throws {
@@ -63,8 +63,54 @@ import TestSupport
             Issue.record("expected an unsafe-patch refusal, got \(String(describing: error))")
             return
         }
-        #expect((file, line, refused) == ("patches/hook.patch", 8, path))
+        #expect((file, line, refused) == ("patches/hook.patch", 10, path))
         #expect(reason.contains("'.git'"))
+    }
+
+    static func gitMove(_ operation: String, from source: String, to destination: String) -> String {
+        "diff --git a/\(source) b/\(destination)\nsimilarity index 100%\n\(operation) from \(source)\n\(operation) to \(destination)\n"
+    }
+
+    /// A git rename or copy reads one path and writes another: both obey the rules
+    /// every write does, before anything is read.
+    @Test(arguments: [
+        ("rename", "README", ".git/config", ".git/config", "'.git'"),
+        ("copy", "README", ".git/hooks/pre-commit", ".git/hooks/pre-commit", "'.git'"),
+        ("rename", ".git/config", "config", ".git/config", "'.git'"),
+        ("rename", "README", "docs/README", "docs/README", "below the symlink 'docs'"),
+        ("copy", "docs/passwd", "passwd", "docs/passwd", "below the symlink 'docs'"),
+    ])
+    func renameOrCopyIntoGitOrThroughASymlinkIsRefused(operation: String, source: String, destination: String,
+                                                        refusedPath: String, reason: String) throws {
+        let project = try TestProject(pristine: ["README": "r\n"], symlinks: ["docs": "/etc"])
+        defer { project.remove() }
+        try project.patch("move", diff: Self.gitMove(operation, from: source, to: destination))
+        guard case let .unsafePatch(file, line, path, why)? = try refusal(project, ["move"]) else {
+            Issue.record("expected an unsafe-patch refusal")
+            return
+        }
+        #expect((file, line, path) == ("patches/move.patch", 8, refusedPath), "the line of the `diff --git`")
+        #expect(why.contains(reason), "\(why)")
+    }
+
+    /// A link renamed or copied is a new link where it lands: its target is checked from there.
+    @Test(arguments: ["rename", "copy"])
+    func linkMovedWhereItsTargetLeavesTheTreeIsRefused(operation: String) throws {
+        let project = try TestProject(pristine: ["README": "r\n", "docs/x": "x\n"], symlinks: ["docs/readme": "../README"])
+        defer { project.remove() }
+        try project.patch("move", diff: Self.gitMove(operation, from: "docs/readme", to: "readme"))
+        guard case let .unsafePatch(_, line, path, reason)? = try refusal(project, ["move"]) else {
+            Issue.record("expected an unsafe-patch refusal")
+            return
+        }
+        #expect((line, path) == (8, "readme"))
+        #expect(reason.contains("a symlink to '../README': the target climbs out of the tree"), "\(reason)")
+
+        try project.patch("inside", diff: Self.gitMove(operation, from: "docs/readme", to: "docs/intro"))
+        let applier = try project.applier(["inside"])
+        let result = try applier.run(applier.catalog.planner.plan(selecting: ["inside"]))
+        #expect(result.final["docs/intro"] == TreeFile(path: "docs/intro", contents: Array("../README".utf8), mode: .symlink))
+        #expect((result.final["docs/readme"] == nil) == (operation == "rename"))
     }
 
     @Test func writeBelowASymlinkOfTheBaseIsRefused() throws {
@@ -76,7 +122,7 @@ import TestSupport
             Issue.record("expected an unsafe-patch refusal, got \(String(describing: error))")
             return
         }
-        #expect((line, path) == (8, "docs/x"))
+        #expect((line, path) == (10, "docs/x"))
         #expect(reason.contains("below the symlink 'docs'"))
     }
 
@@ -90,7 +136,7 @@ import TestSupport
             return
         }
         #expect((patch, file) == ("patches/flat.patch", "lib"))
-        #expect(detail == "line 8: it is a directory holding 'lib/a.c'")
+        #expect(detail == "patch line 10: it is a directory holding 'lib/a.c'")
     }
 
     @Test func fileBelowAnotherPatchsFileIsAClashFoundByCheck() throws {
@@ -104,9 +150,9 @@ import TestSupport
             return
         }
         #expect((clash.patch, clash.line, clash.path, clash.otherPath, clash.otherPatch)
-                == ("beta", 8, "plugins/b.c", "plugins", "alpha"))
+                == ("beta", 10, "plugins/b.c", "plugins", "alpha"))
         #expect(clash.shape == .belowFile)
-        #expect("\(clash)".hasPrefix("clash: patches/beta.patch line 8: 'plugins/b.c' would lie below 'plugins', which is a file made by patches/alpha.patch"))
+        #expect("\(clash)".hasPrefix("clash: patches/beta.patch line 10: 'plugins/b.c' would lie below 'plugins', which is a file made by patches/alpha.patch"))
 
         let matrix = ConflictMatrix.compute(catalog: try project.applier(["alpha", "beta"]).catalog,
                                             applier: try project.applier(["alpha", "beta"]))

@@ -220,16 +220,16 @@ import TestSupport
         }
     }
 
-    @Test func refusesPatchesWithoutFeatureOrBase() throws {
+    @Test func aMainPatchWithoutMetadataIsItsEntryOnTheRecipeBaseAResolutionIsRefused() throws {
         let project = try TestProject(pristine: ["a": "a\n"])
         defer { project.remove() }
         try project.write("patches/bare.patch", "Description: no metadata\n---\ndiff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n-a\n+b\n")
-        let planner = try project.applier(["bare"]).catalog.planner
-        #expect(throws: PatchEngineError.self) { try planner.plan(selecting: ["bare"]) }
-        do {
-            _ = try planner.plan(selecting: ["bare"])
-        } catch {
-            #expect("\(error)".hasPrefix("recipe entry 'bare' cannot be used: patches/bare.patch: header field Feature: missing"))
-        }
+        let metadata = try #require(try project.applier(["bare"]).catalog.patches["bare"]?.metadata)
+        #expect(metadata.feature == "bare")
+        #expect(metadata.baseSource == "base-1.0" && metadata.baseFeatures.isEmpty)
+
+        try project.write("patches/resolutions/bare-on-x.patch", "Resolves: x\n---\ndiff --git a/a b/a\n--- a/a\n+++ b/a\n@@ -1 +1 @@\n-a\n+b\n")
+        let error = #expect(throws: PatchEngineError.self) { try project.applier(["bare"]) }
+        #expect("\(String(describing: error))".contains("patches/resolutions/bare-on-x.patch: header field Feature: missing"))
     }
 }
