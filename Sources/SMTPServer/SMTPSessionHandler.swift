@@ -6,14 +6,15 @@ import SMTPEngine
 /// The SwiftNIO transport of one `SMTPSession`: feeds it the bytes read,
 /// carries out its actions in order and reports their completion.
 ///
-/// Everything runs synchronously on the channel's event loop; only the
-/// blocking parts of delivery, the checkpassword program and (with a
+/// Everything runs on the channel's event loop, the pipes to a queue or
+/// checkpassword program included; only Maildir file writes and (with a
 /// server's thread pool) the reading of the control files at the start run
 /// elsewhere and come back to the loop. The channel must have `autoRead`
 /// off: the handler asks for input only while the session reads (not while
 /// a queue program, checkpassword or a failed-AUTH sleep is pending, nor
-/// while the channel is not writable), which also keeps what it holds
-/// bounded. It also needs half-closure allowed, so that a client's
+/// while the channel is not writable, nor while more than `pendingLimit`
+/// bytes of a message wait for the delivery side), which also keeps what it
+/// holds bounded. It also needs half-closure allowed, so that a client's
 /// shutdown(SHUT_WR) still gets its replies.
 ///
 /// Timeouts follow qmail-smtpd, which gives every read and every write
@@ -250,6 +251,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private func afterProgress() {
         guard !closed, let session, let context else { return }
         let wantsInput = !sleeping && (session.isAwaitingInput || awaitingHandshake) && !sawEndOfInput
+            && (transaction?.pendingBytes ?? 0) <= pendingLimit
         if wantsInput && context.channel.isWritable {
             if !readRequested {
                 readRequested = true
@@ -382,10 +384,13 @@ final class SMTPSessionHandler: ChannelInboundHandler {
         if let user = request.authenticatedUser {
             environment["TCPREMOTEINFO"] = String(decoding: user, as: UTF8.self)
         }
+        guard let loop = context?.eventLoop else { return }
         let deliveryContext = DeliveryContext(qmailHome: server.settings.qmailHome,
-                                              program: session!.configuration.queueProgram, environment: environment)
+                                              program: session!.configuration.queueProgram, environment: environment,
+                                              loop: loop, blockingPool: server.blockingPool ?? .singleton)
         do {
             let started = try server.settings.delivery.begin(deliveryContext)
+            started.onProgress = { [weak self] in self?.afterProgress() }
             transaction = started
             immediateEvent = .queueStarted(pid: started.queueID)
         } catch {
@@ -415,7 +420,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private func runCheckProgram(argv: [String], payload: [UInt8]) {
         guard let loop = context?.eventLoop else { return }
         let bound = NIOLoopBound(self, eventLoop: loop)
-        let child = CheckProgram.run(argv: argv, payload: payload, environment: environment) { termination in
+        let child = CheckProgram.run(argv: argv, payload: payload, environment: environment, loop: loop) { termination in
             loop.execute {
                 let handler = bound.value
                 handler.checkTimer?.cancel()
