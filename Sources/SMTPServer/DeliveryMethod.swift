@@ -30,8 +30,7 @@ struct DeliveryContext {
 
 /// One message on its way out, driven from the event loop: bytes are
 /// appended in order, then `finish` reports the queue program's verdict
-/// (on the event loop, or at once). `abandon` drops the message (connection
-/// lost).
+/// (on any thread). `abandon` drops the message (connection lost).
 ///
 /// Backpressure: `pendingBytes` counts appended bytes the delivery side has
 /// not taken yet; the session stops reading from its client while it is

@@ -2,6 +2,7 @@ import Glibc
 import NIOCore
 import SMTPEngine
 import Spawn
+import Synchronization
 
 /// A running queue program (qmail.c's `qmail_open` … `qmail_close`): the
 /// message pipe on its fd 0, the envelope pipe on its fd 1, working
@@ -19,11 +20,9 @@ final class QueueProgramTransaction: DeliveryTransaction {
         get { message.onProgress }
         set { message.onProgress = newValue }
     }
-    private let loop: any EventLoop
     private let message: PipeWriter
     private let envelope: PipeWriter
-    /// The program's end, once reaped; `.exited(120)` if it never ran.
-    private let termination: EventLoopFuture<QueueTermination>
+    private let end: ProgramEnd
 
     init(_ context: DeliveryContext) throws {
         let messagePipe = try ChildProcess.makePipe()
@@ -34,13 +33,14 @@ final class QueueProgramTransaction: DeliveryTransaction {
         }
         defer { close(messagePipe.read); close(envelopePipe.read) }
         let loop = context.loop
-        let ended = loop.makePromise(of: QueueTermination.self)
+        let end = ProgramEnd()
+        self.end = end
         do {
             let pid = try ChildProcess.spawn(
                 argv: [context.program], environment: context.environment, workingDirectory: context.qmailHome,
                 descriptors: [(messagePipe.read, 0), (envelopePipe.read, 1)])
             do {
-                try ChildExitWatcher.watch(pid) { ended.succeed(QueueTermination($0)) }
+                try ChildExitWatcher.watch(pid) { end.ended(QueueTermination($0)) }
             } catch {
                 kill(pid, SIGKILL)
                 _ = ChildProcess.wait(pid)
@@ -48,14 +48,12 @@ final class QueueProgramTransaction: DeliveryTransaction {
             }
             queueID = Int(pid)
         } catch ChildProcess.SpawnError.failed(_, execFailed: true) {
-            ended.succeed(.exited(120))
+            end.ended(.exited(120))
             queueID = 0
         } catch {
             close(messagePipe.write); close(envelopePipe.write)
             throw error
         }
-        self.loop = loop
-        termination = ended.futureResult
         message = PipeWriter(descriptor: messagePipe.write, loop: loop)
         envelope = PipeWriter(descriptor: envelopePipe.write, loop: loop)
     }
@@ -68,21 +66,53 @@ final class QueueProgramTransaction: DeliveryTransaction {
 
     /// Closes the message pipe once written, writes the envelope (none: the
     /// program sees EOF and aborts) and closes it, then waits for the
-    /// program's end; `completion` runs on the event loop.
+    /// program's end; `completion` runs on any thread.
     func finish(envelope bytes: [UInt8]?, completion: @escaping @Sendable (QueueTermination, Bool) -> Void) {
         let envelope = self.envelope
-        let termination = self.termination
+        let end = self.end
         message.finish().assumeIsolated().flatMap { messageWritten in
             if let bytes, messageWritten { envelope.write(bytes) }
             return envelope.finish().map { envelopeWritten in messageWritten && (bytes == nil || envelopeWritten) }
         }.whenSuccess { written in
-            termination.whenSuccess { completion($0, !written) }
+            end.whenEnded { completion($0, !written) }
         }
     }
 
     func abandon() {
         message.abandon()
         envelope.abandon()
+    }
+}
+
+/// The program's end, once reaped (`.exited(120)` if it never ran), and
+/// who waits for it. Nothing is scheduled on an event loop unless someone
+/// waits, so a program that outlives its server's loops is reaped quietly.
+private final class ProgramEnd: Sendable {
+    private enum State {
+        case running
+        case waiting(@Sendable (QueueTermination) -> Void)
+        case ended(QueueTermination)
+    }
+
+    private let state = Mutex(State.running)
+
+    func ended(_ termination: QueueTermination) {
+        let waiter: (@Sendable (QueueTermination) -> Void)? = state.withLock { state in
+            defer { state = .ended(termination) }
+            if case .waiting(let waiter) = state { return waiter }
+            return nil
+        }
+        waiter?(termination)
+    }
+
+    /// Calls `body` once the program has ended (at once if it has).
+    func whenEnded(_ body: @escaping @Sendable (QueueTermination) -> Void) {
+        let ended: QueueTermination? = state.withLock { state in
+            if case .ended(let termination) = state { return termination }
+            state = .waiting(body)
+            return nil
+        }
+        if let ended { body(ended) }
     }
 }
 
