@@ -75,9 +75,9 @@ public final class SMTPServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try prepareConnection?(channel)
-                    let environment = ConnectionEnvironment.variables(
-                        base: settings.environment, remote: channel.remoteAddress, local: channel.localAddress)
-                    let handler = SMTPSessionHandler(server: server, environment: environment,
+                    let variables = ConnectionEnvironment.variables(remote: channel.remoteAddress,
+                                                                    local: channel.localAddress)
+                    let handler = SMTPSessionHandler(server: server, connectionEnvironment: variables,
                                                      connection: server.nextConnectionNumber()) { line in
                         settings.log(line.text)
                     }
@@ -221,9 +221,8 @@ enum ProcessSignals {
 
 /// tcpserver's variables for one connection.
 enum ConnectionEnvironment {
-    static func variables(base: [String: String], remote: SocketAddress?, local: SocketAddress?) -> [String: String] {
-        var environment = base
-        environment["PROTO"] = "TCP"
+    static func variables(remote: SocketAddress?, local: SocketAddress?) -> [String: String] {
+        var environment = ["PROTO": "TCP"]
         if let ip = remote?.ipAddress { environment["TCPREMOTEIP"] = ip }
         if let port = remote?.port { environment["TCPREMOTEPORT"] = String(port) }
         if let ip = local?.ipAddress { environment["TCPLOCALIP"] = ip }

@@ -33,7 +33,10 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let server: ServerContext
-    private let environment: [String: String]
+    /// This connection's variables (tcpserver's TCP*), over the server's
+    /// environment. Only these are kept: a merged copy of the whole process
+    /// environment per connection was a third of an idle connection's memory.
+    private let connectionEnvironment: [String: String]
     private var log: SessionLogLine
     /// Set from `handlerAdded` to `handlerRemoved` only.
     private var context: ChannelHandlerContext?
@@ -68,18 +71,26 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private var transaction: (any DeliveryTransaction)?
     private let onEnd: (SessionLogLine) -> Void
 
-    /// A handler for one connection; `environment` is the session's full
-    /// environment (process environment plus the connection's TCP* variables).
-    /// `onEnd` gets the log line when the connection is gone.
-    init(server: ServerContext, environment: [String: String], connection: Int,
+    /// A handler for one connection; `connectionEnvironment` holds the
+    /// connection's TCP* variables, which the session sees over the server
+    /// settings' environment. `onEnd` gets the log line when the connection
+    /// is gone.
+    init(server: ServerContext, connectionEnvironment: [String: String], connection: Int,
          onEnd: @escaping (SessionLogLine) -> Void) {
         self.server = server
         self.onEnd = onEnd
-        self.environment = environment
+        self.connectionEnvironment = connectionEnvironment
         output = ByteBuffer()
-        log = SessionLogLine(connection: connection, remoteIP: environment["TCPREMOTEIP"] ?? "unknown",
-                             remotePort: environment["TCPREMOTEPORT"].flatMap { Int($0) },
+        func variable(_ name: String) -> String? { connectionEnvironment[name] ?? server.settings.environment[name] }
+        log = SessionLogLine(connection: connection, remoteIP: variable("TCPREMOTEIP") ?? "unknown",
+                             remotePort: variable("TCPREMOTEPORT").flatMap { Int($0) },
                              exitCode: 1, messages: 0, reason: .eof)
+    }
+
+    /// The session's whole environment, made when a program or the control
+    /// files need it.
+    private static func environment(server: ServerContext, connection: [String: String]) -> [String: String] {
+        server.settings.environment.merging(connection) { $1 }
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -120,12 +131,15 @@ final class SMTPSessionHandler: ChannelInboundHandler {
             return perform(SMTPSession.actions(for: .unknownLocalAddresses), reason: .fatal)
         }
         let server = self.server
-        let environment = self.environment
+        let connection = connectionEnvironment
+        let setup: @Sendable () throws -> ConnectionSetup = {
+            try server.connectionSetup(environment: Self.environment(server: server, connection: connection))
+        }
         guard let pool = server.blockingPool, let loop = context?.eventLoop else {
-            return start(Result { try server.connectionSetup(environment: environment) })
+            return start(Result { try setup() })
         }
         beginning = true
-        pool.runIfActive(eventLoop: loop) { try server.connectionSetup(environment: environment) }
+        pool.runIfActive(eventLoop: loop) { try setup() }
             .assumeIsolated().whenComplete { result in
                 self.beginning = false
                 self.start(result)
@@ -380,7 +394,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     }
 
     private func startQueue(_ request: QueueRequest) {
-        var environment = self.environment
+        var environment = Self.environment(server: server, connection: connectionEnvironment)
         if let user = request.authenticatedUser {
             environment["TCPREMOTEINFO"] = String(decoding: user, as: UTF8.self)
         }
@@ -420,6 +434,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private func runCheckProgram(argv: [String], payload: [UInt8]) {
         guard let loop = context?.eventLoop else { return }
         let bound = NIOLoopBound(self, eventLoop: loop)
+        let environment = Self.environment(server: server, connection: connectionEnvironment)
         let child = CheckProgram.run(argv: argv, payload: payload, environment: environment, loop: loop) { termination in
             loop.execute {
                 let handler = bound.value
