@@ -170,9 +170,10 @@ final class ControlFileCache: Sendable {
     /// is unchanged.
     func read(_ path: String) throws -> [UInt8]? {
         guard let signature = FileSignature(path: path) else {
+            let absent = errno == ENOENT
             files.withLock { $0[path] = nil }
-            // Absent (nil), or an error worth reporting as qmail would.
-            return try ConfigurationLoader.readFile(path)
+            // Anything but absence is reported as reading would report it.
+            return absent ? nil : try ConfigurationLoader.readFile(path)
         }
         if let known = files.withLock({ $0[path] }), known.signature == signature { return known.bytes }
         let now = time(nil)
