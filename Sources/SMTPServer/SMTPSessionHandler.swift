@@ -185,8 +185,16 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let channelEvent = event as? ChannelEvent, channelEvent == .inputClosed {
             sawEndOfInput = true
-            feedHeldInput()
-            afterProgress()
+            if awaitingHandshake {
+                // The client ended halfway through a TLS record (say, a cut
+                // ClientHello): NIOSSL would wait for the rest forever.
+                awaitingHandshake = false
+                failedTLS = true
+                deliver(.tlsFailed(reason: "unexpected eof"), reason: .tlsFailed)
+            } else {
+                feedHeldInput()
+                afterProgress()
+            }
         } else if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent, awaitingHandshake {
             awaitingHandshake = false
             let version = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).tlsVersion
@@ -458,6 +466,13 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     /// session has dropped the clear-text rest; the TLS handler goes first in
     /// the pipeline, with a plaintext bypass in front of it for the 454.
     private func startTLS() {
+        guard !sawEndOfInput else {
+            // The client ended its side with (or before) STARTTLS, so no
+            // ClientHello can come; qmail's SSL_accept would read EOF.
+            failedTLS = true
+            immediateEvent = .tlsFailed(reason: "unexpected eof")
+            return
+        }
         do {
             guard let tlsSetup else { throw ServerTLS.SetupError(reason: "no TLS setup", detail: "") }
             let (tls, outcome) = tlsSetup.makeHandler()
