@@ -21,6 +21,8 @@ public enum ConfigurationLoader {
     /// once (qmail reads them per connection). Cost: a handful of small file
     /// reads; morercpthosts.cdb is read whole.
     /// - Parameters:
+    ///   - readFile: how a control file is read (whole; nil if it does not
+    ///     exist): `readFile(_:)`, or a server's cache in front of it.
     ///   - qmailHome: the directory holding `control/` (normally /var/qmail).
     ///   - controlDirectory: where the control files are, if not `qmailHome/control`.
     ///   - environment: the process environment of the session.
@@ -30,7 +32,8 @@ public enum ConfigurationLoader {
                             environment: [String: String], checkProgram: [String] = [],
                             features: Features, flavour: Flavour = .netqmail,
                             localAddresses: Set<IPv4Address>, memoryLimit: Int = 1 << 20,
-                            processID: Int, clock: @escaping @Sendable () -> Int64) throws -> SessionConfiguration {
+                            processID: Int, clock: @escaping @Sendable () -> Int64,
+                            readFile: (String) throws -> [UInt8]? = ConfigurationLoader.readFile) throws -> SessionConfiguration {
         let controls = controlDirectory ?? qmailHome + "/control"
         func control(_ name: String) throws -> [UInt8]? { try readFile(controls + "/" + name) }
         func line(_ name: String) throws -> [UInt8]? { try control(name).map(ControlFileRules.firstLine) }
@@ -101,7 +104,7 @@ public enum ConfigurationLoader {
     }
 
     /// The whole file, `nil` if it does not exist, an error otherwise.
-    static func readFile(_ path: String) throws -> [UInt8]? {
+    public static func readFile(_ path: String) throws -> [UInt8]? {
         let fd = open(path, O_RDONLY)
         if fd == -1 {
             if errno == ENOENT { return nil }

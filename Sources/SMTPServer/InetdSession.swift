@@ -19,7 +19,7 @@ public enum InetdSession {
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let handler = SMTPSessionHandler(server: server, environment: settings.environment,
+                    let handler = SMTPSessionHandler(server: server, connectionEnvironment: [:],
                                                      connection: Int(getpid())) { line in
                         ending.withLock { $0 = line }
                         settings.log(line.text)

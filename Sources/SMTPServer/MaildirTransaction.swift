@@ -1,44 +1,85 @@
-import Dispatch
 import Glibc
+import NIOCore
+import NIOPosix
 import SMTPEngine
 import Synchronization
 import Spawn
 
 /// Delivers one message into a Maildir: the bytes go to `tmp/<name>` as
-/// they arrive (on a private serial queue, since file writes block), and
-/// `finish` fsyncs and links the file into `new/`. Exit statuses follow
-/// qmail-queue's meanings: 53 for a write error, 54 for a bad envelope.
+/// they arrive and `finish` fsyncs and links the file into `new/`. The file
+/// work blocks, so it runs on the server's thread pool, one step after the
+/// other; bytes that arrive while a write runs are batched into the next.
+/// Exit statuses follow qmail-queue's meanings: 53 for a write error, 54
+/// for a bad envelope.
 final class MaildirTransaction: DeliveryTransaction {
-    private let queue = DispatchQueue(label: "qmailkit.maildir")
-    private let file: MaildirFile
     let queueID: Int
+    private(set) var pendingBytes = 0
+    var onProgress: (() -> Void)?
+    private let file: MaildirFile
+    private let loop: any EventLoop
+    private let pool: NIOThreadPool
+    /// Bytes not yet handed to the pool.
+    private var waiting: [UInt8] = []
+    private var writing = false
+    /// The last step handed to the pool (never failed); the next runs after it.
+    private var tail: EventLoopFuture<Void>
 
-    init(maildir: String) {
+    init(maildir: String, loop: any EventLoop, pool: NIOThreadPool) {
         let name = MaildirFile.uniqueName()
-        file = MaildirFile(maildir: maildir, name: name.text)
+        let file = MaildirFile(maildir: maildir, name: name.text)
+        self.file = file
+        self.loop = loop
+        self.pool = pool
         queueID = name.sequence
-        let file = self.file
-        queue.async { file.open() }
+        tail = loop.makeSucceededVoidFuture()
+        _ = step { file.open() }
     }
 
     func append(_ bytes: [UInt8]) {
-        let file = self.file
-        queue.async { file.write(bytes) }
+        pendingBytes += bytes.count
+        waiting += bytes
+        if !writing { writeWaiting() }
     }
 
     func finish(envelope: [UInt8]?, completion: @escaping @Sendable (QueueTermination, Bool) -> Void) {
+        if !waiting.isEmpty { writeWaiting() }
         let file = self.file
         let valid = envelope.map { ReceivedMessage(envelope: $0, bytes: []) != nil } ?? false
-        queue.async { completion(file.commit(valid: valid), false) }
+        step { file.commit(valid: valid) }.whenComplete { result in
+            completion((try? result.get()) ?? .exited(53), false)
+        }
     }
 
     func abandon() {
+        waiting = []
         let file = self.file
-        queue.async { file.discard() }
+        _ = step { file.discard() }
+    }
+
+    private func writeWaiting() {
+        writing = true
+        let batch = waiting
+        waiting = []
+        let file = self.file
+        step { file.write(batch) }.assumeIsolated().whenComplete { _ in
+            self.pendingBytes -= batch.count
+            self.writing = false
+            if !self.waiting.isEmpty { self.writeWaiting() }
+            self.onProgress?()
+        }
+    }
+
+    /// Runs `work` on the pool after every step before it.
+    private func step<T: Sendable>(_ work: @escaping @Sendable () -> T) -> EventLoopFuture<T> {
+        let pool = self.pool
+        let loop = self.loop
+        let result = tail.flatMap { pool.runIfActive(eventLoop: loop, work) }
+        tail = result.map { _ in }.recover { _ in }
+        return result
     }
 }
 
-/// The open `tmp/` file; used only on its transaction's serial queue.
+/// The open `tmp/` file; used by one pool step at a time.
 private final class MaildirFile: @unchecked Sendable {
     private static let sequence = Mutex(0)
     private let temporaryPath: String

@@ -39,6 +39,9 @@ final class MemoryTransaction: DeliveryTransaction {
     private let sink: MemorySink
     private var bytes: [UInt8] = []
     let queueID: Int
+    /// Kept bytes are taken at once.
+    let pendingBytes = 0
+    var onProgress: (() -> Void)?
 
     init(sink: MemorySink) {
         self.sink = sink

@@ -1,105 +1,127 @@
-import Dispatch
 import Glibc
+import NIOCore
 import SMTPEngine
 import Spawn
+import Synchronization
 
 /// A running queue program (qmail.c's `qmail_open` … `qmail_close`): the
 /// message pipe on its fd 0, the envelope pipe on its fd 1, working
 /// directory the qmail home.
 ///
-/// Writes and the final wait block, so they run in order on a private serial
-/// queue; the event loop only enqueues. If the program cannot be executed the
-/// transaction still "starts" and ends as exit status 120, as qmail's child
-/// does, so the client sees 354 and then `451 unable to exec qq`.
+/// Both pipes are written by NIO on the session's event loop, so a slow
+/// program holds back the session's reads (through `pendingBytes`) rather
+/// than a thread; the child is reaped by the `ChildExitWatcher`. If the
+/// program cannot be executed the transaction still "starts" and ends as
+/// exit status 120, as qmail's child does, so the client sees 354 and then
+/// `451 unable to exec qq`.
 final class QueueProgramTransaction: DeliveryTransaction {
-    private let queue = DispatchQueue(label: "qmailkit.queue-program")
-    private let pipes: Pipes
     let queueID: Int
+    var onProgress: (() -> Void)? {
+        get { message.onProgress }
+        set { message.onProgress = newValue }
+    }
+    private let message: PipeWriter
+    private let envelope: PipeWriter
+    private let end: ProgramEnd
 
     init(_ context: DeliveryContext) throws {
-        let message = try ChildProcess.makePipe()
-        let envelope: (read: Int32, write: Int32)
-        do { envelope = try ChildProcess.makePipe() } catch {
-            close(message.read); close(message.write)
+        let messagePipe = try ChildProcess.makePipe()
+        let envelopePipe: (read: Int32, write: Int32)
+        do { envelopePipe = try ChildProcess.makePipe() } catch {
+            close(messagePipe.read); close(messagePipe.write)
             throw error
         }
-        defer { close(message.read); close(envelope.read) }
+        defer { close(messagePipe.read); close(envelopePipe.read) }
+        let loop = context.loop
+        let end = ProgramEnd()
+        self.end = end
         do {
             let pid = try ChildProcess.spawn(
                 argv: [context.program], environment: context.environment, workingDirectory: context.qmailHome,
-                descriptors: [(message.read, 0), (envelope.read, 1)])
-            pipes = Pipes(message: message.write, envelope: envelope.write, child: .running(pid))
+                descriptors: [(messagePipe.read, 0), (envelopePipe.read, 1)])
+            do {
+                try ChildExitWatcher.watch(pid) { end.ended(QueueTermination($0)) }
+            } catch {
+                kill(pid, SIGKILL)
+                _ = ChildProcess.wait(pid)
+                throw error
+            }
             queueID = Int(pid)
         } catch ChildProcess.SpawnError.failed(_, execFailed: true) {
-            pipes = Pipes(message: message.write, envelope: envelope.write, child: .couldNotExec)
+            end.ended(.exited(120))
             queueID = 0
         } catch {
-            close(message.write); close(envelope.write)
+            close(messagePipe.write); close(envelopePipe.write)
             throw error
         }
+        message = PipeWriter(descriptor: messagePipe.write, loop: loop)
+        envelope = PipeWriter(descriptor: envelopePipe.write, loop: loop)
     }
+
+    var pendingBytes: Int { message.pendingBytes }
 
     func append(_ bytes: [UInt8]) {
-        let pipes = self.pipes
-        queue.async { pipes.writeMessage(bytes) }
+        message.write(bytes)
     }
 
-    func finish(envelope: [UInt8]?, completion: @escaping @Sendable (QueueTermination, Bool) -> Void) {
-        let pipes = self.pipes
-        queue.async {
-            let (termination, writeFailed) = pipes.finish(envelope: envelope)
-            completion(termination, writeFailed)
+    /// Closes the message pipe once written, writes the envelope (none: the
+    /// program sees EOF and aborts) and closes it, then waits for the
+    /// program's end; `completion` runs on any thread.
+    func finish(envelope bytes: [UInt8]?, completion: @escaping @Sendable (QueueTermination, Bool) -> Void) {
+        let envelope = self.envelope
+        let end = self.end
+        message.finish().assumeIsolated().flatMap { messageWritten in
+            if let bytes, messageWritten { envelope.write(bytes) }
+            return envelope.finish().map { envelopeWritten in messageWritten && (bytes == nil || envelopeWritten) }
+        }.whenSuccess { written in
+            end.whenEnded { completion($0, !written) }
         }
     }
 
     func abandon() {
-        let pipes = self.pipes
-        queue.async { _ = pipes.finish(envelope: nil) }
+        message.abandon()
+        envelope.abandon()
     }
 }
 
-/// The parent's ends of the two pipes and the child; used only on the
-/// transaction's serial queue, hence unchecked Sendable.
-private final class Pipes: @unchecked Sendable {
-    enum Child {
-        case running(pid_t)
-        case couldNotExec
+/// The program's end, once reaped (`.exited(120)` if it never ran), and
+/// who waits for it. Nothing is scheduled on an event loop unless someone
+/// waits, so a program that outlives its server's loops is reaped quietly.
+private final class ProgramEnd: Sendable {
+    private enum State {
+        case running
+        case waiting(@Sendable (QueueTermination) -> Void)
+        case ended(QueueTermination)
     }
 
-    private var message: Int32
-    private var envelope: Int32
-    private let child: Child
-    private var writeFailed = false
-    private var finished = false
+    private let state = Mutex(State.running)
 
-    init(message: Int32, envelope: Int32, child: Child) {
-        self.message = message
-        self.envelope = envelope
-        self.child = child
+    func ended(_ termination: QueueTermination) {
+        let waiter: (@Sendable (QueueTermination) -> Void)? = state.withLock { state in
+            defer { state = .ended(termination) }
+            if case .waiting(let waiter) = state { return waiter }
+            return nil
+        }
+        waiter?(termination)
     }
 
-    func writeMessage(_ bytes: [UInt8]) {
-        guard !writeFailed, !finished else { return }
-        if !ChildProcess.writeAll(message, bytes) { writeFailed = true }
+    /// Calls `body` once the program has ended (at once if it has).
+    func whenEnded(_ body: @escaping @Sendable (QueueTermination) -> Void) {
+        let ended: QueueTermination? = state.withLock { state in
+            if case .ended(let termination) = state { return termination }
+            state = .waiting(body)
+            return nil
+        }
+        if let ended { body(ended) }
     }
+}
 
-    /// Closes the message pipe, writes the envelope (none: the program sees
-    /// EOF and aborts), closes, reaps.
-    func finish(envelope bytes: [UInt8]?) -> (QueueTermination, Bool) {
-        guard !finished else { return (.waitFailed, writeFailed) }
-        finished = true
-        close(message)
-        if let bytes, !writeFailed, !ChildProcess.writeAll(envelope, bytes) { writeFailed = true }
-        close(envelope)
-        switch child {
-        case .couldNotExec:
-            return (.exited(120), writeFailed)
-        case .running(let pid):
-            switch ChildProcess.wait(pid) {
-            case .exited(let status): return (.exited(status), writeFailed)
-            case .signalled: return (.crashed, writeFailed)
-            case .waitFailed: return (.waitFailed, writeFailed)
-            }
+private extension QueueTermination {
+    init(_ termination: ChildProcess.Termination) {
+        switch termination {
+        case .exited(let status): self = .exited(status)
+        case .signalled: self = .crashed
+        case .waitFailed: self = .waitFailed
         }
     }
 }

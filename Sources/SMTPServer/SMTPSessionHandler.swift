@@ -6,14 +6,15 @@ import SMTPEngine
 /// The SwiftNIO transport of one `SMTPSession`: feeds it the bytes read,
 /// carries out its actions in order and reports their completion.
 ///
-/// Everything runs synchronously on the channel's event loop; only the
-/// blocking parts of delivery, the checkpassword program and (with a
+/// Everything runs on the channel's event loop, the pipes to a queue or
+/// checkpassword program included; only Maildir file writes and (with a
 /// server's thread pool) the reading of the control files at the start run
 /// elsewhere and come back to the loop. The channel must have `autoRead`
 /// off: the handler asks for input only while the session reads (not while
 /// a queue program, checkpassword or a failed-AUTH sleep is pending, nor
-/// while the channel is not writable), which also keeps what it holds
-/// bounded. It also needs half-closure allowed, so that a client's
+/// while the channel is not writable, nor while more than `pendingLimit`
+/// bytes of a message wait for the delivery side), which also keeps what it
+/// holds bounded. It also needs half-closure allowed, so that a client's
 /// shutdown(SHUT_WR) still gets its replies.
 ///
 /// Timeouts follow qmail-smtpd, which gives every read and every write
@@ -32,7 +33,10 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let server: ServerContext
-    private let environment: [String: String]
+    /// This connection's variables (tcpserver's TCP*), over the server's
+    /// environment. Only these are kept: a merged copy of the whole process
+    /// environment per connection was a third of an idle connection's memory.
+    private let connectionEnvironment: [String: String]
     private var log: SessionLogLine
     /// Set from `handlerAdded` to `handlerRemoved` only.
     private var context: ChannelHandlerContext?
@@ -67,18 +71,26 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private var transaction: (any DeliveryTransaction)?
     private let onEnd: (SessionLogLine) -> Void
 
-    /// A handler for one connection; `environment` is the session's full
-    /// environment (process environment plus the connection's TCP* variables).
-    /// `onEnd` gets the log line when the connection is gone.
-    init(server: ServerContext, environment: [String: String], connection: Int,
+    /// A handler for one connection; `connectionEnvironment` holds the
+    /// connection's TCP* variables, which the session sees over the server
+    /// settings' environment. `onEnd` gets the log line when the connection
+    /// is gone.
+    init(server: ServerContext, connectionEnvironment: [String: String], connection: Int,
          onEnd: @escaping (SessionLogLine) -> Void) {
         self.server = server
         self.onEnd = onEnd
-        self.environment = environment
+        self.connectionEnvironment = connectionEnvironment
         output = ByteBuffer()
-        log = SessionLogLine(connection: connection, remoteIP: environment["TCPREMOTEIP"] ?? "unknown",
-                             remotePort: environment["TCPREMOTEPORT"].flatMap { Int($0) },
+        func variable(_ name: String) -> String? { connectionEnvironment[name] ?? server.settings.environment[name] }
+        log = SessionLogLine(connection: connection, remoteIP: variable("TCPREMOTEIP") ?? "unknown",
+                             remotePort: variable("TCPREMOTEPORT").flatMap { Int($0) },
                              exitCode: 1, messages: 0, reason: .eof)
+    }
+
+    /// The session's whole environment, made when a program or the control
+    /// files need it.
+    private static func environment(server: ServerContext, connection: [String: String]) -> [String: String] {
+        server.settings.environment.merging(connection) { $1 }
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -119,12 +131,15 @@ final class SMTPSessionHandler: ChannelInboundHandler {
             return perform(SMTPSession.actions(for: .unknownLocalAddresses), reason: .fatal)
         }
         let server = self.server
-        let environment = self.environment
+        let connection = connectionEnvironment
+        let setup: @Sendable () throws -> ConnectionSetup = {
+            try server.connectionSetup(environment: Self.environment(server: server, connection: connection))
+        }
         guard let pool = server.blockingPool, let loop = context?.eventLoop else {
-            return start(Result { try server.connectionSetup(environment: environment) })
+            return start(Result { try setup() })
         }
         beginning = true
-        pool.runIfActive(eventLoop: loop) { try server.connectionSetup(environment: environment) }
+        pool.runIfActive(eventLoop: loop) { try setup() }
             .assumeIsolated().whenComplete { result in
                 self.beginning = false
                 self.start(result)
@@ -170,8 +185,16 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let channelEvent = event as? ChannelEvent, channelEvent == .inputClosed {
             sawEndOfInput = true
-            feedHeldInput()
-            afterProgress()
+            if awaitingHandshake {
+                // The client ended halfway through a TLS record (say, a cut
+                // ClientHello): NIOSSL would wait for the rest forever.
+                awaitingHandshake = false
+                failedTLS = true
+                deliver(.tlsFailed(reason: "unexpected eof"), reason: .tlsFailed)
+            } else {
+                feedHeldInput()
+                afterProgress()
+            }
         } else if let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent, awaitingHandshake {
             awaitingHandshake = false
             let version = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).tlsVersion
@@ -250,6 +273,7 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private func afterProgress() {
         guard !closed, let session, let context else { return }
         let wantsInput = !sleeping && (session.isAwaitingInput || awaitingHandshake) && !sawEndOfInput
+            && (transaction?.pendingBytes ?? 0) <= pendingLimit
         if wantsInput && context.channel.isWritable {
             if !readRequested {
                 readRequested = true
@@ -378,14 +402,17 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     }
 
     private func startQueue(_ request: QueueRequest) {
-        var environment = self.environment
+        var environment = Self.environment(server: server, connection: connectionEnvironment)
         if let user = request.authenticatedUser {
             environment["TCPREMOTEINFO"] = String(decoding: user, as: UTF8.self)
         }
+        guard let loop = context?.eventLoop else { return }
         let deliveryContext = DeliveryContext(qmailHome: server.settings.qmailHome,
-                                              program: session!.configuration.queueProgram, environment: environment)
+                                              program: session!.configuration.queueProgram, environment: environment,
+                                              loop: loop, blockingPool: server.blockingPool ?? .singleton)
         do {
             let started = try server.settings.delivery.begin(deliveryContext)
+            started.onProgress = { [weak self] in self?.afterProgress() }
             transaction = started
             immediateEvent = .queueStarted(pid: started.queueID)
         } catch {
@@ -415,7 +442,8 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     private func runCheckProgram(argv: [String], payload: [UInt8]) {
         guard let loop = context?.eventLoop else { return }
         let bound = NIOLoopBound(self, eventLoop: loop)
-        let child = CheckProgram.run(argv: argv, payload: payload, environment: environment) { termination in
+        let environment = Self.environment(server: server, connection: connectionEnvironment)
+        let child = CheckProgram.run(argv: argv, payload: payload, environment: environment, loop: loop) { termination in
             loop.execute {
                 let handler = bound.value
                 handler.checkTimer?.cancel()
@@ -438,6 +466,13 @@ final class SMTPSessionHandler: ChannelInboundHandler {
     /// session has dropped the clear-text rest; the TLS handler goes first in
     /// the pipeline, with a plaintext bypass in front of it for the 454.
     private func startTLS() {
+        guard !sawEndOfInput else {
+            // The client ended its side with (or before) STARTTLS, so no
+            // ClientHello can come; qmail's SSL_accept would read EOF.
+            failedTLS = true
+            immediateEvent = .tlsFailed(reason: "unexpected eof")
+            return
+        }
         do {
             guard let tlsSetup else { throw ServerTLS.SetupError(reason: "no TLS setup", detail: "") }
             let (tls, outcome) = tlsSetup.makeHandler()

@@ -13,6 +13,7 @@ final class ServerContext: Sendable {
     /// tlsserverciphers elements already reported as skipped.
     private let reportedCipherElements = Mutex<Set<String>>([])
     fileprivate let connectionCounter = Mutex(0)
+    private let controlFiles = ControlFileCache()
     /// Where a connection's control files are read, off the event loop; nil:
     /// on the loop itself (inetd mode, virtual-time tests).
     let blockingPool: NIOThreadPool?
@@ -24,14 +25,14 @@ final class ServerContext: Sendable {
     }
 
     /// Reads the control files for one connection, like qmail-smtpd at its
-    /// start. Small blocking file reads.
+    /// start: a stat per file, a read only for a file that changed.
     func configuration(environment: [String: String]) throws -> SessionConfiguration {
         let addresses = try localAddresses.get()
         return try ConfigurationLoader.load(
             qmailHome: settings.qmailHome, controlDirectory: settings.controlDirectory, environment: environment,
             checkProgram: settings.checkProgram, features: settings.features, flavour: settings.flavour,
             localAddresses: addresses, memoryLimit: settings.memoryLimit, processID: Int(getpid()),
-            clock: { Int64(time(nil)) })
+            clock: { Int64(time(nil)) }, readFile: controlFiles.read)
     }
 
     /// One connection's configuration and, with the tls feature and a
@@ -135,6 +136,8 @@ struct FileSignature: Hashable, Sendable {
     var size: Int64
     var modified: Int
     var modifiedNanoseconds: Int
+    var changed: Int
+    var changedNanoseconds: Int
 
     /// nil when the file does not exist (or cannot be looked at).
     init?(path: String) {
@@ -145,6 +148,36 @@ struct FileSignature: Hashable, Sendable {
         size = Int64(status.st_size)
         modified = status.st_mtim.tv_sec
         modifiedNanoseconds = status.st_mtim.tv_nsec
+        changed = status.st_ctim.tv_sec
+        changedNanoseconds = status.st_ctim.tv_nsec
+    }
+}
+
+/// Control files as they were last read, each kept while its signature
+/// stays the same: a connection costs a stat per file, not an open and a
+/// read, and connections share the bytes. A file that changed (or whose
+/// permissions did: the change time moves) is read again, so an edit counts
+/// from the next connection on, as with qmail-smtpd.
+final class ControlFileCache: Sendable {
+    private let files = Mutex<[String: (signature: FileSignature, bytes: [UInt8])]>([:])
+
+    /// `ConfigurationLoader.readFile`, answered from the cache when the file
+    /// is unchanged.
+    func read(_ path: String) throws -> [UInt8]? {
+        guard let signature = FileSignature(path: path) else {
+            let absent = errno == ENOENT
+            files.withLock { $0[path] = nil }
+            // Anything but absence is reported as reading would report it.
+            return absent ? nil : try ConfigurationLoader.readFile(path)
+        }
+        if let known = files.withLock({ $0[path] }), known.signature == signature { return known.bytes }
+        let now = time(nil)
+        let bytes = try ConfigurationLoader.readFile(path)
+        // A file modified in the second it was read may change again with
+        // the same signature (timestamps are coarse): it is not kept then,
+        // as git treats a "racily clean" index entry.
+        files.withLock { $0[path] = signature.modified < now ? bytes.map { (signature: signature, bytes: $0) } : nil }
+        return bytes
     }
 }
 

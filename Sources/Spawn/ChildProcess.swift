@@ -89,9 +89,7 @@ public enum ChildProcess {
             if result == -1 && errno == EINTR { continue }
             return .waitFailed
         }
-        // WIFEXITED / WEXITSTATUS are macros Swift cannot import.
-        let signal = status & 0x7F
-        return signal == 0 ? .exited((status >> 8) & 0xFF) : .signalled
+        return Termination(waitStatus: status)
     }
 
     /// A pipe whose both ends are close-on-exec. (pipe2 is not imported; a
@@ -120,6 +118,15 @@ public enum ChildProcess {
     }
 }
 
+extension ChildProcess.Termination {
+    /// What waitpid's status word says. (WIFEXITED / WEXITSTATUS are macros
+    /// Swift cannot import.)
+    init(waitStatus status: Int32) {
+        let signal = status & 0x7F
+        self = signal == 0 ? .exited((status >> 8) & 0xFF) : .signalled
+    }
+}
+
 /// glibc's posix_spawn extensions, which Swift's Glibc module does not
 /// import (they sit behind `_GNU_SOURCE`). Looked up once; `nil` where the C
 /// library lacks them.
@@ -131,7 +138,7 @@ enum GlibcExtensions {
     static let addCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
     static let addChdir: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np")
 
-    private static func symbol<T>(_ name: String) -> T? {
+    static func symbol<T>(_ name: String) -> T? {
         guard let address = dlsym(UnsafeMutableRawPointer(bitPattern: 0), name) else { return nil }
         return unsafeBitCast(address, to: T.self)
     }

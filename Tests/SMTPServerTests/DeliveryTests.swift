@@ -107,4 +107,37 @@ struct DeliveryTests {
             }
         }
     }
+    /// Backpressure: while the queue program takes nothing, the server stops
+    /// reading, so the client can push only what the kernel buffers and the
+    /// bounded backlog hold (some MB), not the 128 MB it offers; once the
+    /// program reads, the rest flows and the message arrives whole.
+    @Test("a stalled queue program stops the reads; released, the whole message arrives")
+    func backpressure() async throws {
+        let home = try TestHome()
+        defer { home.remove() }
+        let queue = try home.script("stalled-queue", """
+            #!/bin/sh
+            while [ ! -e go ]; do sleep 0.05; done
+            cat > message && cat 0<&1 > envelope
+            """)
+        let settings = home.settings(delivery: .queueProgram, environment: ["QMAILQUEUE": queue])
+        let sent = try await withServer(settings) { port in
+            // A debug build takes its time over the megabytes held back.
+            let client = try LoopbackClient(port: port, receiveTimeout: 120, sendTimeout: 1)
+            _ = try client.readReply()
+            try client.send("HELO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n")
+            #expect(try client.readReplies(4) == "250 mx.test.example\r\n250 ok\r\n250 ok\r\n354 go ahead\r\n")
+            let offered = 128 << 20
+            let sent = try #require(client.sendUntilBlocked([UInt8](repeating: UInt8(ascii: "x"), count: 1 << 16),
+                                                            limit: offered), "the server read all \(offered) bytes")
+            #expect(sent < 32 << 20)
+            #expect(FileManager.default.createFile(atPath: home.path("go"), contents: nil))
+            try client.send("\r\n.\r\n")
+            #expect(try client.readReply().hasPrefix("250 ok "))
+            return sent
+        }
+        let body = bodyAfterReceivedLine(Array(try Data(contentsOf: URL(fileURLWithPath: home.path("message")))))
+        #expect(body.count == sent + 1)
+        #expect(body.dropLast().allSatisfy { $0 == UInt8(ascii: "x") } && body.last == UInt8(ascii: "\n"))
+    }
 }

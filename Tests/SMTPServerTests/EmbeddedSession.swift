@@ -25,7 +25,7 @@ struct EmbeddedSession {
         do {
             let handler = SMTPSessionHandler(
                 server: server,
-                environment: ["TCPREMOTEIP": "127.0.0.1", "TCPLOCALIP": "127.0.0.1"].merging(environment) { $1 },
+                connectionEnvironment: ["TCPREMOTEIP": "127.0.0.1", "TCPLOCALIP": "127.0.0.1"].merging(environment) { $1 },
                 connection: 1) { server.settings.log($0.text) }
             watch.handler = handler
             try channel.pipeline.syncOperations.addHandler(handler)

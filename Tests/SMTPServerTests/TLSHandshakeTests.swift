@@ -47,6 +47,17 @@ struct TLSHandshakeTests {
         }
     }
 
+    @Test("a client that ends its side halfway through a TLS record gets 454 unexpected eof at once")
+    func endOfInputInRecord() throws {
+        try Self.afterStartTLS { session, lines throws in
+            try session.channel.writeInbound(ByteBuffer(bytes: [0x16, 0x03, 0x01, 0x02, 0x00, 0x01]))
+            session.channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+            #expect(try session.replies().hasSuffix("454 TLS connection failed: unexpected eof (#4.3.0)\r\n"))
+            #expect(!session.channel.isActive)
+            #expect(lines.all.last?.hasSuffix(" reason tls-failed") == true, "\(lines.all)")
+        }
+    }
+
     @Test("SMTPS: a client that never starts the handshake is dropped after timeoutsmtpd")
     func silentSMTPS() throws {
         let home = try Self.home()

@@ -81,6 +81,28 @@ struct TLSTests {
         }
     }
 
+    /// The fuzz sweep of scripts/serve-robustness found these sessions held
+    /// open for good: STARTTLS, part of a TLS record, end of input, all at
+    /// once, so the end was often seen before STARTTLS was acted on.
+    @Test("STARTTLS, a cut ClientHello and end of input in one burst: 454 unexpected eof at once, every time")
+    func endOfInputDuringHandshake() async throws {
+        let home = try TestHome.withCertificate()
+        defer { home.remove() }
+        let settings = home.settings(features: [.tls], delivery: .memory(MemorySink()))
+        try await withServer(settings) { port in
+            for tail in [[0x16, 0x03, 0x01, 0x00, 0x05] + Array("he".utf8), [UInt8]()] {
+                for _ in 0..<10 {
+                    let client = try LoopbackClient(port: port)
+                    try client.send(Array("EHLO x\r\nSTARTTLS\r\n".utf8) + tail)
+                    client.shutdownWrite()
+                    let all = try client.readUntilClosed()
+                    #expect(all.hasSuffix("220 ready for tls\r\n454 TLS connection failed: unexpected eof (#4.3.0)\r\n"),
+                            "\(all)")
+                }
+            }
+        }
+    }
+
     @Test("control/tlsserverciphers chooses the TLS 1.2 suite; Received names it")
     func tlsServerCiphers() async throws {
         let home = try TestHome.withCertificate()
