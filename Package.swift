@@ -69,7 +69,7 @@ let package = Package(
         ]),
         .target(name: "TestSupport", dependencies: ["SeededRandom", "Spawn"], path: "Tests/TestSupport"),
         .target(name: "RealBuildSupport", dependencies: [
-            "TestSupport", "DiffFormat", "GitStore", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport",
+            "TestSupport", "Conformance", "DiffFormat", "GitStore", "PatchEngine", "QmailBuild", "Recipes", "SourceFetch", "SourceImport",
         ], path: "Tests/RealBuildSupport"),
         .testTarget(name: "ArchiveTests", dependencies: ["TestSupport", "Archive", "CZlib"]),
         .testTarget(name: "GitStoreTests", dependencies: ["TestSupport", "GitStore"]),
@@ -85,6 +85,6 @@ let package = Package(
         .testTarget(name: "PatchEngineTests", dependencies: ["TestSupport", "PatchEngine", "GitStore", "Recipes"]),
         .testTarget(name: "PatchSetTests", dependencies: ["TestSupport", "RealBuildSupport", "PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch", "Conformance", "SMTPEngine", "Spawn"]),
         .testTarget(name: "ConformanceTests", dependencies: ["TestSupport", "RealBuildSupport", "Conformance", "SMTPEngine", "SMTPServer", "QmailBuild", "PatchEngine", "qmailkit"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "RealBuildSupport", "qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

@@ -78,6 +78,22 @@ public struct PrivateHome: Sendable {
         throw Unavailable(description: "cannot give the build's programs a private view of \(home.path) (\(refusals.joined(separator: "; "))); \(why): run verify as root, or allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0)")
     }
 
+    /// Why this machine cannot give programs a private view (nil when it
+    /// can), found once by trying it on an empty scratch home. A container
+    /// without CAP_SYS_ADMIN and without user namespaces cannot.
+    public static let unavailableHere: String? = {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-view-probe-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let home = root.appendingPathComponent("home")
+        do {
+            try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+            _ = try PrivateHome(home: home, scratch: root.appendingPathComponent("scratch"))
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }()
+
     private init(home: URL, namespace: [String], mount: String) {
         self.home = home
         self.namespace = namespace

@@ -1,10 +1,11 @@
 import Foundation
+import RealBuildSupport
 import Testing
 import TestSupport
 
 /// `qmailkit matrix` through the binary on the real netqmail-1.06: real patches,
 /// real builds (ccache when installed), the real scenarios.
-@Suite(.ownThread, .tags(.realBuild), TestScope.costly, .enabled(if: RealTree.cached, RealTree.skipReason), .serialized)
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, .enabled(if: RealTree.cached, RealTree.skipReason), privateViews, .serialized)
 struct MatrixCommandTests {
     struct Row: Decodable {
         var selection: [String]

@@ -1,5 +1,6 @@
 import Conformance
 import Foundation
+import RealBuildSupport
 import Testing
 import TestSupport
 
@@ -7,7 +8,7 @@ import TestSupport
 /// qmail-smtpd of the test's own (a shell script installed in a qmail home
 /// of its own, run by a build target like any installed qmail) that dies
 /// of a signal on the command CRASH.
-@Suite(.ownThread) struct FailureCauseTests {
+@Suite(.ownThread, privateViews) struct FailureCauseTests {
     private func installedHome(in root: URL) throws -> URL {
         let home = root.appendingPathComponent("qmail")
         try FileManager.default.createDirectory(at: home.appendingPathComponent("bin"), withIntermediateDirectories: true)

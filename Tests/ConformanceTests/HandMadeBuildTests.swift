@@ -11,7 +11,7 @@ import TestSupport
 /// probed) and the qmail home it was installed into, holding the
 /// administrator's own control files, which verify must leave exactly as
 /// they were, also when it is killed mid-run.
-@Suite(.ownThread, .tags(.realBuild), TestScope.costly, .serialized, .enabled(if: QmailkitCache.hasNetqmail, QmailkitCache.netqmailMissing))
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, .serialized, .enabled(if: QmailkitCache.hasNetqmail, QmailkitCache.netqmailMissing), privateViews)
 struct HandMadeBuildTests {
     @Test func aMakeTreeIsProbedAndItsHomeIsLeftAsItWas() throws {
         let build = try HandMadeBuild.authTLS.get()

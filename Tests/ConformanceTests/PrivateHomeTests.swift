@@ -1,5 +1,6 @@
 @testable import Conformance
 import Foundation
+import RealBuildSupport
 import Testing
 import TestSupport
 
@@ -35,7 +36,7 @@ import TestSupport
         return home
     }
 
-    @Test func theProgramSeesTheViewAndTheHomeStaysAsItWas() throws {
+    @Test(privateViews) func theProgramSeesTheViewAndTheHomeStaysAsItWas() throws {
         let root = try ScratchDirectory.make("private-home")
         defer { try? FileManager.default.removeItem(at: root) }
         let home = try administratorHome(in: root)

@@ -1,10 +1,11 @@
 import Conformance
 import Foundation
+import RealBuildSupport
 import SMTPEngine
 import Testing
 import TestSupport
 
-@Suite(.ownThread, .tags(.realBuild), TestScope.costly, .serialized, .enabled(if: QmailkitCache.hasNetqmail, QmailkitCache.netqmailMissing))
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, .serialized, .enabled(if: QmailkitCache.hasNetqmail, QmailkitCache.netqmailMissing), privateViews)
 struct RealBuildTests {
     /// `qmailkit verify DIR`, as a CI script would run it after `qmailkit build`.
     @Test func verifyTakesTheBuildFolderAsItsArgument() async throws {

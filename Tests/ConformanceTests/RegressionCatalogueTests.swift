@@ -63,7 +63,8 @@ struct Regression: Sendable, CustomStringConvertible {
 /// per build with ccache warm.
 @Suite(.ownThread, .tags(.realBuild, .slow), TestScope.costly, .serialized,
        .enabled(if: QmailkitCache.hasNetqmail, QmailkitCache.netqmailMissing),
-       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "needs openssl for the suite's certificates"))
+       .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "needs openssl for the suite's certificates"),
+       privateViews)
 struct RegressionCatalogueTests {
     static let features = ["auth", "tls", "forcetls", "liberal-lf", "maxrcpt", "empf"]
 

@@ -1,5 +1,6 @@
 import Conformance
 import Foundation
+import RealBuildSupport
 import SMTPEngine
 import Testing
 import TestSupport
@@ -12,7 +13,7 @@ import TestSupport
 /// Seeded and sized by `QMAILKIT_SESSION_SWEEP_SEED` (decimal or 0x-hex) and
 /// `QMAILKIT_SESSION_SWEEP_COUNT`, so one large sweep can be run by hand:
 /// `QMAILKIT_SESSION_SWEEP_COUNT=20000 swift test --filter SessionSweepTests`.
-@Suite(.ownThread, .serialized, .tags(.realBuild), TestScope.costly, .enabled(if: QmailkitCache.hasNetqmail, QmailkitCache.netqmailMissing))
+@Suite(.ownThread, .serialized, .tags(.realBuild), TestScope.costly, .enabled(if: QmailkitCache.hasNetqmail, QmailkitCache.netqmailMissing), privateViews)
 struct SessionSweepTests {
     static let defaultSeed: UInt64 = 0x2026_1204_5e55
     static let defaultCount = 200
