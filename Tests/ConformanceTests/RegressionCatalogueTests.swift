@@ -61,7 +61,7 @@ struct Regression: Sendable, CustomStringConvertible {
 /// and plays its scenario: each must fail there and pass on the clean build.
 /// The kill rate is printed (BENCHMARKS.md records it). About half a minute
 /// per build with ccache warm.
-@Suite(.ownThread, .tags(.realBuild, .slow), TestScope.costly, .serialized,
+@Suite(.ownThread, .tags(.realBuild, .slow), TestScope.regressions, .serialized,
        .enabled(if: QmailkitCache.hasNetqmail, QmailkitCache.netqmailMissing),
        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "needs openssl for the suite's certificates"),
        privateViews)
