@@ -8,9 +8,9 @@ import TestSupport
 final class MirrorFetchTests: Sendable {
     let payload = makePayload(size: 300_000, seed: 42)
     /// Generous timeouts for the tests that are not about them, so that a
-    /// loaded machine cannot turn a 404 into a timeout; `quickFetcher` for those that are.
+    /// loaded machine cannot turn a 404 into a timeout (`quickConnect` and
+    /// `quickIdle` for those that are).
     let fetcher = SourceFetcher(timeouts: FetchTimeouts(connect: .seconds(60), idle: .seconds(60)))
-    let quickFetcher = SourceFetcher(timeouts: quickTimeouts)
     /// This test's cache and files, removed when the test ends.
     let scratch: Scratch
 
@@ -160,10 +160,10 @@ final class MirrorFetchTests: Sendable {
         let log = EventLog()
         let started = ContinuousClock.now
 
-        let fetched = try await quickFetcher.fetch(source, into: scratch.cache, progress: log.handler)
+        let fetched = try await SourceFetcher(timeouts: quickConnect).fetch(source, into: scratch.cache, progress: log.handler)
 
         #expect(ContinuousClock.now - started < .seconds(30))
-        #expect(log.failures == [.timedOut(.connect, after: quickTimeouts.connect)])
+        #expect(log.failures == [.timedOut(.connect, after: quickConnect.connect)])
         #expect(fetched.origin == .mirror(server.url("/good")))
     }
 
@@ -172,10 +172,10 @@ final class MirrorFetchTests: Sendable {
         let started = ContinuousClock.now
 
         let failures = try await failuresFromOneMirror(serving: .stallAfter(payload.prefix(50_000), claimedLength: payload.count),
-                                                       by: quickFetcher)
+                                                       by: SourceFetcher(timeouts: quickIdle))
 
         #expect(ContinuousClock.now - started < .seconds(30))
-        #expect(failures == [.timedOut(.idle, after: quickTimeouts.idle)])
+        #expect(failures == [.timedOut(.idle, after: quickIdle.idle)])
     }
 
     @Test("cancelling the fetch stops a stalled download promptly and caches nothing")
