@@ -36,7 +36,8 @@ let package = Package(
         .target(name: "SMTPEngine"),
         .target(name: "Workers"),
         .target(name: "SeededRandom"),
-        .target(name: "Spawn"),
+        .target(name: "CViewSpawn"),
+        .target(name: "Spawn", dependencies: ["CViewSpawn"]),
         .target(name: "SMTPServer", dependencies: [
             "SMTPEngine", "COpenSSL", "Spawn",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -75,6 +76,7 @@ let package = Package(
         .testTarget(name: "GitStoreTests", dependencies: ["TestSupport", "GitStore"]),
         .testTarget(name: "SourceFetchTests", dependencies: ["TestSupport", "SourceFetch", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "DiffFormatTests", dependencies: ["TestSupport", "DiffFormat"]),
+        .testTarget(name: "WorkersTests", dependencies: ["Workers"]),
         .testTarget(name: "RecipesTests", dependencies: ["TestSupport", "Recipes"]),
         .testTarget(name: "QmailBuildTests", dependencies: ["TestSupport", "QmailBuild"]),
         .testTarget(name: "SMTPEngineTests", dependencies: ["TestSupport", "SMTPEngine", .product(name: "Crypto", package: "swift-crypto")]),

@@ -98,7 +98,7 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
         guard let program = layout.remote else { return nil }
         return RemoteClient(program: program) { [self] controls in
             let view = try privateHome.makeView(at: scratch.appendingPathComponent("view-\(nextConnection())"), controls: controls)
-            return privateHome.command(view: view, program: program.path, arguments: [])
+            return privateHome.launch(view: view, program: program.path, arguments: [])
         }
     }
 
@@ -120,8 +120,8 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
         case .crash: "crash"
         }
         let arguments = scenario.arguments.map { $0 == CheckPasswordStandIn.argumentName ? checkScript.path : $0 }
-        let argv = privateHome.command(view: view, program: layout.smtpd.path, arguments: arguments)
-        let server = try SpawnedServer(program: argv[0], arguments: Array(argv.dropFirst()), environment: environment,
+        let server = try SpawnedServer(launch: privateHome.launch(view: view, program: layout.smtpd.path, arguments: arguments),
+                                       environment: environment,
                                        stderr: capture.appendingPathComponent("stderr"))
         return BuildConnection(server: server, captureDirectory: capture)
     }
@@ -136,8 +136,8 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
     /// Starts qmail-smtpd for one of `FeatureProbe`'s sessions in a view of its own.
     private static func start(probe session: FeatureProbe.Session, privateHome: PrivateHome, views: URL) throws -> SpawnedServer {
         let view = try privateHome.makeView(at: views.appendingPathComponent("probe-\(UUID().uuidString)"), controls: session.controls)
-        let argv = privateHome.command(view: view, program: session.program, arguments: session.arguments)
-        return try SpawnedServer(program: argv[0], arguments: Array(argv.dropFirst()), environment: session.environment)
+        return try SpawnedServer(launch: privateHome.launch(view: view, program: session.program, arguments: session.arguments),
+                                 environment: session.environment)
     }
 
     /// Stores the message (fd 0) and envelope (fd 1) as N.msg and N.env, then

@@ -6,20 +6,18 @@ import Glibc
 
 /// Runs the programs of a real build so that they see a scratch folder (a
 /// *view*) at the qmail home compiled into them, never the home itself:
-/// each program starts in a mount namespace of its own (`unshare -m`, with a
-/// user namespace when not root) in which the view is bound over the home.
-/// qmail-smtpd and qmail-remote chdir to their compiled-in home and read
-/// `control/` there, so a scenario's control files go into the view and an
-/// administrator's `control/` is neither read nor written. The home's `bin/`
-/// appears read-only in the view (a check program may live there); nothing
-/// else of the home is visible. The mounts live only as long as the program:
-/// a verify run killed at any moment leaves the home as it was.
+/// each program starts in a mount namespace of its own (with a user
+/// namespace when not root) in which the view is bound over the home
+/// (`MountView`). qmail-smtpd and qmail-remote chdir to their compiled-in
+/// home and read `control/` there, so a scenario's control files go into
+/// the view and an administrator's `control/` is neither read nor written.
+/// The home's `bin/` appears read-only in the view (a check program may live
+/// there); nothing else of the home is visible. The mounts live only as long
+/// as the program: a verify run killed at any moment leaves the home as it was.
 public struct PrivateHome: Sendable {
     /// The qmail home compiled into the programs.
     public let home: URL
-    /// `unshare` and its options.
-    private let namespace: [String]
-    private let mount: String
+    private let userNamespace: Bool
 
     /// Marks a folder as a view; the program runs only if the home shows it.
     static let marker = ".qmailkit-view"
@@ -29,21 +27,9 @@ public struct PrivateHome: Sendable {
         public var description: String
     }
 
-    /// Binds the home's `bin/` (if any) read-only into the view, the view
-    /// over the home, checks the view is what the home shows, and runs the
-    /// program. Arguments: mount, home, view, program and its arguments.
-    private static let script = """
-        set -e
-        if [ -d "$2/bin" ]; then "$1" -n --bind -o ro "$2/bin" "$3/bin"; fi
-        "$1" -n --rbind "$3" "$2"
-        test -f "$2/\(marker)"
-        shift 3
-        exec "$@"
-        """
-
-    /// Finds `unshare` and `mount` and tries them on `home` with an empty
-    /// view under `scratch`: as root a mount namespace alone, else (or if
-    /// that is refused) a user namespace too. Cost: one or two short runs.
+    /// Tries a view on `home` with an empty folder under `scratch`: as root
+    /// a mount namespace alone, else (or if that is refused) a user
+    /// namespace too. Cost: one or two short runs.
     public init(home: URL, scratch: URL) throws(Unavailable) {
         self.home = home
         let why = "verify runs a build's programs only with a private view of their qmail home, so that nothing of the administrator's in \(home.path) can be read or changed"
@@ -51,28 +37,24 @@ public struct PrivateHome: Sendable {
         guard FileManager.default.fileExists(atPath: home.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw Unavailable(description: "the qmail home compiled into the build, \(home.path), does not exist; \(why), and a folder is needed to mount the view on: create it (it may stay empty)")
         }
-        let folders = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]
-        guard let unshare = folders.map({ $0 + "/unshare" }).first(where: FileManager.default.isExecutableFile),
-              let mount = folders.map({ $0 + "/mount" }).first(where: FileManager.default.isExecutableFile) else {
-            throw Unavailable(description: "unshare and mount (util-linux) are not installed; \(why)")
-        }
-        self.mount = mount
-        let candidates = getuid() == 0 ? [["-m"], ["-r", "-m"]] : [["-r", "-m"]]
         var refusals: [String] = []
-        for options in candidates {
-            let namespace = [unshare] + options + ["--propagation", "private"]
-            let probe = PrivateHome(home: home, namespace: namespace, mount: mount)
+        for userNamespace in getuid() == 0 ? [false, true] : [true] {
+            let probe = PrivateHome(home: home, userNamespace: userNamespace)
+            let kind = userNamespace ? "user and mount namespace" : "mount namespace"
             do {
-                let view = try probe.makeView(at: scratch.appendingPathComponent("probe-\(options.joined())"), controls: [:])
-                let argv = probe.command(view: view, program: "/bin/sh", arguments: ["-c", "exit 0"])
-                let output = try Command.run(argv[0], Array(argv.dropFirst()), environment: ["PATH": "/usr/bin:/bin"])
+                let view = try probe.makeView(at: scratch.appendingPathComponent("probe-\(kind.count)"), controls: [:])
+                let launch = probe.launch(view: view, program: "/bin/sh", arguments: ["-c", "exit 0"])
+                let output = try Command.run(launch.argv[0], Array(launch.argv.dropFirst()),
+                                             environment: ["PATH": "/usr/bin:/bin"], view: launch.view)
                 if output.status == 0 {
-                    self.namespace = namespace
+                    self.userNamespace = userNamespace
                     return
                 }
-                refusals.append("\(namespace.joined(separator: " ")): \(output.err.trimmingCharacters(in: .whitespacesAndNewlines))")
+                refusals.append("\(kind): exit \(output.status) \(output.err.trimmingCharacters(in: .whitespacesAndNewlines))")
+            } catch ChildProcess.SpawnError.view(let step, let code, _) {
+                refusals.append("\(kind): \(step) failed: \(String(cString: strerror(code)))")
             } catch {
-                refusals.append("\(namespace.joined(separator: " ")): \(error)")
+                refusals.append("\(kind): \(error)")
             }
         }
         throw Unavailable(description: "cannot give the build's programs a private view of \(home.path) (\(refusals.joined(separator: "; "))); \(why): run verify as root, or allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, user.max_user_namespaces > 0)")
@@ -94,10 +76,9 @@ public struct PrivateHome: Sendable {
         }
     }()
 
-    private init(home: URL, namespace: [String], mount: String) {
+    private init(home: URL, userNamespace: Bool) {
         self.home = home
-        self.namespace = namespace
-        self.mount = mount
+        self.userNamespace = userNamespace
     }
 
     /// Creates the view `folder`: the marker, `bin/` (a mount point) and
@@ -109,10 +90,13 @@ public struct PrivateHome: Sendable {
         return folder
     }
 
-    /// The command line that runs `program` with `view` in the home's place.
-    /// The program's own path is looked up inside the view: one under the
-    /// home must be in its `bin/`.
-    public func command(view: URL, program: String, arguments: [String]) -> [String] {
-        namespace + ["/bin/sh", "-c", Self.script, "qmailkit-view", mount, home.path, view.path, program] + arguments
+    /// How to run `program` with `view` in the home's place. The program's
+    /// own path is looked up inside the view: one under the home must be in
+    /// its `bin/`.
+    public func launch(view: URL, program: String, arguments: [String]) -> Launch {
+        let bindsBin = FileManager.default.fileExists(atPath: home.appendingPathComponent("bin").path)
+        let mount = MountView(home: home.path, folder: view.path, bindsBin: bindsBin,
+                              marker: home.appendingPathComponent(Self.marker).path, userNamespace: userNamespace)
+        return Launch(argv: [program] + arguments, view: mount)
     }
 }

@@ -11,13 +11,12 @@ public struct RemoteDelivery: Sendable {
     public var output: [UInt8]
     public var report: QmailRemoteReport { QmailRemoteReport(output: output) }
 
-    /// Runs `program` (with `wrapper` in front, e.g. valgrind and its
-    /// options) and waits at most `timeout` seconds for its report.
-    public static func run(program: String, wrapper: [String] = [], host: String, sender: String, recipients: [String],
+    /// Runs qmail-remote as `launch` says (its argv may put e.g. valgrind
+    /// and its options in front) and waits at most `timeout` seconds for its report.
+    public static func run(_ launch: Launch, host: String, sender: String, recipients: [String],
                            message: [UInt8], environment: [String: String] = ["PATH": "/usr/bin:/bin"],
                            timeout: Double = 60) throws -> RemoteDelivery {
-        let argv = wrapper + [program, host, sender] + recipients
-        let process = try SpawnedServer(program: argv[0], arguments: Array(argv.dropFirst()), environment: environment)
+        let process = try SpawnedServer(launch: launch.adding([host, sender] + recipients), environment: environment)
         process.send(message)
         process.shutdownInput()
         let output = process.readAll(timeout: timeout)

@@ -32,8 +32,8 @@ extension ScenarioRunner {
             return result([])
         }
         do {
-            let command = try client.command(try ScenarioBase.remoteControls(for: scenario, port: peer.port))
-            delivery = try RemoteDelivery.run(program: command.last!, wrapper: Array(command.dropLast()), host: remote.host, sender: remote.sender,
+            let launch = try client.command(try ScenarioBase.remoteControls(for: scenario, port: peer.port))
+            delivery = try RemoteDelivery.run(launch, host: remote.host, sender: remote.sender,
                                               recipients: remote.effectiveRecipients, message: remote.message,
                                               timeout: exitTimeout + 10)
         } catch {

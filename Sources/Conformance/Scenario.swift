@@ -202,3 +202,23 @@ public struct QueuedMessage: Sendable, Equatable {
         self.line = line
     }
 }
+
+extension Scenario {
+    /// Seconds this scenario spends waiting by design rather than working:
+    /// its `silence:` pauses, the control/timeoutsmtpd it sets (a scenario
+    /// sets one to see it expire) and an AUTHSLEEP pause (at most the 5 s
+    /// default). Used only to start such scenarios first.
+    public var expectedWait: Double {
+        var seconds = steps.reduce(0.0) { total, step in
+            if case .silence(let pause) = step.kind { total + pause } else { total }
+        }
+        if case .contents(let bytes) = controls["timeoutsmtpd"],
+           let timeout = Double(String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) {
+            seconds += timeout
+        }
+        if let value = environment["AUTHSLEEP"] ?? nil, let pause = Double(value) {
+            seconds += min(pause, 5)
+        }
+        return seconds
+    }
+}

@@ -39,12 +39,23 @@ public struct SuiteRun: Sendable {
         self.jobs = jobs
     }
 
-    /// Results in the order of `scenarios`.
+    /// Results in the order of `scenarios`. When scenarios run side by side,
+    /// the ones that mostly wait (`Scenario.expectedWait`: a pause, a
+    /// timeout, an AUTH delay) start first, each on a thread beside the
+    /// `jobs` busy ones, so that their waits overlap the rest of the suite
+    /// instead of holding a worker.
     public func run(_ scenarios: [Scenario], on target: any ConformanceTarget) -> [ScenarioResult] {
         let runner = self.runner
-        return parallelMap(count: scenarios.count, width: min(jobs, target.maxParallelism)) { index in
-            runner.run(scenarios[index], on: target)
+        let width = min(jobs, target.maxParallelism)
+        let waiting = width > 1 ? scenarios.indices.filter { scenarios[$0].expectedWait >= 0.5 }
+            .sorted { scenarios[$0].expectedWait > scenarios[$1].expectedWait } : []
+        let order = waiting + scenarios.indices.filter { !waiting.contains($0) }
+        let results = parallelMap(count: order.count, width: width + waiting.count) { position in
+            runner.run(scenarios[order[position]], on: target)
         }
+        var inScenarioOrder = results
+        for (position, index) in order.enumerated() { inScenarioOrder[index] = results[position] }
+        return inScenarioOrder
     }
 }
 

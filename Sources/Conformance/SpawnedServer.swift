@@ -20,7 +20,7 @@ final class SpawnedServer {
     private var status: Int32?
 
     /// `stderr`: a file that gets descriptor 2 (created or truncated); nil: /dev/null.
-    init(program: String, arguments: [String], environment: [String: String], stderr: URL? = nil) throws {
+    init(launch: Launch, environment: [String: String], stderr: URL? = nil) throws {
         var pair: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0 else {
             throw SpawnError(description: "socketpair failed: \(String(cString: strerror(errno)))")
@@ -41,10 +41,12 @@ final class SpawnedServer {
         let child: pid_t
         do {
             guard errorOutput >= 0 else { throw ChildProcess.SpawnError.failed(errno: errno, execFailed: false) }
-            child = try ChildProcess.spawn(argv: [program] + arguments, environment: environment, workingDirectory: nil,
-                                           descriptors: [(pair[1], 0), (pair[1], 1), (errorOutput, 2)])
+            child = try ChildProcess.spawn(argv: launch.argv, environment: environment, workingDirectory: nil,
+                                           descriptors: [(pair[1], 0), (pair[1], 1), (errorOutput, 2)], view: launch.view)
         } catch ChildProcess.SpawnError.failed(let code, _) {
-            throw SpawnError(description: "cannot start \(program): \(String(cString: strerror(code)))")
+            throw SpawnError(description: "cannot start \(launch.argv[0]): \(String(cString: strerror(code)))")
+        } catch ChildProcess.SpawnError.view(let step, let code, _) {
+            throw SpawnError(description: "cannot start \(launch.argv[0]) in its private view: \(step) failed: \(String(cString: strerror(code)))")
         }
         pid = child
     }

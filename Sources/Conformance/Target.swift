@@ -32,10 +32,10 @@ extension ConformanceTarget {
 public struct RemoteClient: Sendable {
     public var program: URL
     /// Puts the control files where this run of the program will read them
-    /// and returns its command line without the program's own arguments.
-    public var command: @Sendable (_ controls: [String: ControlFile]) throws -> [String]
+    /// and returns how to start it, without the program's own arguments.
+    public var command: @Sendable (_ controls: [String: ControlFile]) throws -> Launch
 
-    public init(program: URL, command: @escaping @Sendable (_ controls: [String: ControlFile]) throws -> [String]) {
+    public init(program: URL, command: @escaping @Sendable (_ controls: [String: ControlFile]) throws -> Launch) {
         self.program = program
         self.command = command
     }

@@ -14,6 +14,8 @@ public enum ChildProcess {
         /// posix_spawn failed with this errno before the program ran;
         /// `execFailed` tells whether the program itself could not be executed.
         case failed(errno: Int32, execFailed: Bool)
+        /// A step of a `MountView`'s set-up in the child failed.
+        case view(step: String, errno: Int32, execFailed: Bool)
     }
 
     /// How a child ended.
@@ -26,9 +28,10 @@ public enum ChildProcess {
 
     /// Starts `argv[0]` (searched in PATH if it has no slash) with each
     /// `descriptors` source duplicated onto its target (e.g. a pipe onto 0).
-    /// The sources stay open in the parent. Returns the pid.
+    /// The sources stay open in the parent. With a `view`, the child runs in
+    /// it (`workingDirectory` must then be nil). Returns the pid.
     public static func spawn(argv: [String], environment: [String: String], workingDirectory: String?,
-                      descriptors: [(source: Int32, target: Int32)]) throws -> pid_t {
+                      descriptors: [(source: Int32, target: Int32)], view: MountView? = nil) throws -> pid_t {
         // Move the sources above every target first, so that one dup2 cannot
         // overwrite another's source (a source may itself be 0, 1 or 3).
         var moved: [(source: Int32, target: Int32)] = []
@@ -37,6 +40,11 @@ public enum ChildProcess {
             let copy = fcntl(entry.source, F_DUPFD_CLOEXEC, 10)
             guard copy >= 0 else { throw SpawnError.failed(errno: errno, execFailed: false) }
             moved.append((copy, entry.target))
+        }
+        if let view {
+            guard workingDirectory == nil else { throw SpawnError.failed(errno: EINVAL, execFailed: false) }
+            let path = try executablePath(argv[0], environment: environment)
+            return try view.spawn(path: path, argv: argv, environment: environment, descriptors: moved)
         }
 
         var actions = posix_spawn_file_actions_t()
@@ -78,6 +86,17 @@ public enum ChildProcess {
             throw SpawnError.failed(errno: status, execFailed: execFailed)
         }
         return pid
+    }
+
+    /// `name` itself when it has a slash, else the first executable of that
+    /// name in the environment's PATH (as posix_spawnp looks it up).
+    static func executablePath(_ name: String, environment: [String: String]) throws -> String {
+        if name.contains("/") { return name }
+        let folders = (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        guard let found = folders.map({ "\($0)/\(name)" as String }).first(where: { access($0, X_OK) == 0 }) else {
+            throw SpawnError.failed(errno: ENOENT, execFailed: true)
+        }
+        return found
     }
 
     /// Waits for the child to end. Blocks.

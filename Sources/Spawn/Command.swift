@@ -44,7 +44,7 @@ public enum Command {
     /// on an interrupted read (EINTR).
     public static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil,
                            environment: [String: String] = ProcessInfo.processInfo.environment,
-                           input: [UInt8] = []) throws -> CommandOutput {
+                           input: [UInt8] = [], view: MountView? = nil) throws -> CommandOutput {
         let standardInput = try ChildProcess.makePipe()
         let output = try ChildProcess.makePipe()
         let errors = try ChildProcess.makePipe()
@@ -52,7 +52,8 @@ public enum Command {
         do {
             pid = try ChildProcess.spawn(argv: [executable] + arguments, environment: environment,
                                          workingDirectory: directory?.path,
-                                         descriptors: [(standardInput.read, 0), (output.write, 1), (errors.write, 2)])
+                                         descriptors: [(standardInput.read, 0), (output.write, 1), (errors.write, 2)],
+                                         view: view)
         } catch {
             for fd in [standardInput.read, standardInput.write, output.read, output.write, errors.read, errors.write] {
                 close(fd)

@@ -45,8 +45,9 @@ import TestSupport
         let privateHome = try PrivateHome(home: home, scratch: scratch)
         let view = try privateHome.makeView(at: scratch.appendingPathComponent("view"),
                                             controls: ["me": .contents(Array("mail.example.org\n".utf8))])
-        let argv = privateHome.command(view: view, program: home.appendingPathComponent("bin/meddle").path, arguments: [home.path])
-        let run = try Command.run(argv[0], Array(argv.dropFirst()), environment: ["PATH": "/usr/bin:/bin"])
+        let launch = privateHome.launch(view: view, program: home.appendingPathComponent("bin/meddle").path, arguments: [home.path])
+        let run = try Command.run(launch.argv[0], Array(launch.argv.dropFirst()), environment: ["PATH": "/usr/bin:/bin"],
+                                  view: launch.view)
         #expect(run.status == 0, "\(run.err)")
         // It read the view's control/me, changed the view's control/, found
         // no queue/ (the home's other folders are not there) and could not
@@ -55,6 +56,26 @@ import TestSupport
         #expect(try String(contentsOf: view.appendingPathComponent("control/policy"), encoding: .utf8) == "written\n")
         let after = try TreeSnapshot(of: home)
         #expect(after == before, "\(after.differences(from: before))")
+    }
+
+    /// A folder that is not a view (no marker) is never run as one: the
+    /// program does not start and the error names the step.
+    @Test(privateViews) func aFolderWithoutTheMarkerIsNotRunAsAView() throws {
+        let root = try ScratchDirectory.make("private-home")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let home = try administratorHome(in: root)
+        let before = try TreeSnapshot(of: home)
+        let scratch = root.appendingPathComponent("scratch")
+        let privateHome = try PrivateHome(home: home, scratch: scratch)
+        let view = try privateHome.makeView(at: scratch.appendingPathComponent("view"), controls: [:])
+        try FileManager.default.removeItem(at: view.appendingPathComponent(".qmailkit-view"))
+        let launch = privateHome.launch(view: view, program: home.appendingPathComponent("bin/meddle").path, arguments: [home.path])
+        #expect {
+            try Command.run(launch.argv[0], Array(launch.argv.dropFirst()), environment: ["PATH": "/usr/bin:/bin"], view: launch.view)
+        } throws: { error in
+            "\(error)".contains("marker")
+        }
+        #expect(try TreeSnapshot(of: home) == before)
     }
 
     @Test func aHomeThatDoesNotExistIsRefusedWithTheReason() throws {

@@ -28,7 +28,7 @@ struct QmailRemoteRun {
             guard let path = SMTPDConnection.valgrindPath else { throw HarnessError("valgrind is not installed") }
             wrapper = [path, "-q", "--error-exitcode=99", "--leak-check=no"]
         }
-        let delivery = try RemoteDelivery.run(program: build.remote.path, wrapper: wrapper, host: host, sender: sender,
+        let delivery = try RemoteDelivery.run(Launch(argv: wrapper + [build.remote.path]), host: host, sender: sender,
                                               recipients: recipients, message: Array("Subject: x\n\nhello\n".utf8), timeout: 60)
         return QmailRemoteRun(status: delivery.status ?? -1,
                               report: String(decoding: delivery.output, as: UTF8.self).replacingOccurrences(of: "\0", with: "|"))
