@@ -3,11 +3,11 @@ import Foundation
 import QmailBuild
 
 /// `verify`: the whole conformance suite against a real build of the combined
-/// recipe, the way `qmailkit verify --target build:DIR` runs it (target: under
-/// 20 s), with the same suite against the reference engine in process as the
+/// recipe, the way `qmailkit verify --target build:DIR` runs it (target, issue
+/// #13: under 5 s on two cores), with the same suite against the reference engine in process as the
 /// baseline, interleaved run by run. The build itself is made once, untimed.
 struct VerifyBenchmark {
-    static let target = 20.0
+    static let target = 5.0
 
     let fixture: Fixture
     let scratch: ScratchSpace
