@@ -145,7 +145,8 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
     /// refused the message) is not a message: exit 81 like an aborted queue run.
     static let captureScript = """
         #!/bin/sh
-        n=$(ls "$QMAILKIT_CAPTURE" | grep -c '\\.env$')
+        n=0
+        while [ -e "$QMAILKIT_CAPTURE/$n.env" ]; do n=$((n + 1)); done
         cat > "$QMAILKIT_CAPTURE/$n.msg"
         cat <&1 > "$QMAILKIT_CAPTURE/$n.part"
         if [ ! -s "$QMAILKIT_CAPTURE/$n.part" ]; then rm -f "$QMAILKIT_CAPTURE/$n.msg" "$QMAILKIT_CAPTURE/$n.part"; exit 81; fi

@@ -35,16 +35,22 @@ public enum CheckPasswordStandIn {
             .map { String(format: "%02x", $0) }.joined()
     }
 
+    /// Shell lines that read checkpassword's fd 3 (user, password, timestamp,
+    /// each NUL-ended) into $user, $pass and $stamp with one `tr` and the
+    /// shell's own `read`: the suite runs these scripts hundreds of times.
+    static let readPayload = """
+        { IFS= read -r user; IFS= read -r pass; IFS= read -r stamp; } <<PAYLOAD
+        $(tr '\\000' '\\n' <&3)
+        PAYLOAD
+        """
+
     /// The same rules as a POSIX shell script (needs `openssl` for CRAM-MD5).
     /// Further arguments are exec'd on success, as checkpassword does.
     public static let shellScript = """
         #!/bin/sh
         # qmailkit conformance: checkpassword stand-in (alice or alice@example.com with
         # password secret; user crash is killed)
-        payload=$(tr '\\000' '\\n' <&3)
-        user=$(printf '%s\\n' "$payload" | sed -n 1p)
-        pass=$(printf '%s\\n' "$payload" | sed -n 2p)
-        stamp=$(printf '%s\\n' "$payload" | sed -n 3p)
+        \(readPayload)
         [ "$user" = crash ] && kill -9 $$
         [ "$user" = \(user) ] || [ "$user" = \(addressUser) ] || exit 1
         if [ -n "$stamp" ]; then
@@ -85,10 +91,7 @@ public struct SiteCheckProgram: Sendable {
         """
         #!/bin/sh
         # qmailkit conformance: the stand-in's logins turned into a site account for \(Self.quoted(command[0]))
-        payload=$(tr '\\000' '\\n' <&3)
-        user=$(printf '%s\\n' "$payload" | sed -n 1p)
-        pass=$(printf '%s\\n' "$payload" | sed -n 2p)
-        stamp=$(printf '%s\\n' "$payload" | sed -n 3p)
+        \(CheckPasswordStandIn.readPayload)
         [ "$user" = crash ] && kill -9 $$
         if [ "$user" = \(CheckPasswordStandIn.user) ] || [ "$user" = \(CheckPasswordStandIn.addressUser) ]; then
           if [ -n "$stamp" ]; then

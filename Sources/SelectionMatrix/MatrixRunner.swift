@@ -113,7 +113,9 @@ public struct MatrixRunner: Sendable {
         }
         let (applicable, skipped) = LiveSafety.partition(
             scenarios.filter { $0.applies(to: target.features, kind: target.kind) }, for: target)
-        let results = SuiteRun().run(applicable, on: target)
+        // Two scenarios at a time, so that the ones that wait by design (AUTH
+        // pauses, timeouts) overlap the rest instead of adding up.
+        let results = SuiteRun(jobs: 2).run(applicable, on: target)
         row.verifySeconds = (clock.now - start).inSeconds
         row.scenariosRun = results.count
         row.failures = results.filter { !$0.passed }
