@@ -49,7 +49,7 @@ public final class BuildTarget: ConformanceTarget, @unchecked Sendable {
         do { layout = try BuildLayout.locate(buildDirectory) } catch {
             throw SetupError(description: error.description)
         }
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-verify-\(UUID().uuidString)")
+        scratch = ScratchRoot.folder("qmailkit-verify")
         captureDirectory = scratch.appendingPathComponent("queue")
         queueScript = scratch.appendingPathComponent("capture-queue")
         checkScript = scratch.appendingPathComponent("checkpassword")

@@ -32,7 +32,7 @@ public struct ReferenceTarget: ConformanceTarget {
     }
 
     public func connect(_ scenario: Scenario) throws -> any TargetConnection {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-ref-\(UUID().uuidString)")
+        let home = ScratchRoot.folder("qmailkit-ref")
         defer { try? FileManager.default.removeItem(at: home) }
         let control = home.appendingPathComponent("control")
         try ControlDirectory.write(ScenarioBase.controls(for: scenario), into: control)

@@ -21,7 +21,7 @@ final class TestPeer {
     /// Starts the peer. Binding a busy port (465) is retried for up to 30 s:
     /// another test may hold it for a moment.
     init(_ setup: PeerSetup) throws {
-        home = FileManager.default.temporaryDirectory.appendingPathComponent("qmailkit-peer-\(UUID().uuidString)")
+        home = ScratchRoot.folder("qmailkit-peer")
         let control = home.appendingPathComponent("control")
         try FileManager.default.createDirectory(at: control, withIntermediateDirectories: true)
         try Data("mx.example.net\n".utf8).write(to: control.appendingPathComponent("me"))
