@@ -4,9 +4,10 @@ import Glibc
 /// A private view for a child: the child starts in a mount namespace of its
 /// own (and a user namespace when the caller is not root) in which `folder`
 /// is bound over `home`, and `home/bin` appears read-only inside it when
-/// `bindsBin`. The mounts end with the child. The set-up runs in the forked
-/// child itself, so a view costs one process, not the four that `unshare`,
-/// `sh` and two `mount` runs would.
+/// `bindsBin`. The mounts end with the child. The set-up runs in the child
+/// itself (created as vfork creates one, sharing our memory until it
+/// execs), so a view costs one process, not the four that `unshare`, `sh`
+/// and two `mount` runs would.
 public struct MountView: Sendable, Equatable {
     public var home: String
     public var folder: String
@@ -40,7 +41,7 @@ public struct MountView: Sendable, Equatable {
         }
     }
 
-    /// Forks and execs `path` in the view; the descriptor sources must lie
+    /// Starts `path` in the view; the descriptor sources must lie
     /// above every target (ChildProcess.spawn moves them there).
     func spawn(path: String, argv: [String], environment: [String: String],
                descriptors: [(source: Int32, target: Int32)]) throws -> pid_t {

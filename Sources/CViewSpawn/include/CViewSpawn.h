@@ -44,7 +44,8 @@ enum qk_view_step {
     qk_view_step_exec,
 };
 
-/// Forks; the child enters new mount (and user) namespaces, binds the view
+/// Starts a child (sharing our memory until it execs, as vfork) in new mount
+/// (and user) namespaces; it binds the view
 /// over the home, and execs `path`. Returns the child's pid, or -1 with
 /// `*step` and `*error` saying what failed (the child has then been reaped).
 pid_t qk_view_spawn(const struct qk_view_request *request, int *step, int *error);
