@@ -7,7 +7,9 @@ struct Check: AsyncParsableCommand {
         abstract: "Show which features combine: every pair and every dependency-closed selection.",
         discussion: """
             Applies each selection in memory (nothing is written) and prints the conflict \
-            matrix, then what cannot be selected at all (a broken entry, a Requires cycle, a \
+            matrix; a conflicting selection names the places the three-way merge cannot \
+            reconcile (file and containing C function; `qmailkit patch` shows their lines and \
+            text), then what cannot be selected at all (a broken entry, a Requires cycle, a \
             feature listed before its base) with the reason. Exit status 1 when any selection \
             conflicts; anything unusable gives its own code first (2 for a bad patch or recipe).
 
@@ -67,8 +69,11 @@ struct Check: AsyncParsableCommand {
         case let .clean(resolutions, merged):
             return (resolutions.map { "uses \($0)" } + (merged.isEmpty ? [] : ["merged \(merged.joined(separator: " "))"]))
                 .joined(separator: "; ")
-        case let .conflict(patch, with, files):
-            return "\(patch) collides with \(with.joined(separator: ", ")) in \(files.joined(separator: ", "))"
+        case let .conflict(patch, with, files, places):
+            let detail = "\(patch) collides with \(with.joined(separator: ", ")) in \(files.joined(separator: ", "))"
+            guard !places.isEmpty else { return detail }
+            return detail + ": \(places.count) \(places.count == 1 ? "place" : "places") the merge cannot reconcile, "
+                + places.joined(separator: "; ")
         case let .refused(reason):
             return reason
         }
