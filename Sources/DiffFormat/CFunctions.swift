@@ -199,12 +199,24 @@ public enum CFunctions {
             while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
         }
 
+        /// A string or character constant; a backslash-newline inside continues it
+        /// on the next line, an unescaped newline ends it (unterminated).
         private mutating func skipQuoted(_ quote: UInt8) {
             index += 1
-            while index < bytes.count, bytes[index] != quote, bytes[index] != UInt8(ascii: "\n") {
-                index += bytes[index] == UInt8(ascii: "\\") && index + 1 < bytes.count && bytes[index + 1] != UInt8(ascii: "\n") ? 2 : 1
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == quote {
+                    index += 1
+                    return
+                }
+                if byte == UInt8(ascii: "\n") { return }
+                if byte == UInt8(ascii: "\\"), index + 1 < bytes.count {
+                    if bytes[index + 1] == UInt8(ascii: "\n") { line += 1 }
+                    index += 2
+                    continue
+                }
+                index += 1
             }
-            if index < bytes.count, bytes[index] == quote { index += 1 }
         }
 
         /// One preprocessor line with its continuations; from `#else`/`#elif`, every

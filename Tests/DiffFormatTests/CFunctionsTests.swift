@@ -42,6 +42,9 @@ import Testing
         }
         struct point { int x; int y; };
         void later(void);
+        void temp_oserr() { out("Z\\
+        System resources temporarily unavailable. (#4.3.0)\\n"); zerodie(); }
+        void after() { }
         """
 
     @Test func findsKAndRAndANSIDefinitionsOnly() {
@@ -51,6 +54,9 @@ import Testing
             CFunction(name: "smtp_helo", first: 8, last: 12),
             CFunction(name: "main", first: 14, last: 26),
             CFunction(name: "bytes_left", first: 31, last: 35),
+            // A string continued by backslash-newline, as qmail-remote.c writes its messages.
+            CFunction(name: "temp_oserr", first: 38, last: 39),
+            CFunction(name: "after", first: 40, last: 40),
         ])
     }
 

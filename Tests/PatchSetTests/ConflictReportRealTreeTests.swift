@@ -52,31 +52,34 @@ import TestSupport
         #expect(!smtpd.regions.isEmpty)
         #expect(report.description.split(separator: "\n").count < 600, "the report stays readable")
 
-        // Each place is in the function a reader of qmail-smtpd.c finds: the nearest
+        // Each place is in the function a reader of qmail's C finds: the nearest
         // definition above it (a line starting a definition at column 0) is not
-        // closed (a `}` at column 0) before the place starts.
-        let lines = String(decoding: try #require(pristine["qmail-smtpd.c"]).contents, as: UTF8.self)
-            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        for region in smtpd.regions {
-            let place = try #require(region.place)
-            let first = region.baseLines.count == 0 ? region.baseLines.first - 1 : region.baseLines.first
-            var enclosing: String?
-            for number in stride(from: first, through: 1, by: -1) {
-                let line = lines[number - 1]
-                if line.hasPrefix("}"), number < first { break }
-                if let open = line.firstIndex(of: "("), line.first?.isLetter == true, !line.hasPrefix("struct"),
-                   !line.contains("="), !line.hasPrefix("#") {
-                    enclosing = line[..<open].split(separator: " ").last.map { String($0.drop { $0 == "*" }) }
-                    break
+        // closed (a `}` at column 0, or on the definition's own line) before the place.
+        for file in report.files where file.path.hasSuffix(".c") {
+            let lines = String(decoding: try #require(pristine[file.path]).contents, as: UTF8.self)
+                .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            for region in file.regions {
+                let place = try #require(region.place)
+                let insertion = region.baseLines.count == 0
+                let start = insertion ? region.baseLines.first - 1 : region.baseLines.first
+                var enclosing: String?
+                for number in stride(from: start, through: 1, by: -1) {
+                    let line = lines[number - 1]
+                    if line.hasPrefix("}"), insertion || number < start { break }
+                    if let open = line.firstIndex(of: "("), line.first?.isLetter == true, !line.hasPrefix("struct"),
+                       !line.contains("=") {
+                        if !line.hasSuffix("}") {
+                            enclosing = line[..<open].split(separator: " ").last.map { String($0.drop { $0 == "*" }) }
+                        }
+                        break
+                    }
                 }
-            }
-            if let enclosing {
-                #expect(place.functions.first == enclosing, "\(region.baseLines): \(place) vs \(enclosing)")
-            } else {
-                #expect(place.functions.isEmpty, "\(region.baseLines): \(place)")
+                let expected = enclosing.map { [$0] } ?? []
+                #expect(place.functions == expected, "\(file.path) \(region.baseLines): \(place)")
             }
         }
         // The EHLO reply is where both patches add a line: a place in smtp_ehlo.
         #expect(smtpd.regions.contains { $0.place?.functions == ["smtp_ehlo"] })
+        #expect(report.files.first { $0.path == "qmail-remote.c" }?.regions.contains { $0.place?.functions == ["smtp"] } == true)
     }
 }
