@@ -10,13 +10,6 @@ public struct LineChange: Hashable, Sendable {
     public var newStart: Int
     public var newCount: Int
 
-    public init(oldStart: Int, oldCount: Int, newStart: Int, newCount: Int) {
-        self.oldStart = oldStart
-        self.oldCount = oldCount
-        self.newStart = newStart
-        self.newCount = newCount
-    }
-
     public var oldEnd: Int { oldStart + oldCount }
     public var newEnd: Int { newStart + newCount }
 }

@@ -80,7 +80,7 @@ struct Check: AsyncParsableCommand {
     }
 
     static func table(_ matrix: ConflictMatrix) -> String {
-        let width = max(8, (matrix.features.map(\.count).max() ?? 8) + 1)
+        let width = max("CONFLICT".count + 1, (matrix.features.map(\.count).max() ?? 0) + 1)
         var out = "pairs:\n" + "".padding(toLength: width, withPad: " ", startingAt: 0)
         out += matrix.features.map { $0.padding(toLength: width, withPad: " ", startingAt: 0) }.joined() + "\n"
         for a in matrix.features {

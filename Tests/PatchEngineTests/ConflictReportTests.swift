@@ -109,7 +109,16 @@ import TestSupport
         "zeta5();": "  zeta5(LATER);",
     ]) + "void omega()\n{\n  omega1();\n}\n"
 
-    static func conflict(_ project: TestProject, _ features: [String]) throws -> ConflictReport {
+    /// The report of applying `first` then `second`, each a patch generated from
+    /// `base` and that patch's version of `path`.
+    static func conflict(_ path: String, base: String, _ first: (name: String, text: String),
+                         _ second: (name: String, text: String)) throws -> ConflictReport {
+        let project = try TestProject(pristine: [path: base])
+        defer { project.remove() }
+        for patch in [first, second] {
+            try project.patch(patch.name, diff: try generatedDiff(path, from: base, to: patch.text))
+        }
+        let features = [first.name, second.name]
         let applier = try project.applier(features)
         do {
             _ = try applier.run(try applier.catalog.planner.plan(selecting: features))
@@ -137,11 +146,7 @@ import TestSupport
     }
 
     @Test func summaryListsOnlyWhatTheMergeCannotReconcile() throws {
-        let project = try TestProject(pristine: ["fixture.c": Self.base])
-        defer { project.remove() }
-        try project.patch("first", diff: try generatedDiff("fixture.c", from: Self.base, to: Self.earlier))
-        try project.patch("second", diff: try generatedDiff("fixture.c", from: Self.base, to: Self.later))
-        let report = try Self.conflict(project, ["first", "second"])
+        let report = try Self.conflict("fixture.c", base: Self.base, ("first", Self.earlier), ("second", Self.later))
         let counter = Self.line("int counter = 0;")
         let expected = [
             Entry(pair: "first vs second", path: "fixture.c", place: "at top level",
@@ -184,11 +189,7 @@ import TestSupport
         func rewrite(_ tag: String) -> String {
             base.replacingOccurrences(of: "();\n", with: "(\(tag));\n")
         }
-        let project = try TestProject(pristine: ["big.c": base])
-        defer { project.remove() }
-        try project.patch("first", diff: try generatedDiff("big.c", from: base, to: rewrite("ONE")))
-        try project.patch("second", diff: try generatedDiff("big.c", from: base, to: rewrite("TWO")))
-        let report = try Self.conflict(project, ["first", "second"])
+        let report = try Self.conflict("big.c", base: base, ("first", rewrite("ONE")), ("second", rewrite("TWO")))
         #expect(report.regions.count == 40)
         #expect(report.regions.map { $0.region.place?.description } == (1...40).map { "in f\($0)" })
         let message = report.description
@@ -319,11 +320,7 @@ import TestSupport
     ])
 
     @Test func authAndStarttlsLikePatchesCollideWhereTheyShouldOnly() throws {
-        let project = try TestProject(pristine: ["qmail-smtpd.c": Self.smtpd])
-        defer { project.remove() }
-        try project.patch("auth", diff: try generatedDiff("qmail-smtpd.c", from: Self.smtpd, to: Self.authLike))
-        try project.patch("tls", diff: try generatedDiff("qmail-smtpd.c", from: Self.smtpd, to: Self.tlsLike))
-        let report = try Self.conflict(project, ["auth", "tls"])
+        let report = try Self.conflict("qmail-smtpd.c", base: Self.smtpd, ("auth", Self.authLike), ("tls", Self.tlsLike))
         func at(_ text: String) -> Int { Self.line(text, in: Self.smtpd) }
         func after(_ text: String) -> LineSpan { LineSpan(first: at(text) + 1, count: 0) }
         func only(_ text: String) -> LineSpan { LineSpan(first: at(text), count: 1) }
