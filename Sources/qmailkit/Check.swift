@@ -13,6 +13,9 @@ struct Check: AsyncParsableCommand {
             feature listed before its base) with the reason. Exit status 1 when any selection \
             conflicts; anything unusable gives its own code first (2 for a bad patch or recipe).
 
+            Example:
+              qmailkit check --with auth,tls,forcetls
+
             \(ExitStatus.helpText)
             """)
 
