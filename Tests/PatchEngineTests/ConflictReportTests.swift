@@ -180,6 +180,23 @@ import TestSupport
         #expect(!message.contains("Nothing was written"), "the command, not the report, says what was written")
     }
 
+    @Test func eachPlaceNamesTheEarlierPatchWhoseChangesMakeIt() throws {
+        let project = try TestProject(pristine: ["fixture.c": Self.base])
+        defer { project.remove() }
+        try project.patch("one", diff: try generatedDiff("fixture.c", from: Self.base, to: Self.edited(Self.base, ["alpha2();": "  alpha2(ONE);"])))
+        try project.patch("two", diff: try generatedDiff("fixture.c", from: Self.base, to: Self.edited(Self.base, ["zeta5();": "  zeta5(TWO);"])))
+        try project.patch("three", diff: try generatedDiff("fixture.c", from: Self.base, to: Self.later))
+        let applier = try project.applier(["one", "two", "three"])
+        do {
+            _ = try applier.run(try applier.catalog.planner.plan(selecting: ["one", "two", "three"]))
+            Issue.record("expected a conflict")
+        } catch let PatchEngineError.conflicts(report) {
+            #expect(Self.entries(report).map { "\($0.pair) \($0.place)" } == ["one vs three in alpha", "two vs three in zeta"])
+            #expect(report.collidesWith == ["one", "two"])
+            #expect(report.appliedBefore == ["one", "two"])
+        }
+    }
+
     @Test func detailsAreBoundedAndSayWhatWasLeftOut() throws {
         // Forty functions, each rewritten differently by both patches over 12 lines.
         let functions = (1...40).map { index in
