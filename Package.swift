@@ -84,8 +84,8 @@ let package = Package(
             "TestSupport", "SMTPServer", "SMTPEngine", "Conformance",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
-        .testTarget(name: "PatchEngineTests", dependencies: ["TestSupport", "PatchEngine", "GitStore", "Recipes"]),
-        .testTarget(name: "PatchSetTests", dependencies: ["TestSupport", "RealBuildSupport", "PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch", "Conformance", "SMTPEngine", "Spawn"]),
+        .testTarget(name: "PatchEngineTests", dependencies: ["TestSupport", "PatchEngine", "DiffFormat", "GitStore", "Recipes", "SeededRandom"]),
+        .testTarget(name: "PatchSetTests", dependencies: ["TestSupport", "RealBuildSupport", "DiffFormat", "PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch", "Conformance", "SMTPEngine", "Spawn"]),
         .testTarget(name: "ConformanceTests", dependencies: ["TestSupport", "RealBuildSupport", "Conformance", "SMTPEngine", "SMTPServer", "QmailBuild", "PatchEngine", "qmailkit"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "RealBuildSupport", "qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
     ]

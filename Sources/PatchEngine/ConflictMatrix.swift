@@ -5,7 +5,9 @@ public struct ConflictMatrix: Sendable {
         /// Applies; `resolutions` lists resolution variants used, `merged` the files
         /// that needed a three-way merge.
         case clean(resolutions: [String], merged: [String])
-        case conflict(patch: String, with: [String], files: [String])
+        /// `places`: where the merge cannot reconcile the files, `qmail-smtpd.c in smtp_ehlo`
+        /// (empty for a clash of tree shapes).
+        case conflict(patch: String, with: [String], files: [String], places: [String] = [])
         /// Not a valid selection (declared conflict, missing requirement).
         case refused(String)
 
@@ -51,7 +53,10 @@ public struct ConflictMatrix: Sendable {
                 result = .clean(resolutions: plan.steps.filter { !$0.resolves.isEmpty }.map(\.patchName),
                                 merged: run.steps.flatMap { step in step.report.mergedFiles.map { "\(step.report.feature):\($0)" } })
             } catch let PatchEngineError.conflicts(report) {
-                result = .conflict(patch: report.patch, with: report.collidesWith, files: report.files.map(\.path))
+                result = .conflict(patch: report.patch, with: report.collidesWith, files: report.files.map(\.path),
+                                   places: report.regions.map { entry in
+                                       entry.region.place.map { "\(entry.path) \($0)" } ?? entry.path
+                                   })
             } catch let PatchEngineError.treeClash(clash) {
                 result = .conflict(patch: clash.patch, with: [clash.otherPatch ?? "pristine"], files: [clash.path])
             } catch {

@@ -12,8 +12,6 @@ struct PatchApplication {
     var touched: [String] = []
     /// The patch line where the first diff of each touched path begins.
     var lines: [String: Int] = [:]
-    /// The tree path each file diff of the document was written to, in patch order.
-    var written: [String] = []
     /// Hunks that did not apply at their recorded position (offset or fuzz).
     var displaced: [StepReport.HunkNote] = []
     var hunkCount = 0
@@ -41,7 +39,6 @@ struct PatchApplication {
                 touched.append(touchedPath)
                 lines[touchedPath] = line
             }
-            written.append(path)
             hunkCount += change.applied.hunks.count
             for (index, hunk) in change.applied.hunks.enumerated() where hunk.offset != 0 || hunk.fuzz != 0 {
                 displaced.append(.init(file: path, hunk: index + 1, offset: hunk.offset, fuzz: hunk.fuzz))

@@ -69,7 +69,7 @@ public enum PatchEngineError: Error, CustomStringConvertible {
         case let .patchDoesNotApply(patch, file, detail):
             return "\(patch) does not apply to its declared base at \(file):\n\(detail)"
         case let .conflicts(report):
-            return report.description
+            return report.description + "\nNothing was written."
         case let .missingPatchFile(file):
             return "\(file) does not exist; the recipe names it: add the file or fix the entry"
         case let .treeClash(clash):

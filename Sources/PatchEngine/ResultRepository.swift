@@ -32,12 +32,16 @@ public struct ResultRepository {
 
     /// Keeps what a failed series produced for inspection: the patches that applied as
     /// commits, and each conflicted file with its diff3 markers left uncommitted in
-    /// the work tree.
-    public func writeFailed(_ report: ConflictReport, sourceName: String, commitTime: Int64) throws {
+    /// the work tree. Returns what was kept, for the message.
+    @discardableResult
+    public func writeFailed(_ report: ConflictReport, sourceName: String, commitTime: Int64) throws -> KeptResult {
         try write(report.completed, sourceName: sourceName, commitTime: commitTime)
         for file in report.files {
             try WorkTreeFile.replace(file.path, in: destination, with: file.diff3)
         }
+        return KeptResult(destination: destination.path, sourceName: sourceName,
+                          committed: report.completed.steps.map { "\($0.report.feature) (\($0.report.patchFile))" },
+                          failedPatch: report.patch, conflicted: report.files.map(\.path), notWritten: report.cleanFiles)
     }
 
     /// Writes the repository; returns the id of the final commit.
@@ -99,6 +103,31 @@ public struct ResultRepository {
         }
         for file in report.mergedFiles { lines.append("Merged: \(file)") }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// What `--keep-failed` left in the output folder.
+public struct KeptResult: Sendable, CustomStringConvertible {
+    public var destination: String
+    public var sourceName: String
+    /// `feature (patch file)` of each patch committed, in series order: each applied fully.
+    public var committed: [String]
+    public var failedPatch: String
+    /// Files in the work tree with diff3 conflict markers, not committed.
+    public var conflicted: [String]
+    /// Files the failed patch changes that merged cleanly but were not written.
+    public var notWritten: [String]
+
+    public var description: String {
+        var lines = ["kept the partial result in \(destination):"]
+        lines.append("  committed: pristine \(sourceName)" + (committed.isEmpty ? "" : ", then each applied fully: "
+                                                            + committed.joined(separator: ", ")))
+        lines.append("  \(failedPatch) is not committed; its conflicted files carry diff3 markers in the work tree: "
+                     + conflicted.joined(separator: ", "))
+        if !notWritten.isEmpty {
+            lines.append("  \(failedPatch)'s changes to \(notWritten.joined(separator: ", ")) merged cleanly but were not written")
+        }
+        return lines.joined(separator: "\n")
     }
 }
 

@@ -1,4 +1,5 @@
 import DiffFormat
+import Foundation
 import GitStore
 
 /// What one step of a series did, for the per-patch summary and the commit message.
@@ -53,8 +54,6 @@ public final class SeriesApplier {
     public let pristine: FileTree
     public let fuzz: Int
     private var baseTrees: [[String]: FileTree] = [:]
-    /// The tree path each file patch of an applied patch was written to, by patch name.
-    private var filePaths: [String: [String]] = [:]
 
     public init(catalog: PatchCatalog, pristine: FileTree, fuzz: Int = 0) {
         self.catalog = catalog
@@ -75,7 +74,6 @@ public final class SeriesApplier {
             let base = try baseTree(patch.metadata.baseFeatures)
             let application = try PatchApplication(patch.document, strip: patch.stripLevel, patchFile: patch.file,
                                                    to: base, fuzz: fuzz) { patch.stripHint(against: $0) }
-            filePaths[patch.name] = application.written
             let patched = application.tree
             var merged: [String] = []
             var conflicts: [ConflictFile] = []
@@ -96,7 +94,9 @@ public final class SeriesApplier {
                     guard outcome.isClean else {
                         conflicts.append(ConflictFile(
                             path: path, diff3: outcome.contents ?? [],
-                            overlaps: overlappingHunks(of: patch, in: path, earlier: steps.map(\.report))))
+                            regions: try conflictRegions(of: patch, in: path, ancestor: ancestor?.contents ?? [],
+                                                         ours: ours?.contents ?? [], theirs: theirs?.contents ?? [],
+                                                         pristine: pristine, steps: steps)))
                         continue
                     }
                     folded = outcome.contents.map {
@@ -114,8 +114,10 @@ public final class SeriesApplier {
                 result[path] = folded
             }
             if !conflicts.isEmpty {
+                let conflicted = conflicts.map(\.path)
                 throw PatchEngineError.conflicts(ConflictReport(
-                    patch: patch.name, feature: step.feature, appliedBefore: applied, files: conflicts,
+                    patch: patch.name, feature: step.feature, base: describeBase(patch.metadata), appliedBefore: applied,
+                    files: conflicts, cleanFiles: application.touched.filter { !conflicted.contains($0) },
                     completed: SeriesResult(pristine: pristine, steps: steps)))
             }
             applied.append(step.feature)
@@ -148,26 +150,46 @@ public final class SeriesApplier {
                                     otherPath: otherPath, otherPatch: owner?.patchName, otherPatchFile: owner?.patchFile))
     }
 
-    /// The hunks of earlier steps in `path` whose base line ranges meet this patch's.
-    private func overlappingHunks(of patch: LoadedPatch, in path: String,
-                                  earlier: [StepReport]) -> [HunkOverlap] {
-        let mine = hunks(of: patch, in: path)
-        var overlaps: [HunkOverlap] = []
-        for report in earlier where report.files.contains(path) {
-            guard let other = catalog.patches[report.patchName] else { continue }
-            for theirs in hunks(of: other, in: path) {
-                for ours in mine where HunkOverlap.meet(theirs, ours) {
-                    overlaps.append(HunkOverlap(earlierPatch: other.name, earlier: theirs,
-                                                laterPatch: patch.name, later: ours))
-                }
-            }
+    /// The places of `path` the merge of `patch` into the series cannot reconcile,
+    /// each with the earlier patches whose changes make the series' side of it.
+    private func conflictRegions(of patch: LoadedPatch, in path: String, ancestor: [UInt8], ours: [UInt8], theirs: [UInt8],
+                                 pristine: FileTree, steps: [(report: StepReport, tree: FileTree)]) throws -> [ConflictRegion] {
+        let baseLines = MergeRegions.lines(of: ancestor)
+        let oursLines = MergeRegions.lines(of: ours), theirsLines = MergeRegions.lines(of: theirs)
+        let regions = MergeRegions.conflicts(
+            ancestorCount: baseLines.count, ours: try LineChanges.between(ancestor, ours), oursLines: oursLines,
+            theirs: try LineChanges.between(ancestor, theirs), theirsLines: theirsLines)
+        guard !regions.isEmpty else { return [] }
+        // What each earlier step touching the file changed, against the same ancestor.
+        var trees = [pristine] + steps.map(\.tree)
+        trees.removeLast()
+        var contributions: [(patch: String, before: [LineChange], beforeLines: [ArraySlice<UInt8>],
+                             after: [LineChange], afterLines: [ArraySlice<UInt8>])] = []
+        for (step, before) in zip(steps, trees) where step.report.files.contains(path) {
+            let old = before[path]?.contents ?? [], new = step.tree[path]?.contents ?? []
+            contributions.append((step.report.patchName, try LineChanges.between(ancestor, old), MergeRegions.lines(of: old),
+                                  try LineChanges.between(ancestor, new), MergeRegions.lines(of: new)))
         }
-        return overlaps
-    }
-
-    private func hunks(of patch: LoadedPatch, in path: String) -> [Hunk] {
-        guard let paths = filePaths[patch.name] else { return [] }
-        return zip(patch.document.files, paths).filter { $0.1 == path }.flatMap(\.0.hunks)
+        let functions = [".c", ".h", ".y"].contains(where: path.hasSuffix) ? CFunctions.definitions(in: ancestor) : nil
+        func text(_ lines: [ArraySlice<UInt8>], _ range: Range<Int>) -> [String] {
+            lines[range].map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .newlines) }
+        }
+        return regions.map { region in
+            /// The changes meeting the region, with their new text.
+            func meeting(_ changes: [LineChange], _ lines: [ArraySlice<UInt8>]) -> [[ArraySlice<UInt8>]] {
+                changes.filter { $0.oldStart <= region.base.upperBound && region.base.lowerBound <= $0.oldEnd }
+                    .map { [ArraySlice(Array("\($0.oldStart),\($0.oldCount)".utf8))] + lines[$0.newStart..<$0.newEnd] }
+            }
+            let earlier = contributions.filter { meeting($0.before, $0.beforeLines) != meeting($0.after, $0.afterLines) }
+                .map(\.patch)
+            let span = LineSpan(first: region.base.lowerBound + 1, count: region.base.count)
+            return ConflictRegion(
+                earlierPatches: earlier.isEmpty ? ["the series"] : earlier, laterPatch: patch.name,
+                place: functions.map { CFunctions.place(of: span, among: $0) },
+                earlierLines: region.oursBase, laterLines: region.theirsBase, baseLines: span,
+                baseText: text(baseLines, region.base), earlierText: text(oursLines, region.ours),
+                laterText: text(theirsLines, region.theirs))
+        }
     }
 
     private func describeBase(_ metadata: PatchMetadata) -> String {

@@ -7,9 +7,14 @@ struct Check: AsyncParsableCommand {
         abstract: "Show which features combine: every pair and every dependency-closed selection.",
         discussion: """
             Applies each selection in memory (nothing is written) and prints the conflict \
-            matrix, then what cannot be selected at all (a broken entry, a Requires cycle, a \
+            matrix; a conflicting selection names the places the three-way merge cannot \
+            reconcile (file and containing C function; `qmailkit patch` shows their lines and \
+            text), then what cannot be selected at all (a broken entry, a Requires cycle, a \
             feature listed before its base) with the reason. Exit status 1 when any selection \
             conflicts; anything unusable gives its own code first (2 for a bad patch or recipe).
+
+            Example:
+              qmailkit check --with auth,tls,forcetls
 
             \(ExitStatus.helpText)
             """)
@@ -67,15 +72,18 @@ struct Check: AsyncParsableCommand {
         case let .clean(resolutions, merged):
             return (resolutions.map { "uses \($0)" } + (merged.isEmpty ? [] : ["merged \(merged.joined(separator: " "))"]))
                 .joined(separator: "; ")
-        case let .conflict(patch, with, files):
-            return "\(patch) collides with \(with.joined(separator: ", ")) in \(files.joined(separator: ", "))"
+        case let .conflict(patch, with, files, places):
+            let detail = "\(patch) collides with \(with.joined(separator: ", ")) in \(files.joined(separator: ", "))"
+            guard !places.isEmpty else { return detail }
+            return detail + ": \(places.count) \(places.count == 1 ? "place" : "places") the merge cannot reconcile, "
+                + places.joined(separator: "; ")
         case let .refused(reason):
             return reason
         }
     }
 
     static func table(_ matrix: ConflictMatrix) -> String {
-        let width = max(8, (matrix.features.map(\.count).max() ?? 8) + 1)
+        let width = max("CONFLICT".count + 1, (matrix.features.map(\.count).max() ?? 0) + 1)
         var out = "pairs:\n" + "".padding(toLength: width, withPad: " ", startingAt: 0)
         out += matrix.features.map { $0.padding(toLength: width, withPad: " ", startingAt: 0) }.joined() + "\n"
         for a in matrix.features {

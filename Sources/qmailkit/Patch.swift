@@ -10,8 +10,11 @@ struct Patch: AsyncParsableCommand {
             Resolves 'Requires' (adding what is needed and saying so), refuses declared \
             'Conflicts', orders the features as the recipe does, applies each patch to its \
             declared base and folds it into the result with a three-way merge. Collisions are \
-            found and explained before anything is written; the output repository appears only \
-            on success (or with --keep-failed). Hunks are tried at their recorded position, then \
+            found and explained before anything is written: first a summary of the places the \
+            merge cannot reconcile (the two patches, the file, the C function holding the place, \
+            the base lines each side changes), then their text. The output repository appears \
+            only on success, or with --keep-failed, which says what it kept: the patches \
+            committed and the files left with conflict markers. Hunks are tried at their recorded position, then \
             at the nearest offset (every offset is reported); fuzz only with --fuzz.
 
             Example:
@@ -60,16 +63,17 @@ struct Patch: AsyncParsableCommand {
             do {
                 result = try context.applier(fuzz: fuzz).run(plan)
             } catch let PatchEngineError.conflicts(report) where keepFailed {
-                try repository.writeFailed(report, sourceName: context.source.name, commitTime: 0)
-                printError("kept the partial result in \(destination.path): the patches before \(report.patch) "
-                           + "are committed, the conflicted files carry diff3 markers")
-                throw PatchEngineError.conflicts(report)
+                let kept = try repository.writeFailed(report, sourceName: context.source.name, commitTime: 0)
+                printError("qmailkit: \(report)\n\(kept)")
+                throw ExitCode(ExitStatus.conflict.rawValue)
             }
             try repository.write(result, sourceName: context.source.name, commitTime: 0)
             for step in result.steps {
                 print(Self.summary(step.report))
             }
             print("wrote \(destination.path): pristine \(context.source.name) + \(plan.features.joined(separator: ", "))")
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             throw failure(error)
         }

@@ -122,7 +122,8 @@ import TestSupport
         let matrix = ConflictMatrix.compute(catalog: applier.catalog, applier: applier)
         #expect(matrix.selections.count == 7)
         #expect(matrix.pairs["greet+docs"] == .clean(resolutions: [], merged: []))
-        #expect(matrix.pairs["greet+clash"] == .conflict(patch: "clash", with: ["greet"], files: ["hello.c"]))
+        #expect(matrix.pairs["greet+clash"] == .conflict(patch: "clash", with: ["greet"], files: ["hello.c"],
+                                                                 places: ["hello.c in main"]))
         #expect(matrix.hasConflicts)
     }
 }

@@ -102,7 +102,8 @@ import TestSupport
             #expect(diff3.contains(">>>>>>> tls"))
             #expect(diff3.contains("||||||| base-1.0"))
             let message = report.description
-            #expect(message.contains("void smtp_ehlo(arg) char *arg; (lines 9-11)"))
+            #expect(message.contains("1 place the three-way merge cannot reconcile (line numbers of base-1.0, which tls was written against):\n"
+                                     + "  1. auth vs tls: smtpd.c in smtp_ehlo; auth line 10, tls line 10\n"))
             #expect(message.contains("auth_ehlo()"))
             #expect(message.contains("tls_ehlo()"))
         }

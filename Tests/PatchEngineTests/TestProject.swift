@@ -59,6 +59,15 @@ func gitDiff(_ path: String, _ hunks: String) -> String {
     "diff --git a/\(path) b/\(path)\n--- a/\(path)\n+++ b/\(path)\n\(hunks)\n"
 }
 
+/// The git diff turning `old` into `new` at `path`, as libgit2 writes it: for
+/// patches a test generates from two versions of a file.
+func generatedDiff(_ path: String, from old: String, to new: String) throws -> String {
+    let repository = try GitRepository.inMemory()
+    let before = try repository.writeTree([TreeFile(path: path, contents: Array(old.utf8))])
+    let after = try repository.writeTree([TreeFile(path: path, contents: Array(new.utf8))])
+    return String(decoding: try repository.diff(from: before, to: after), as: UTF8.self)
+}
+
 func text(_ tree: FileTree, _ path: String) -> String? {
     tree[path].map { String(decoding: $0.contents, as: UTF8.self) }
 }
