@@ -14,7 +14,7 @@ public struct InstallEntry: Sendable, Equatable {
         case fifo
         /// Text written by qmailkit (run scripts, starter control files).
         case text(String)
-        /// A self-signed certificate and its key for `commonName`, made with openssl.
+        /// A self-signed certificate and its key (EC P-256) for `commonName`, made with openssl.
         case selfSignedCertificate(commonName: String)
     }
 

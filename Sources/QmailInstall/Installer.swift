@@ -98,7 +98,7 @@ public enum Installer {
         case let .text(text):
             try write(Data(text.utf8), to: path)
         case let .selfSignedCertificate(commonName):
-            let certificate = try run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
+            let certificate = try run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "3650",
                                                   "-subj", "/CN=" + commonName, "-keyout", path], in: nil)
             let key = try read(URL(fileURLWithPath: path))
             try write(key + Data(certificate), to: path)
