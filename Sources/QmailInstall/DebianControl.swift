@@ -53,7 +53,7 @@ public struct DebianControl: Sendable, Equatable {
             "Section: mail",
             "Priority: optional",
             "Homepage: https://www.qmail.org/netqmail/",
-            "Description: netqmail 1.06 mail transfer agent built by qmailkit",
+            "Description: qmail mail transfer agent (netqmail 1.06) built by qmailkit",
             " netqmail-1.06 laid out as 'make setup' installs it, with qmail-smtpd",
             " run scripts for tcpserver (daemontools, runit and a systemd unit).",
             " Features built in: \(features).",

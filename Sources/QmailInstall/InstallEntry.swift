@@ -6,6 +6,9 @@ public struct InstallEntry: Sendable, Equatable {
         case directory
         /// A file of the build folder, copied as it is.
         case built(String)
+        /// A manual page source (`forward.1`): the build folder's file, else made from its
+        /// `.9` template as `make man` does (see `ManualPages`).
+        case manualPage(String)
         /// A formatted manual page: the build folder's `.0` file, else `nroff -man` of `source` (as `make man` does).
         case formattedPage(source: String, formatted: String)
         /// `count` zero bytes (qmail's `queue/lock/tcpto`).

@@ -25,14 +25,15 @@ public enum Installer {
         let rootPath = root.standardizedFileURL.path
         let home = URL(fileURLWithPath: rootPath == "/" ? plan.home : rootPath + plan.home).standardizedFileURL
         try requireEmpty(home)
-        let missing = QmailHierarchy.builtFiles(plan.entries).filter {
-            !FileManager.default.fileExists(atPath: build.appendingPathComponent($0).path)
-        }
+        func present(_ name: String) -> Bool { FileManager.default.fileExists(atPath: build.appendingPathComponent(name).path) }
+        let missing = QmailHierarchy.builtFiles(plan.entries).filter { !present($0) }
+            + QmailHierarchy.manualPages(plan.entries).filter { !present($0) && !present(ManualPages.template(of: $0)) }
         guard missing.isEmpty else { throw .missingBuiltFiles(build: build.path, names: missing) }
+        let pages = PageSource(build: build, home: plan.home)
         let ids = setOwners && geteuid() == 0 ? resolve(plan.entries) : nil
         for entry in plan.entries {
             let path = entry.location(in: home.path)
-            try make(entry, at: path, build: build)
+            try make(entry, at: path, build: build, pages: pages)
             try setMode(entry.mode, path)
             if let (uid, gid) = ids?[entry.owner + ":" + entry.group] {
                 guard lchown(path, uid, gid) == 0 else { throw failure("chown", path) }
@@ -74,7 +75,7 @@ public enum Installer {
         guard isDirectory.boolValue, contents.isEmpty else { throw .destinationInUse(home.path) }
     }
 
-    private static func make(_ entry: InstallEntry, at path: String, build: URL) throws(InstallError) {
+    private static func make(_ entry: InstallEntry, at path: String, build: URL, pages: PageSource) throws(InstallError) {
         switch entry.kind {
         case .directory:
             do {
@@ -84,12 +85,14 @@ public enum Installer {
             }
         case let .built(name):
             try write(try read(build.appendingPathComponent(name)), to: path)
+        case let .manualPage(source):
+            try write(Data(try pages.source(source)), to: path)
         case let .formattedPage(source, formatted):
             let page = build.appendingPathComponent(formatted)
             if FileManager.default.fileExists(atPath: page.path) {
                 try write(try read(page), to: path)
             } else {
-                try write(Data(try run("nroff", ["-man", source], in: build)), to: path)
+                try write(Data(try run("nroff", ["-man"], in: build, input: try pages.source(source))), to: path)
             }
         case let .zeroes(count):
             try write(Data(count: count), to: path)
@@ -106,10 +109,10 @@ public enum Installer {
     }
 
     /// Runs `tool` and returns its standard output; a failure names the command and its error output.
-    static func run(_ tool: String, _ arguments: [String], in directory: URL?) throws(InstallError) -> [UInt8] {
+    static func run(_ tool: String, _ arguments: [String], in directory: URL?, input: [UInt8] = []) throws(InstallError) -> [UInt8] {
         let result: CommandOutput
         do {
-            result = try Command.run(tool, arguments, in: directory)
+            result = try Command.run(tool, arguments, in: directory, input: input)
         } catch {
             throw .toolFailed(command: tool, detail: "\(error) (is it installed?)")
         }
@@ -138,5 +141,25 @@ public enum Installer {
 
     private static func failure(_ operation: String, _ path: String) -> InstallError {
         .fileSystem(operation: operation, path: path, reason: String(cString: strerror(errno)))
+    }
+}
+
+/// A manual page source of the build folder: the file `make man` made, else made
+/// here from its `.9` template with the build's conf-qmail, conf-break and conf-spawn.
+private struct PageSource {
+    var build: URL
+    var home: String
+
+    func source(_ name: String) throws(InstallError) -> [UInt8] {
+        let page = build.appendingPathComponent(name)
+        if FileManager.default.fileExists(atPath: page.path) { return Array(try Installer.read(page)) }
+        let template = try Installer.read(build.appendingPathComponent(ManualPages.template(of: name)))
+        return ManualPages.render(template: Array(template), home: home, breakCharacter: try firstLine("conf-break"),
+                                  spawn: try firstLine("conf-spawn"))
+    }
+
+    private func firstLine(_ conf: String) throws(InstallError) -> String {
+        let text = String(decoding: try Installer.read(build.appendingPathComponent(conf)), as: UTF8.self)
+        return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
     }
 }

@@ -46,7 +46,7 @@ public enum QmailHierarchy {
             for page in pages {
                 let source = "\(page).\(section)"
                 let formatted = "\(page).0"
-                entries.append(InstallEntry(path: "man/man\(section)/\(source)", kind: .built(source), mode: 0o644,
+                entries.append(InstallEntry(path: "man/man\(section)/\(source)", kind: .manualPage(source), mode: 0o644,
                                             owner: users.owner, group: group))
                 entries.append(InstallEntry(path: "man/cat\(section)/\(formatted)",
                                             kind: .formattedPage(source: source, formatted: formatted), mode: 0o644,
@@ -56,11 +56,18 @@ public enum QmailHierarchy {
         return entries
     }
 
-    /// The files of the build folder the hierarchy copies (programs, scripts, documents, manual page sources).
+    /// The files of the build folder the hierarchy copies as they are (programs, scripts, documents).
     public static func builtFiles(_ entries: [InstallEntry]) -> [String] {
         entries.compactMap { entry in
             if case let .built(name) = entry.kind { return name }
-            if case let .formattedPage(source, _) = entry.kind { return source }
+            return nil
+        }
+    }
+
+    /// The manual page sources the hierarchy installs (each is in the build folder or made from its `.9` template).
+    public static func manualPages(_ entries: [InstallEntry]) -> [String] {
+        entries.compactMap { entry in
+            if case let .manualPage(name) = entry.kind { return name }
             return nil
         }
     }

@@ -62,7 +62,7 @@ struct InstallCommandTests {
             server.waitUntilExit()
         }
         try Self.waitForListener(port: port)
-        let verified = try CLI.run(["verify", "--target", "remote:127.0.0.1:\(port)", "--features", "none", "-j", "2",
+        let verified = try CLI.run(["verify", "--target", "remote:127.0.0.1:\(port)", "--features", "tls,auth", "-j", "2",
                                          "--scenarios", RealTree.project.appendingPathComponent("scenarios").path], in: build)
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
         #expect(verified.stdout.contains(" passed, 0 failed"), "\(verified.stdout)")
@@ -98,7 +98,7 @@ struct InstallCommandTests {
 
         let info = try Command.output("dpkg-deb", ["-I", deb.path])
         for field in ["Package: netqmail", "Version: 1.06-1", "Architecture: \(try Command.output("dpkg", ["--print-architecture"]).trimmingCharacters(in: .whitespacesAndNewlines))",
-                      "X-Qmailkit-Features: tls auth"] {
+                      "X-Qmailkit-Features: auth tls"] {
             #expect(info.contains(" \(field)\n"), "\(field) in \(info)")
         }
         let depends = info.split(separator: "\n").first { $0.hasPrefix(" Depends: ") }?.dropFirst(10).split(separator: ",")

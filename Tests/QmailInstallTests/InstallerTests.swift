@@ -16,12 +16,20 @@ import TestSupport
         let build = scratch.appendingPathComponent("build")
         try FileManager.default.createDirectory(at: build, withIntermediateDirectories: true)
         for name in QmailHierarchy.builtFiles(plan.entries) {
-            let text = name.hasSuffix(".1") ? ".TH \(name) 1\n.SH NAME\n\(name) \\- a page\n" : "#!/bin/sh\necho \(name)\n"
+            try Data("#!/bin/sh\necho \(name)\n".utf8).write(to: build.appendingPathComponent(name))
+        }
+        for name in QmailHierarchy.manualPages(plan.entries) where name != "qmail-send.8" {
+            let text = name.hasSuffix(".1") ? ".TH \(name) 1\n.SH NAME\n\(name) \\- a page\n" : "page \(name)\n"
             try Data(text.utf8).write(to: build.appendingPathComponent(name))
             if name.hasSuffix(".8") {
                 try Data("formatted \(name)\n".utf8).write(to: build.appendingPathComponent(String(name.dropLast(2)) + ".0"))
             }
         }
+        // As after 'make it': qmail-send.8 exists only as its template.
+        try Data(".TH qmail-send 8\n.SH FILES\nQMAILHOME/control, BREAK, up to SPAWN\n".utf8)
+            .write(to: build.appendingPathComponent("qmail-send.9"))
+        try Data("-\n\nthe break character\n".utf8).write(to: build.appendingPathComponent("conf-break"))
+        try Data("120\n".utf8).write(to: build.appendingPathComponent("conf-spawn"))
         return build
     }
 
@@ -51,6 +59,9 @@ import TestSupport
         #expect(try Data(contentsOf: URL(fileURLWithPath: home + "/queue/lock/tcpto")) == Data(count: 1024))
         #expect(try String(contentsOfFile: home + "/bin/qmail-smtpd", encoding: .utf8) == "#!/bin/sh\necho qmail-smtpd\n")
         #expect(try String(contentsOfFile: home + "/man/cat8/qmail-smtpd.0", encoding: .utf8) == "formatted qmail-smtpd.8\n")
+        #expect(try String(contentsOfFile: home + "/man/man8/qmail-send.8", encoding: .utf8)
+            == ".TH qmail-send 8\n.SH FILES\n/var/qmail/control, -, up to 120\n")
+        #expect(try String(contentsOfFile: home + "/man/cat8/qmail-send.0", encoding: .utf8).contains("/var/qmail/control, -, up to 120"))
         let nroffed = try String(contentsOfFile: home + "/man/cat1/forward.0", encoding: .utf8)
         #expect(nroffed.contains("General Commands Manual") && nroffed.contains("a page"), "\(nroffed)")
         let certificate = try String(contentsOfFile: home + "/control/servercert.pem", encoding: .utf8)
@@ -81,8 +92,9 @@ import TestSupport
         let plan = try makePlan(try provenance(), starter: nil)
         let build = try standInBuild(plan, in: scratch)
         try FileManager.default.removeItem(at: build.appendingPathComponent("qmail-queue"))
+        try FileManager.default.removeItem(at: build.appendingPathComponent("qmail-send.9"))
         let destdir = scratch.appendingPathComponent("dest")
-        #expect(throws: InstallError.missingBuiltFiles(build: build.path, names: ["qmail-queue"])) {
+        #expect(throws: InstallError.missingBuiltFiles(build: build.path, names: ["qmail-queue", "qmail-send.8"])) {
             try Installer.stage(plan, build: build, root: destdir)
         }
         #expect(!FileManager.default.fileExists(atPath: destdir.path))

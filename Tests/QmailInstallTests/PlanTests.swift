@@ -25,6 +25,7 @@ import Testing
         #expect(plan.entry("queue/lock/trigger")?.kind == .fifo)
         #expect(plan.entry("queue/lock/tcpto")?.kind == .zeroes(count: 1024))
         #expect(plan.entry("man/cat1/forward.0")?.kind == .formattedPage(source: "forward.1", formatted: "forward.0"))
+        #expect(plan.entry("man/man1/forward.1")?.kind == .manualPage("forward.1"))
         #expect(plan.entries.filter { $0.path.hasPrefix("bin/") }.count == 44)
         #expect(plan.entries.filter(\.isPrivileged).map(\.path) == ["alias", "bin/qmail-queue"])
     }
@@ -87,5 +88,12 @@ import Testing
         #expect(commands.contains("chmod 2755 /stage/var/qmail/alias"))
         #expect(Set(commands.filter { $0.hasPrefix("chown ") }.map { $0.split(separator: " ")[1] }).count
             == commands.filter { $0.hasPrefix("chown ") }.count)
+    }
+
+    @Test func templatedPagesGetTheBuildsSettings() {
+        #expect(ManualPages.template(of: "qmail-control.5") == "qmail-control.9")
+        let page = ManualPages.render(template: Array("QMAILHOME/control/me; BREAK; SPAWN; QMAILHOME\n".utf8),
+                                      home: "/opt/q", breakCharacter: "-", spawn: "120")
+        #expect(String(decoding: page, as: UTF8.self) == "/opt/q/control/me; -; 120; /opt/q\n")
     }
 }
