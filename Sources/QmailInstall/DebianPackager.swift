@@ -18,10 +18,7 @@ public enum DebianPackager {
         defer { try? FileManager.default.removeItem(at: stage) }
         let report = try Installer.stage(plan, build: build, root: stage, setOwners: false)
         for entry in plan.entries where entry.isPrivileged {
-            let path = entry.location(in: report.stagedHome.path)
-            guard chmod(path, mode_t(entry.mode & ~0o6000)) == 0 else {
-                throw .fileSystem(operation: "set the mode of", path: path, reason: String(cString: strerror(errno)))
-            }
+            try Installer.setMode(entry.mode & ~0o6000, entry.location(in: report.stagedHome.path))
         }
         let architecture = String(decoding: try Installer.run("dpkg", ["--print-architecture"], in: nil), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -80,14 +77,11 @@ public enum DebianPackager {
             folder = folder.deletingLastPathComponent()
         }
         for directory in created.reversed() {
-            guard mkdir(directory.path, 0o755) == 0, chmod(directory.path, 0o755) == 0 else {
-                throw .fileSystem(operation: "create the directory", path: directory.path, reason: String(cString: strerror(errno)))
-            }
+            guard mkdir(directory.path, 0o755) == 0 else { throw Installer.failure("create the directory", directory.path) }
+            try Installer.setMode(0o755, directory.path)
         }
         try Installer.write(data, to: url.path)
-        guard chmod(url.path, mode_t(mode)) == 0 else {
-            throw .fileSystem(operation: "set the mode of", path: url.path, reason: String(cString: strerror(errno)))
-        }
+        try Installer.setMode(mode, url.path)
     }
 
     /// dpkg's measure: each regular file rounded up to a KiB, one KiB for anything else.

@@ -28,7 +28,7 @@ public enum InstallError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .unusableBuild(reason):
-            return "the build cannot be installed: \(reason); give the output folder of 'qmailkit build'"
+            return "the build cannot be installed: \(reason)"
         case let .homeMismatch(compiled, prefix):
             return "the build's programs were compiled for the qmail home \(compiled) (conf-qmail), not \(prefix); "
                 + "pass --prefix \(compiled), or build again with 'qmailkit build --prefix \(prefix)'"

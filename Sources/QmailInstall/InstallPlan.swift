@@ -41,12 +41,13 @@ public struct InstallPlan: Sendable, Equatable {
                             starter: StarterControl?) throws(InstallError) -> InstallPlan {
         let conf = provenance.options.conf
         guard let compiled = conf["conf-qmail"]?.first else {
-            throw .unusableBuild("its provenance names no conf-qmail")
+            throw .unusableBuild("its provenance names no conf-qmail; give the output folder of 'qmailkit build'")
         }
         guard compiled == prefix else { throw .homeMismatch(compiled: compiled, prefix: prefix) }
         guard let userNames = conf["conf-users"], userNames.count == 8,
               let groupNames = conf["conf-groups"], groupNames.count == 2 else {
-            throw .unusableBuild("its provenance does not list the 8 users of conf-users and the 2 groups of conf-groups")
+            throw .unusableBuild("its provenance does not list the 8 users of conf-users and the 2 groups of conf-groups; "
+                + "give the output folder of 'qmailkit build'")
         }
         let users = QmailUsers(alias: userNames[0], daemon: userNames[1], log: userNames[2], owner: userNames[3],
                                passwd: userNames[4], queue: userNames[5], remote: userNames[6], send: userNames[7])

@@ -135,11 +135,12 @@ public enum Installer {
         }
     }
 
-    private static func setMode(_ mode: UInt32, _ path: String) throws(InstallError) {
+    static func setMode(_ mode: UInt32, _ path: String) throws(InstallError) {
         guard chmod(path, mode_t(mode)) == 0 else { throw failure("set the mode of", path) }
     }
 
-    private static func failure(_ operation: String, _ path: String) -> InstallError {
+    /// `operation` on `path` failed with errno.
+    static func failure(_ operation: String, _ path: String) -> InstallError {
         .fileSystem(operation: operation, path: path, reason: String(cString: strerror(errno)))
     }
 }
