@@ -8,7 +8,7 @@ import TestSupport
 /// QmailBuilder's cache makes later runs cheap): the installed qmail-smtpd is
 /// started from the generated run script under tcpserver and passes the live
 /// scenarios of `verify --target remote:`; the .deb is read back with dpkg-deb.
-@Suite(.tags(.realBuild), TestScope.costly, .enabled(if: RealTree.cached, RealTree.skipReason), .serialized)
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, .enabled(if: RealTree.cached, RealTree.skipReason), .serialized)
 struct InstallCommandTests {
     /// The build folder and the home it was compiled for, made once per process.
     static let build: Result<(build: URL, home: URL), any Error> = Result {

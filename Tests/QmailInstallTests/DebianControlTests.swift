@@ -1,9 +1,10 @@
 import QmailBuild
 import QmailInstall
 import Testing
+import TestSupport
 
 /// The .deb metadata and postinst, as text.
-@Suite struct DebianControlTests {
+@Suite(.ownThread) struct DebianControlTests {
     private func control() throws -> DebianControl {
         DebianControl(architecture: "amd64", depends: ["libc6", "libssl3", "ucspi-tcp", "passwd"], installedSize: 900,
                       provenance: try provenance())

@@ -7,7 +7,7 @@ import TestSupport
 
 /// Installer against a stand-in build folder (every file the hierarchy copies,
 /// a few bytes each) in scratch folders: modes, the FIFO, refusals.
-@Suite struct InstallerTests {
+@Suite(.ownThread) struct InstallerTests {
     private let user = String(cString: getpwuid(geteuid())!.pointee.pw_name)
     private let group = String(cString: getgrgid(getegid())!.pointee.gr_name)
 

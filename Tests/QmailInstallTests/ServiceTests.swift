@@ -1,8 +1,9 @@
 import QmailInstall
 import Testing
+import TestSupport
 
 /// The run scripts and the systemd unit, as text (and sh's parse of them).
-@Suite struct ServiceTests {
+@Suite(.ownThread) struct ServiceTests {
     private func service(features: [String], accounts: Bool) -> SMTPService {
         var service = SMTPService(home: "/var/qmail", features: features)
         service.accounts = accounts ? SMTPService.Accounts(daemon: "qmaild", log: "qmaill") : nil
