@@ -33,6 +33,7 @@ let package = Package(
         .target(name: "Recipes", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Console"),
         .target(name: "QmailBuild", dependencies: ["Spawn", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "QmailInstall", dependencies: ["QmailBuild", "Spawn"]),
         .target(name: "SMTPEngine"),
         .target(name: "Workers"),
         .target(name: "SeededRandom"),
@@ -59,7 +60,7 @@ let package = Package(
         ]),
         .target(name: "SelectionMatrix", dependencies: ["Conformance", "PatchEngine", "QmailBuild", "Workers"]),
         .executableTarget(name: "qmailkit", dependencies: [
-            "Archive", "Conformance", "Console", "DiffFormat", "PatchEngine", "QmailBuild", "Recipes", "SelectionMatrix",
+            "Archive", "Conformance", "Console", "DiffFormat", "PatchEngine", "QmailBuild", "QmailInstall", "Recipes", "SelectionMatrix",
             "SMTPServer", .product(name: "NIOCore", package: "swift-nio"),
             "SourceFetch", "SourceImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -79,6 +80,7 @@ let package = Package(
         .testTarget(name: "WorkersTests", dependencies: ["Workers"]),
         .testTarget(name: "RecipesTests", dependencies: ["TestSupport", "Recipes"]),
         .testTarget(name: "QmailBuildTests", dependencies: ["TestSupport", "QmailBuild"]),
+        .testTarget(name: "QmailInstallTests", dependencies: ["TestSupport", "QmailInstall", "QmailBuild"]),
         .testTarget(name: "SMTPEngineTests", dependencies: ["TestSupport", "SMTPEngine", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SMTPServerTests", dependencies: [
             "TestSupport", "SMTPServer", "SMTPEngine", "Conformance",

@@ -3,6 +3,7 @@ import Archive
 import DiffFormat
 import PatchEngine
 import QmailBuild
+import QmailInstall
 import Recipes
 import SourceFetch
 import SourceImport
@@ -52,6 +53,8 @@ enum ExitStatus: Int32 {
             case .invalidOptions, .notANetqmailTree: return .badInput
             default: return .environment
             }
+        case let install as InstallError:
+            return install.isBadInput ? .badInput : .environment
         case let engine as PatchEngineError:
             switch engine {
             case let .brokenEntry(_, _, reason): return classify(reason)

@@ -12,9 +12,11 @@ struct Qmailkit: AsyncParsableCommand {
               qmailkit build qmail-src -j2 --sandbox /tmp/qmail-home --test-users nobody
               qmailkit verify --target build:qmail-src.build
               qmailkit combine combined -o netqmail-1.06-combined.patch
+              qmailkit install qmail-src.build --destdir /tmp/stage
+              qmailkit package --deb qmail-src.build -o netqmail_1.06-1_amd64.deb
 
             \(ExitStatus.helpText)
             """,
         subcommands: [Fetch.self, Patch.self, Check.self, Combine.self, Compare.self, Edit.self, Refresh.self, Build.self,
-                      Verify.self, Matrix.self, Serve.self])
+                      Install.self, PackageCommand.self, Verify.self, Matrix.self, Serve.self])
 }
