@@ -179,11 +179,18 @@ private final class StreamingDelegate: NSObject, URLSessionDataDelegate, Sendabl
         }
         if allowed {
             completionHandler(request)
-        } else {
-            let last = request.url?.absoluteString ?? "?"
-            fail(task, with: MirrorFailure.tooManyRedirects(limit: URLSessionTransport.redirectLimit, last: last))
-            completionHandler(nil)
+            return
         }
+        // Not followed: the redirect response itself arrives next, and its
+        // status ends the transfer with this failure as the reason. (Cancelling
+        // here instead would leave FoundationNetworking's callback dangling.)
+        let last = request.url?.absoluteString ?? "?"
+        state.withLock {
+            if $0.failure == nil {
+                $0.failure = MirrorFailure.tooManyRedirects(limit: URLSessionTransport.redirectLimit, last: last)
+            }
+        }
+        completionHandler(nil)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {

@@ -47,16 +47,18 @@ import TestSupport
         let listener = try SilentListener()
         defer { listener.close() }
         let bytes = try Data(contentsOf: tiny.tarball)
-        try TinyProject.pin(bytes, sha256: tiny.sha256, root: tiny.root, url: "http://127.0.0.1:\(listener.port)/tiny-1.0.tar.gz")
+        try TinyProject.pin(bytes, sha256: tiny.sha256, root: tiny.root, mirror: "http://127.0.0.1:\(listener.port)/tiny-1.0.tar.gz")
         let process = Process()
         process.executableURL = CLI.binary
-        process.arguments = ["fetch", "tiny-1.0", "-o", "src", "-q", "--project", tiny.root.path, "--cache", tiny.cache.path]
+        process.arguments = ["fetch", "tiny-1.0", "-o", "src", "--project", tiny.root.path, "--cache", tiny.cache.path]
         process.currentDirectoryURL = tiny.root
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFT_BACKTRACE"] = "enable=no"
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let log = tiny.root.appendingPathComponent("stderr.log")
+        try Data().write(to: log)
+        process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
         let sources = tiny.cache.appendingPathComponent("sources")
@@ -64,7 +66,8 @@ import TestSupport
         while Self.stagingEntries(in: sources).isEmpty, process.isRunning, Date().timeIntervalSince(started) < 30 {
             usleep(20_000)
         }
-        try #require(Self.stagingEntries(in: sources).count == 1, "the download never started")
+        try #require(Self.stagingEntries(in: sources).count == 1,
+                     "the download never started: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
 
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
