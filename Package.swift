@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "ArchiveTests", dependencies: ["TestSupport", "Archive", "CZlib"]),
         .testTarget(name: "GitStoreTests", dependencies: ["TestSupport", "GitStore"]),
         .testTarget(name: "SourceFetchTests", dependencies: ["TestSupport", "SourceFetch", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "StagingTests", dependencies: ["Staging"]),
+        .testTarget(name: "StagingTests", dependencies: ["TestSupport", "Staging"]),
         .testTarget(name: "DiffFormatTests", dependencies: ["TestSupport", "DiffFormat"]),
         .testTarget(name: "RecipesTests", dependencies: ["TestSupport", "Recipes"]),
         .testTarget(name: "QmailBuildTests", dependencies: ["TestSupport", "QmailBuild"]),

@@ -6,15 +6,6 @@ import TestSupport
 /// What interrupted runs leave behind: removed by the next run when their
 /// process is gone, removed by the run itself on SIGTERM.
 @Suite(.ownThread) struct InterruptedRunTests {
-    /// The id of a process that has exited and been reaped.
-    static func deadPID() throws -> pid_t {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/true")
-        try process.run()
-        process.waitUntilExit()
-        return process.processIdentifier
-    }
-
     static func stagingEntries(in directory: URL) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.contains(".partial-") }.sorted()
     }
@@ -22,7 +13,7 @@ import TestSupport
     @Test func theNextRunRemovesDeadRunsLeftoversAndKeepsLiveOnes() throws {
         let tiny = try TinyProject(files: ["README": "hi\n"])
         defer { tiny.remove() }
-        let dead = try Self.deadPID()
+        let dead = try exitedProcessID()
         let live = getppid()
         for owner in [dead, live] {
             try tiny.write(".src.partial-\(owner)/.git/HEAD", "ref: refs/heads/main\n")

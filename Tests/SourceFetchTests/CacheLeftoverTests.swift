@@ -19,15 +19,6 @@ final class CacheLeftoverTests: Sendable {
         scratch.cleanUp()
     }
 
-    /// The id of a process that has exited and been reaped.
-    static func deadPID() throws -> pid_t {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/true")
-        try process.run()
-        process.waitUntilExit()
-        return process.processIdentifier
-    }
-
     /// Writes `data` as a staging file of `source` owned by `pid`; its name.
     func plantStaging(_ data: Data, of source: PinnedSource, pid: pid_t) throws -> String {
         let name = ".\(source.fileName).partial-\(pid).\(UUID().uuidString)"
@@ -40,7 +31,7 @@ final class CacheLeftoverTests: Sendable {
     func deadRemovedLiveKept() async throws {
         let good = try scratch.file("good.tar.gz", payload)
         let source = pin(payload, urls: [good])
-        let dead = try plantStaging(payload.prefix(100), of: source, pid: try Self.deadPID())
+        let dead = try plantStaging(payload.prefix(100), of: source, pid: try exitedProcessID())
         // The parent of the test process (the test runner or a shell) is alive.
         let live = try plantStaging(payload.prefix(100), of: source, pid: getppid())
         let log = EventLog()
@@ -68,7 +59,7 @@ final class CacheLeftoverTests: Sendable {
     func importClearsLeftovers() throws {
         let file = try scratch.file("copy.tar.gz", payload)
         let source = pin(payload, urls: [])
-        _ = try plantStaging(payload.prefix(10), of: source, pid: try Self.deadPID())
+        _ = try plantStaging(payload.prefix(10), of: source, pid: try exitedProcessID())
 
         _ = try SourceFetcher().importLocalFile(file, as: source, into: scratch.cache)
 

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import Staging
+import TestSupport
 
 @Suite struct StagingPathTests {
     @Test("a staging sibling carries this process's id and is recognised with it")
@@ -31,11 +32,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("staging-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let finished = Process()
-        finished.executableURL = URL(fileURLWithPath: "/bin/true")
-        try finished.run()
-        finished.waitUntilExit()
-        let dead = finished.processIdentifier
+        let dead = try exitedProcessID()
         let entries = [".out.partial-\(dead)", ".out.partial-\(getppid())", ".other.partial-\(dead)", "out", ".out.partial-\(getpid())"]
         for entry in entries {
             try FileManager.default.createDirectory(at: directory.appendingPathComponent("\(entry)/inner"), withIntermediateDirectories: true)
