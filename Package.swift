@@ -28,7 +28,8 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .target(name: "Archive", dependencies: ["CZlib", "CBzip2", "CLzma"]),
         .target(name: "GitStore", dependencies: ["CGit2"]),
-        .target(name: "SourceFetch", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Staging"),
+        .target(name: "SourceFetch", dependencies: ["Staging", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "DiffFormat", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Recipes", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Console"),
@@ -56,13 +57,13 @@ let package = Package(
         ]),
         .target(name: "SourceImport", dependencies: ["Archive", "GitStore", "Recipes", "SourceFetch"]),
         .target(name: "PatchEngine", dependencies: [
-            "Archive", "DiffFormat", "GitStore", "Recipes", .product(name: "Crypto", package: "swift-crypto"),
+            "Archive", "DiffFormat", "GitStore", "Recipes", "Staging", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "SelectionMatrix", dependencies: ["Conformance", "PatchEngine", "QmailBuild", "Workers"]),
         .executableTarget(name: "qmailkit", dependencies: [
             "Archive", "Conformance", "Console", "DiffFormat", "PatchEngine", "QmailBuild", "QmailInstall", "Recipes", "SelectionMatrix",
             "SMTPServer", .product(name: "NIOCore", package: "swift-nio"),
-            "SourceFetch", "SourceImport",
+            "SourceFetch", "SourceImport", "Staging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "Benchmarks", dependencies: [
@@ -76,6 +77,7 @@ let package = Package(
         .testTarget(name: "ArchiveTests", dependencies: ["TestSupport", "Archive", "CZlib"]),
         .testTarget(name: "GitStoreTests", dependencies: ["TestSupport", "GitStore"]),
         .testTarget(name: "SourceFetchTests", dependencies: ["TestSupport", "SourceFetch", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "StagingTests", dependencies: ["TestSupport", "Staging"]),
         .testTarget(name: "DiffFormatTests", dependencies: ["TestSupport", "DiffFormat"]),
         .testTarget(name: "WorkersTests", dependencies: ["Workers"]),
         .testTarget(name: "RecipesTests", dependencies: ["TestSupport", "Recipes"]),

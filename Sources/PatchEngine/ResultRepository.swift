@@ -1,10 +1,12 @@
 import Foundation
 import GitStore
+import Staging
 
 /// Writes a series result as a git repository: the pristine commit (tagged
 /// `pristine`), one commit per patch carrying its metadata, the work tree checked
 /// out at the last one. Built in a scratch folder beside `destination` and moved
-/// into place only when complete, so a failure leaves nothing half-written.
+/// into place only when complete, so a failure leaves nothing half-written
+/// (and SIGINT/SIGTERM remove the scratch folder, see ``InterruptCleanup``).
 public struct ResultRepository {
     public let destination: URL
     public let keepFailed: Bool
@@ -49,17 +51,27 @@ public struct ResultRepository {
     public func write(_ result: SeriesResult, sourceName: String, commitTime: Int64) throws -> ObjectID {
         let fileManager = FileManager.default
         try requireFreeDestination()
-        let scratch = destination.deletingLastPathComponent()
-            .appendingPathComponent(".\(destination.lastPathComponent).partial-\(getpid())")
+        let scratch = StagingPath.sibling(of: destination)
+        // Only this process's own earlier attempt can be there.
         try? fileManager.removeItem(at: scratch)
+        let tracking = InterruptCleanup.shared.track(scratch)
         do {
             let head = try populate(scratch, result, sourceName: sourceName, commitTime: commitTime)
-            try fileManager.moveItem(at: scratch, to: destination)
+            try InterruptCleanup.shared.settle(tracking) { () throws in try fileManager.moveItem(at: scratch, to: destination) }
             return head
         } catch {
-            if !keepFailed { try? fileManager.removeItem(at: scratch) }
+            InterruptCleanup.shared.settle(tracking) {
+                if !keepFailed { try? fileManager.removeItem(at: scratch) }
+            }
             throw error
         }
+    }
+
+    /// Deletes the scratch folders (`.<name>.partial-<pid>`) that interrupted
+    /// runs writing this destination left beside it, those whose process is
+    /// gone; a live concurrent run's is left alone. Returns what was removed.
+    public func removeLeftovers() -> [URL] {
+        Leftovers.reclaim(in: destination.deletingLastPathComponent(), of: destination.lastPathComponent)
     }
 
     private func populate(_ directory: URL, _ result: SeriesResult, sourceName: String,

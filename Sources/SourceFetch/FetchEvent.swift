@@ -9,6 +9,8 @@ import Foundation
 public enum FetchEvent: Sendable, Equatable {
     /// A verified copy is already in the cache; no mirror is contacted.
     case cacheHit(URL)
+    /// A staging file of an interrupted earlier run was deleted.
+    case leftoverRemoved(URL)
     /// A cached file failed verification and was deleted.
     case cacheEntryDiscarded(URL, reason: String)
     /// Starting mirror number `attempt` (1-based) of `count`.

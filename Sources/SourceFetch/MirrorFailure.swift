@@ -6,12 +6,19 @@ public enum MirrorFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public enum TimeoutPhase: Sendable, Equatable {
         case connect
         case idle
+        /// ``FetchTimeouts/total``.
+        case total
     }
 
     /// The server answered with a status other than 200.
     case httpStatus(Int)
     /// The mirror went quiet for longer than the configured timeout.
     case timedOut(TimeoutPhase, after: Duration)
+    /// Fewer than `minimum` bytes per second arrived: `bytes` in `window`.
+    case tooSlow(bytes: Int64, in: Duration, minimum: Int64)
+    /// The mirror redirected more than `limit` times; `last` is where the
+    /// redirect that was refused pointed.
+    case tooManyRedirects(limit: Int, last: String)
     /// The body arrived but does not match the pin, or was too long.
     case payload(PayloadProblem)
     /// Connecting or transferring failed (refused, reset, TLS, name lookup…).
@@ -29,6 +36,12 @@ public enum MirrorFailure: Error, Sendable, Equatable, CustomStringConvertible {
             return "no response within \(after.formattedSeconds)"
         case .timedOut(.idle, let after):
             return "no data for \(after.formattedSeconds) during the download"
+        case .timedOut(.total, let after):
+            return "download not complete within \(after.formattedSeconds), the limit per mirror"
+        case .tooSlow(let bytes, let window, let minimum):
+            return "too slow (\(bytes) bytes in \(window.formattedSeconds), minimum \(minimum) bytes/s)"
+        case .tooManyRedirects(let limit, let last):
+            return "more than \(limit) redirects (a redirect loop?); the last one pointed to \(last)"
         case .payload(let problem):
             return problem.description
         case .network(let reason):

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import Staging
 
 /// The directory of verified source files, one per pinned file name, at
 /// `<root>/sources/<fileName>`.
@@ -46,7 +47,8 @@ public struct SourceCache: Sendable, Equatable {
     }
 
     /// Where `source` lives once verified. Rejects a file name that could
-    /// escape the cache directory or hide among staging files.
+    /// escape the cache directory or hide among staging files (which start
+    /// with '.', so a staging file is never looked up as a result).
     public func path(for source: PinnedSource) throws(FetchError) -> URL {
         let name = source.fileName
         guard !name.isEmpty, !name.hasPrefix("."), !name.contains("/"), !name.contains("\0") else {
@@ -84,6 +86,15 @@ public struct SourceCache: Sendable, Equatable {
         return nil
     }
 
+    /// Deletes the staging files that interrupted runs left in the sources
+    /// directory (those whose process is gone; never one of a live run) and
+    /// reports each as ``FetchEvent/leftoverRemoved(_:)``. Cost: one listing.
+    func removeLeftovers(progress: @Sendable (FetchEvent) -> Void) {
+        for removed in Leftovers.reclaim(in: sourcesDirectory) {
+            progress(.leftoverRemoved(removed))
+        }
+    }
+
     /// Creates `<root>/sources` if needed and checks that it is writable.
     func prepareSourcesDirectory() throws(FetchError) {
         let directory = sourcesDirectory
@@ -99,8 +110,9 @@ public struct SourceCache: Sendable, Equatable {
 
     /// A new staging file for `source` in the sources directory.
     func stagingFile(for source: PinnedSource) throws(FetchError) -> StagingFile {
+        let destination = try path(for: source)
         do {
-            return try StagingFile(in: sourcesDirectory, for: source.fileName)
+            return try StagingFile(for: destination)
         } catch {
             throw .cacheNotWritable(sourcesDirectory, reason: error.description)
         }

@@ -27,6 +27,7 @@ public struct SourceFetcher: Sendable {
         into cache: SourceCache,
         progress: @escaping @Sendable (FetchEvent) -> Void = { _ in }
     ) async throws(FetchError) -> FetchedSource {
+        cache.removeLeftovers(progress: progress)
         if let cached = try cache.lookup(source, progress: progress) {
             progress(.cacheHit(cached))
             return FetchedSource(path: cached, origin: .cache, sha256: source.sha256.lowercased())
@@ -71,6 +72,7 @@ public struct SourceFetcher: Sendable {
         into cache: SourceCache,
         progress: @escaping @Sendable (FetchEvent) -> Void = { _ in }
     ) throws(FetchError) -> FetchedSource {
+        cache.removeLeftovers(progress: progress)
         let destination = try cache.path(for: source)
         try cache.prepareSourcesDirectory()
         let staging = try cache.stagingFile(for: source)

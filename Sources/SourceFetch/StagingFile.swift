@@ -6,8 +6,12 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import Staging
 
-/// A new, uniquely named file next to its final place in the cache.
+/// A new, uniquely named file next to its final place in the cache, named
+/// `.<file>.partial-<pid>.<uuid>` so that a later run can remove it if this
+/// process dies (``Leftovers``), and deleted on SIGINT or SIGTERM when the
+/// command asked for that (``InterruptCleanup``).
 ///
 /// Bytes are written to it as they arrive; ``commit(as:)`` makes it durable
 /// and renames it into place in one atomic step, ``discard()`` deletes it.
@@ -16,18 +20,21 @@ struct StagingFile: Sendable {
     /// Where the partial file lives while it is being written.
     let path: URL
     private let descriptor: Int32
+    private let tracking: InterruptCleanup.Token
 
-    /// Suffix that marks staging files, so a person can recognise leftovers
-    /// from a process that was killed.
-    static let suffix = ".partial"
-
-    /// Creates an empty staging file for `fileName` inside `directory`.
-    init(in directory: URL, for fileName: String) throws(SystemCallError) {
-        let path = directory.appendingPathComponent(".\(fileName).\(UUID().uuidString)\(Self.suffix)")
+    /// Creates an empty staging file beside `destination`.
+    init(for destination: URL) throws(SystemCallError) {
+        let path = StagingPath.sibling(of: destination, tag: UUID().uuidString)
+        let tracking = InterruptCleanup.shared.track(path)
         let descriptor = open(path.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw .current("open", path.path) }
+        guard descriptor >= 0 else {
+            let error = SystemCallError.current("open", path.path)
+            InterruptCleanup.shared.settle(tracking) {}
+            throw error
+        }
         self.path = path
         self.descriptor = descriptor
+        self.tracking = tracking
     }
 
     /// Appends `chunk`, retrying partial and interrupted writes.
@@ -57,11 +64,13 @@ struct StagingFile: Sendable {
             throw error
         }
         close(descriptor)
-        if rename(path.path, destination.path) != 0 {
+        let renameError: SystemCallError? = InterruptCleanup.shared.settle(tracking) {
+            guard rename(path.path, destination.path) != 0 else { return nil }
             let error = SystemCallError.current("rename", path.path)
             unlink(path.path)
-            throw error
+            return error
         }
+        if let renameError { throw renameError }
         let directory = destination.deletingLastPathComponent().path
         let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard directoryDescriptor >= 0 else { throw .current("open", directory) }
@@ -72,6 +81,6 @@ struct StagingFile: Sendable {
     /// Closes and deletes the staging file.
     func discard() {
         close(descriptor)
-        unlink(path.path)
+        InterruptCleanup.shared.settle(tracking) { _ = unlink(path.path) }
     }
 }

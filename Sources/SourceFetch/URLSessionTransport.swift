@@ -12,11 +12,15 @@ import Synchronization
 struct URLSessionTransport: Sendable {
     let timeouts: FetchTimeouts
 
+    /// Redirects followed per download; one more fails the mirror.
+    static let redirectLimit = 5
+
     /// Streams the body of `url` into `receive`.
     ///
     /// Succeeds when the server answered 200 and the body ended normally.
     /// Throws ``MirrorFailure`` for a non-200 status, a `Content-Length`
-    /// above `sizeLimit`, a timeout or a network error; if `receive` throws,
+    /// above `sizeLimit`, a timeout, a body slower than the minimum rate,
+    /// more than ``redirectLimit`` redirects or a network error; if `receive` throws,
     /// the transfer is cancelled and that error is rethrown unchanged.
     func download(
         from url: URL,
@@ -30,6 +34,7 @@ struct URLSessionTransport: Sendable {
         // Our own watchdog enforces the timeouts with precise reasons; keep
         // URLSession's from firing first.
         configuration.timeoutIntervalForRequest = (timeouts.connect + timeouts.idle).seconds * 2
+        configuration.timeoutIntervalForResource = timeouts.total.seconds * 2
         let session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
 
@@ -49,7 +54,8 @@ struct URLSessionTransport: Sendable {
     }
 }
 
-/// URLSession delegate that forwards body chunks and enforces the timeouts.
+/// URLSession delegate that forwards body chunks and enforces the timeouts,
+/// the minimum rate and the redirect limit.
 private final class StreamingDelegate: NSObject, URLSessionDataDelegate, Sendable {
     private enum Phase {
         case awaitingResponse(since: ContinuousClock.Instant)
@@ -57,8 +63,19 @@ private final class StreamingDelegate: NSObject, URLSessionDataDelegate, Sendabl
         case finished
     }
 
+    /// The current span of ``FetchTimeouts/rateWindow``: when it began and
+    /// how many bytes had arrived by then.
+    private struct RateWindow {
+        var start: ContinuousClock.Instant
+        var bytesBefore: Int64
+    }
+
     private struct State {
         var phase: Phase = .awaitingResponse(since: .now)
+        var started: ContinuousClock.Instant = .now
+        /// Set when the first response arrives.
+        var rateWindow: RateWindow?
+        var redirects = 0
         /// Body length announced by the server, or -1 when none was sent.
         var announcedBytes: Int64 = -1
         var receivedBytes: Int64 = 0
@@ -82,6 +99,7 @@ private final class StreamingDelegate: NSObject, URLSessionDataDelegate, Sendabl
     func start(_ task: URLSessionDataTask, continuation: CheckedContinuation<Void, any Error>) {
         state.withLock {
             $0.phase = .awaitingResponse(since: .now)
+            $0.started = .now
             $0.continuation = continuation
         }
         let watchdog = Watchdog { [self] in check(task) }
@@ -89,9 +107,22 @@ private final class StreamingDelegate: NSObject, URLSessionDataDelegate, Sendabl
         task.resume()
     }
 
-    /// Cancels `task` when the current phase's timeout has passed without news.
+    /// Cancels `task` when the overall deadline or the current phase's
+    /// timeout has passed, or the last rate window brought too few bytes.
     private func check(_ task: URLSessionDataTask) {
         let expired: MirrorFailure? = state.withLock { state in
+            let now = ContinuousClock.now
+            if now >= state.started + timeouts.total {
+                return .timedOut(.total, after: timeouts.total)
+            }
+            if let window = state.rateWindow, timeouts.minimumRate > 0, now >= window.start + timeouts.rateWindow {
+                let bytes = state.receivedBytes - window.bytesBefore
+                let elapsed = now - window.start
+                if Double(bytes) < Double(timeouts.minimumRate) * elapsed.seconds {
+                    return .tooSlow(bytes: bytes, in: timeouts.rateWindow, minimum: timeouts.minimumRate)
+                }
+                state.rateWindow = RateWindow(start: now, bytesBefore: state.receivedBytes)
+            }
             switch state.phase {
             case .awaitingResponse(let since) where ContinuousClock.now >= since + timeouts.connect:
                 return .timedOut(.connect, after: timeouts.connect)
@@ -129,9 +160,37 @@ private final class StreamingDelegate: NSObject, URLSessionDataDelegate, Sendabl
         }
         state.withLock {
             $0.phase = .receivingBody(lastChunk: .now)
+            $0.rateWindow = RateWindow(start: .now, bytesBefore: 0)
             $0.announcedBytes = response.expectedContentLength
         }
         completionHandler(.allow)
+    }
+
+    func urlSession(
+        _ session: URLSession,
+        task: URLSessionTask,
+        willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest,
+        completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        let allowed = state.withLock { state in
+            state.redirects += 1
+            return state.redirects <= URLSessionTransport.redirectLimit
+        }
+        if allowed {
+            completionHandler(request)
+            return
+        }
+        // Not followed: the redirect response itself arrives next, and its
+        // status ends the transfer with this failure as the reason. (Cancelling
+        // here instead would leave FoundationNetworking's callback dangling.)
+        let last = request.url?.absoluteString ?? "?"
+        state.withLock {
+            if $0.failure == nil {
+                $0.failure = MirrorFailure.tooManyRedirects(limit: URLSessionTransport.redirectLimit, last: last)
+            }
+        }
+        completionHandler(nil)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {

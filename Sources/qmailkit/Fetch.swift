@@ -15,6 +15,11 @@ struct Fetch: AsyncParsableCommand {
             archives (absolute paths, '..', links leaving the tree, devices, duplicates, absurd \
             sizes), and imported with libgit2 as the 'pristine' commit of a new repository.
 
+            A mirror that gives no answer within 20 s, no data for 30 s, less than 1 KiB/s over \
+            30 s, no complete file within 10 minutes, or more than 5 redirects is left for the \
+            next one. SIGINT or SIGTERM removes the unfinished download and repository; what a \
+            killed run left behind is removed by the next run.
+
             Examples:
               qmailkit fetch
               qmailkit fetch --from ~/Downloads/netqmail-1.06.tar.gz -o src
@@ -57,6 +62,7 @@ struct Fetch: AsyncParsableCommand {
                 try ResultRepository(destination: common.path(output ?? definition.name)).requireFreeDestination()
             }
             let reporter = common.progress()
+            reporter.cleanUpInterruptedRuns(beside: cacheOnly ? nil : common.path(output ?? definition.name))
             let pristine = PristineSource(definition: definition, cache: try common.sourceCache())
             let fetched = try await pristine.obtain(localFile: common.from.map(common.path), progress: reporter.fetchEvents())
             var report = Report(source: definition.name, sha256: fetched.sha256, size: definition.size,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Console
 import Foundation
 import PatchEngine
+import Staging
 
 struct Patch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,6 +51,7 @@ struct Patch: AsyncParsableCommand {
             if let output {
                 try ResultRepository(destination: common.path(output)).requireFreeDestination()
             }
+            InterruptCleanup.shared.removeOnTermination()
             let context = try await RecipeContext.load(common, recipe: recipe, from: common.from)
             let requested = features.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let plan = try context.catalog.planner.plan(selecting: requested)
@@ -59,6 +61,7 @@ struct Patch: AsyncParsableCommand {
             let destination = common.path(output ?? "netqmail-1.06-" + plan.features.joined(separator: "-"))
             let repository = ResultRepository(destination: destination, keepFailed: keepFailed)
             try repository.requireFreeDestination()
+            common.progress().cleanUpInterruptedRuns(beside: destination)
             let result: SeriesResult
             do {
                 result = try context.applier(fuzz: fuzz).run(plan)

@@ -4,6 +4,7 @@ import PatchEngine
 import Recipes
 import SourceFetch
 import SourceImport
+import Staging
 
 /// What the patch-related commands share: the project, a recipe, its patches and
 /// the verified pristine tree of its base.
@@ -34,6 +35,20 @@ struct RecipeContext {
 }
 
 extension ProgressReporter {
+    /// Makes SIGINT/SIGTERM delete this run's staging files and folders, and
+    /// removes those that interrupted earlier runs left beside `output` and in
+    /// the cache's sources directory, one note per removal.
+    func cleanUpInterruptedRuns(beside output: URL?) {
+        InterruptCleanup.shared.removeOnTermination()
+        for leftover in output.map({ ResultRepository(destination: $0).removeLeftovers() }) ?? [] {
+            noteLeftoverRemoved(leftover)
+        }
+    }
+
+    private func noteLeftoverRemoved(_ leftover: URL) {
+        note("removed the leftover of an interrupted run: \(leftover.path)")
+    }
+
     /// Turns download events into a bar (terminal) or a few lines (pipe).
     func fetchEvents() -> @Sendable (FetchEvent) -> Void {
         { event in
@@ -42,6 +57,8 @@ extension ProgressReporter {
                 self.update("downloading \(url.absoluteString)", done: received, total: expected)
             case let .cacheHit(url):
                 self.note("using verified copy in the cache: \(url.path)")
+            case let .leftoverRemoved(url):
+                self.noteLeftoverRemoved(url)
             case let .cacheEntryDiscarded(url, reason):
                 self.note("discarded a bad cached copy \(url.path): \(reason)")
             case let .tryingMirror(url, attempt, total):

@@ -57,8 +57,8 @@ struct TinyProject {
         try Self.pin(data, sha256: sha256, root: root)
     }
 
-    /// Makes `data` the pinned tiny-1.0 source (size and SHA-256).
-    static func pin(_ data: Data, sha256: String, root: URL) throws {
+    /// Makes `data` the pinned tiny-1.0 source (size and SHA-256), downloaded from `mirror`.
+    static func pin(_ data: Data, sha256: String, root: URL, mirror: String = "http://127.0.0.1:9/tiny-1.0.tar.gz") throws {
         let url = root.appendingPathComponent("recipes/sources/tiny-1.0.yaml")
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data("""
@@ -66,7 +66,7 @@ struct TinyProject {
             file: tiny-1.0.tar.gz
             size: \(data.count)
             sha256: \(sha256)
-            urls: [http://127.0.0.1:9/tiny-1.0.tar.gz]
+            urls: [\(mirror)]
             """.utf8).write(to: url)
     }
 

@@ -26,6 +26,8 @@ final class LoopbackHTTPServer: Sendable {
         case stallBeforeHeaders
         /// Sends headers for `claimedLength` bytes and `prefix`, then goes silent.
         case stallAfter(Data, claimedLength: Int)
+        /// Sends headers for `claimedLength` bytes, then one byte of it every `interval`.
+        case drip(Data, claimedLength: Int, interval: Duration)
     }
 
     private struct State {
@@ -154,6 +156,13 @@ final class LoopbackHTTPServer: Sendable {
         case .stallAfter(let prefix, let claimed):
             send(connection, header(200, length: claimed) + prefix)
             waitUntilStopped()
+        case .drip(let body, let claimed, let interval):
+            send(connection, header(200, length: claimed))
+            let (seconds, attoseconds) = interval.components
+            for index in body.indices where !shouldStop {
+                guard send(connection, body[index...index]) else { return }
+                usleep(useconds_t(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+            }
         }
     }
 

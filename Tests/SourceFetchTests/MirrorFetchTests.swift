@@ -178,6 +178,65 @@ final class MirrorFetchTests: Sendable {
         #expect(failures == [.timedOut(.idle, after: quickIdle.idle)])
     }
 
+    @Test("a mirror dripping bytes below the minimum rate is left for the next one")
+    func dripBelowMinimumRate() async throws {
+        let server = try LoopbackHTTPServer(routes: [
+            "/drip": .drip(payload, claimedLength: payload.count, interval: .milliseconds(50)),
+            "/good": .body(payload),
+        ])
+        defer { server.stop() }
+        let source = pin(payload, urls: [server.url("/drip"), server.url("/good")])
+        let strict = FetchTimeouts(connect: .seconds(60), idle: .seconds(60), minimumRate: 1000, rateWindow: .seconds(2))
+        let log = EventLog()
+        let started = ContinuousClock.now
+
+        let fetched = try await SourceFetcher(timeouts: strict).fetch(source, into: scratch.cache, progress: log.handler)
+
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(fetched.origin == .mirror(server.url("/good")))
+        guard case .tooSlow(let bytes, let window, let minimum)? = log.failures.first, log.failures.count == 1 else {
+            Issue.record("expected one too-slow failure, got \(log.failures)")
+            return
+        }
+        // 20 bytes a second arrive; the 2 s window asks for 2000.
+        #expect(bytes < 2000)
+        #expect(window == .seconds(2) && minimum == 1000)
+        #expect(log.failures.first?.description == "too slow (\(bytes) bytes in 2 s, minimum 1000 bytes/s)")
+        #expect(cacheListing(scratch.cache) == [source.fileName])
+    }
+
+    @Test("a download that never finishes hits the overall deadline even when data keeps coming")
+    func overallDeadline() async throws {
+        let started = ContinuousClock.now
+        let patientButBounded = FetchTimeouts(connect: .seconds(60), idle: .seconds(60), total: .seconds(2), minimumRate: 0)
+
+        let failures = try await failuresFromOneMirror(serving: .drip(payload, claimedLength: payload.count, interval: .milliseconds(20)),
+                                                       by: SourceFetcher(timeouts: patientButBounded))
+
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(failures == [.timedOut(.total, after: .seconds(2))])
+        #expect(failures.first?.description == "download not complete within 2 s, the limit per mirror")
+    }
+
+    @Test("a redirect loop fails after the redirect limit with a message naming the chain")
+    func redirectLoop() async throws {
+        let server = try LoopbackHTTPServer(routes: ["/loop": .redirect(to: "/loop"), "/good": .body(payload)])
+        defer { server.stop() }
+        let source = pin(payload, urls: [server.url("/loop"), server.url("/good")])
+        let log = EventLog()
+
+        let fetched = try await fetcher.fetch(source, into: scratch.cache, progress: log.handler)
+
+        #expect(fetched.origin == .mirror(server.url("/good")))
+        let limit = URLSessionTransport.redirectLimit
+        #expect(log.failures == [.tooManyRedirects(limit: limit, last: server.url("/loop").absoluteString)])
+        #expect(server.requests == Array(repeating: "/loop", count: limit + 1) + ["/good"])
+        let message = FetchError.allMirrorsFailed(source: source.name, attempts: [
+            MirrorAttempt(url: server.url("/loop"), failure: log.failures[0]),
+        ]).description
+        #expect(message.contains("\(server.url("/loop").absoluteString): more than 5 redirects"))
+    }
+
     @Test("cancelling the fetch stops a stalled download promptly and caches nothing")
     func cancellation() async throws {
         let server = try LoopbackHTTPServer(routes: ["/file": .stallAfter(payload.prefix(1000), claimedLength: payload.count)])
