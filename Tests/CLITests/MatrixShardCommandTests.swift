@@ -108,7 +108,9 @@ import Yams
         let project = try TinyMatrixProject(noopReply: "250 ok")
         defer { project.remove() }
         for shard in ["1/2", "2/2"] {
-            let run = try project.qmailkit(["matrix", "--shard", shard, "--results", "results/\(shard.prefix(1))", "-q"])
+            // A failing run keeps its work folder: inside the project, removed with it.
+            let run = try project.qmailkit(["matrix", "--shard", shard, "--results", "results/\(shard.prefix(1))",
+                                            "--work", "work/\(shard.prefix(1))", "-q"])
             #expect(run.status == (shard == "1/2" ? 0 : 1), "\(run.stdout)\(run.stderr)")
         }
         let merged = try project.qmailkit(["matrix", "--merge", "results/1", "results/2"])
