@@ -134,19 +134,25 @@ import Yams
     @Test(privateViews) func theGitHubJobsRunHereAndMerge() throws {
         let project = try TinyMatrixProject()
         defer { project.remove() }
-        let generated = try project.qmailkit(["ci", "github", "--with", "maxrcpt"])
+        try Self.runGitHubJobs(in: project.root, source: "tiny-1.0", tarball: project.tiny.tarball)
+    }
+
+    /// `theGitHubJobsRunHereAndMerge`'s steps in `root`, a project whose
+    /// recipe `combined` has maxrcpt and whose base `source` is `tarball`.
+    static func runGitHubJobs(in root: URL, source: String, tarball: URL) throws {
+        let generated = try CLI.run(["ci", "github", "--with", "maxrcpt"], in: root)
         #expect(generated.status == 0, "\(generated.stderr)")
         let workflow = try #require(try Yams.load(yaml: generated.stdout) as? [String: Any])
         let jobs = try #require(workflow["jobs"] as? [String: Any])
         let job = try #require(jobs["matrix"] as? [String: Any])
         let include = try #require(((job["strategy"] as? [String: Any])?["matrix"] as? [String: Any])?["include"] as? [[String: String]])
-        let listed = try project.qmailkit(["matrix", "--list", "--json", "--with", "maxrcpt"])
+        let listed = try CLI.run(["matrix", "--list", "--json", "--with", "maxrcpt"], in: root)
         #expect(include == (try JSONDecoder().decode([[String: String]].self, from: Data(listed.stdout.utf8))))
         #expect(include.map { $0["selection"] } == ["stock", "maxrcpt"])
         let steps = try #require((job["steps"] as? [[String: Any]])?.compactMap { $0["run"] as? String })
         #expect(steps.first == "scripts/install-deps")
 
-        let bin = project.root.appendingPathComponent("bin")
+        let bin = root.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         let shim = bin.appendingPathComponent("swift")
         try Data("""
@@ -161,10 +167,10 @@ import Yams
         environment["PATH"] = bin.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
         environment["SWIFT_BACKTRACE"] = "enable=no"
         func shell(_ command: String) throws -> CommandOutput {
-            try Command.run("/bin/sh", ["-c", command], in: project.root, environment: environment)
+            try Command.run("/bin/sh", ["-c", command], in: root, environment: environment)
         }
-        let restored = try CLI.run(["fetch", "tiny-1.0", "--from", project.tiny.tarball.path, "--cache-only",
-                                    "--cache", ".cache/qmailkit", "-q"], in: project.root)
+        let restored = try CLI.run(["fetch", source, "--from", tarball.path, "--cache-only",
+                                    "--cache", ".cache/qmailkit", "-q"], in: root)
         #expect(restored.status == 0, "\(restored.stderr)")
 
         for entry in include {
@@ -176,9 +182,9 @@ import Yams
                 #expect(run.status == 0, "\(command): \(run.out)\(run.err)")
             }
         }
-        #expect(FileManager.default.fileExists(atPath: project.root.appendingPathComponent("results/maxrcpt/maxrcpt.xml").path))
+        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("results/maxrcpt/maxrcpt.xml").path))
         if try shell("command -v ccache").status == 0 {
-            #expect(FileManager.default.fileExists(atPath: project.root.appendingPathComponent(".cache/qmailkit/ccache").path),
+            #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent(".cache/qmailkit/ccache").path),
                      "ccache keeps its objects in the folder the CI cache keeps")
         }
 
@@ -187,5 +193,21 @@ import Yams
         let merged = try shell(mergeCommand)
         #expect(merged.status == 0, "\(merged.out)\(merged.err)")
         #expect(merged.out.contains("2 of 2 selections passed in "), "\(merged.out)")
+    }
+}
+
+/// The GitHub job's commands on the real netqmail-1.06, the project's own
+/// recipe, patches and scenarios (copied into a scratch folder, where the
+/// commands write results/ and .cache/).
+@Suite(.ownThread, .tags(.realBuild), TestScope.costly, .enabled(if: RealTree.cached, RealTree.skipReason), privateViews)
+struct RealGitHubJobTests {
+    @Test func theGitHubJobsBuildAndCheckTheRealSelectionsHere() throws {
+        let scratch = try RealTree.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        for folder in ["recipes", "patches", "scenarios"] {
+            try FileManager.default.copyItem(at: RealTree.project.appendingPathComponent(folder),
+                                             to: scratch.appendingPathComponent(folder))
+        }
+        try MatrixShardCommandTests.runGitHubJobs(in: scratch, source: "netqmail-1.06", tarball: RealTree.tarball)
     }
 }
