@@ -60,8 +60,9 @@ let package = Package(
             "Archive", "DiffFormat", "GitStore", "Recipes", "Staging", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "SelectionMatrix", dependencies: ["Conformance", "PatchEngine", "QmailBuild", "Workers"]),
+        .target(name: "CIWorkflow", dependencies: ["QmailBuild", "SelectionMatrix", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "qmailkit", dependencies: [
-            "Archive", "Conformance", "Console", "DiffFormat", "PatchEngine", "QmailBuild", "QmailInstall", "Recipes", "SelectionMatrix",
+            "Archive", "CIWorkflow", "Conformance", "Console", "DiffFormat", "PatchEngine", "QmailBuild", "QmailInstall", "Recipes", "SelectionMatrix",
             "SMTPServer", .product(name: "NIOCore", package: "swift-nio"),
             "SourceFetch", "SourceImport", "Staging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -91,6 +92,11 @@ let package = Package(
         .testTarget(name: "PatchEngineTests", dependencies: ["TestSupport", "PatchEngine", "DiffFormat", "GitStore", "Recipes", "SeededRandom"]),
         .testTarget(name: "PatchSetTests", dependencies: ["TestSupport", "RealBuildSupport", "DiffFormat", "PatchEngine", "SourceImport", "Recipes", "QmailBuild", "GitStore", "SourceFetch", "Conformance", "SMTPEngine", "Spawn"]),
         .testTarget(name: "ConformanceTests", dependencies: ["TestSupport", "RealBuildSupport", "Conformance", "SMTPEngine", "SMTPServer", "QmailBuild", "PatchEngine", "qmailkit"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "RealBuildSupport", "qmailkit", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "SelectionMatrixTests", dependencies: [
+            "TestSupport", "SelectionMatrix", "CIWorkflow", .product(name: "Yams", package: "Yams"),
+        ]),
+        .testTarget(name: "CLITests", dependencies: [
+            "TestSupport", "RealBuildSupport", "qmailkit", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams"),
+        ]),
     ]
 )

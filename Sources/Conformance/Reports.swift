@@ -71,26 +71,8 @@ public enum Reports {
     /// JUnit XML: one testsuite per target, one testcase per scenario
     /// (classname = scenario file), failures carry the detail text.
     public static func junit(_ results: [ScenarioResult], skipped: [SkippedScenario] = []) -> String {
-        let failures = results.filter { !$0.passed }.count
-        let time = results.reduce(0) { $0 + $1.seconds }
-        let tests = results.count + skipped.count
-        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        xml += "<testsuites tests=\"\(tests)\" failures=\"\(failures)\">\n"
-        xml += "  <testsuite name=\"\(escape(results.first?.target ?? "qmailkit verify"))\" tests=\"\(tests)\" failures=\"\(failures)\" skipped=\"\(skipped.count)\" time=\"\(String(format: "%.3f", time))\">\n"
-        for result in results {
-            xml += "    <testcase classname=\"\(escape(classname(result.scenario)))\" name=\"\(escape(result.scenario.name))\" time=\"\(String(format: "%.3f", result.seconds))\""
-            if let violation = result.violation {
-                xml += ">\n      <failure message=\"\(escape(violation.message))\">\(escape(failureDetail(result)))</failure>\n    </testcase>\n"
-            } else {
-                xml += "/>\n"
-            }
-        }
-        for skip in skipped {
-            xml += "    <testcase classname=\"\(escape(classname(skip.scenario)))\" name=\"\(escape(skip.scenario.name))\" time=\"0.000\">\n"
-            xml += "      <skipped message=\"\(escape(skip.reason))\"/>\n    </testcase>\n"
-        }
-        xml += "  </testsuite>\n</testsuites>\n"
-        return xml
+        JUnit.document(suite: results.first?.target ?? "qmailkit verify",
+                       cases: results.map(JUnit.scenarioCase) + skipped.map(JUnit.skippedCase))
     }
 
     /// TAP version 13 with a YAML block per failure; skipped scenarios come
@@ -111,11 +93,6 @@ public enum Reports {
         return text
     }
 
-    /// The JUnit class of a scenario: its file without `.scn`.
-    private static func classname(_ scenario: Scenario) -> String {
-        scenario.file.hasSuffix(".scn") ? String(scenario.file.dropLast(4)) : scenario.file
-    }
-
     /// The differential report: per differing scenario, both transcripts
     /// side by side from the first differing entry.
     public static func differences(_ differences: [TranscriptDifference], total: Int) -> String {
@@ -130,21 +107,5 @@ public enum Reports {
         }
         text += "\(differences.count) of \(total) scenarios differ\n"
         return text
-    }
-
-    private static func escape(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "\n", "\t": result.unicodeScalars.append(scalar)
-            case _ where scalar.value < 0x20: result += "?"
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
     }
 }

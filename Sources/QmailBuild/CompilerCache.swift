@@ -22,7 +22,8 @@ public struct CompilerCache: Sendable, Equatable {
         "env CCACHE_DIR=\(Self.shellQuoted(directory.path)) \(Self.shellQuoted(executable.path)) \(compile)"
     }
 
-    static func shellQuoted(_ text: String) -> String {
+    /// `text` as one word for a POSIX shell, in single quotes unless it is plain.
+    public static func shellQuoted(_ text: String) -> String {
         let plain = text.allSatisfy { $0.isLetter || $0.isNumber || "/._-+".contains($0) }
         return plain ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }

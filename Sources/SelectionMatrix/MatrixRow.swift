@@ -21,8 +21,10 @@ public struct MatrixRow: Sendable {
     public var detail: String
     public var scenariosRun: Int
     public var scenariosPassed: Int
-    /// The failed scenarios with their transcripts.
-    public var failures: [ScenarioResult]
+    /// Every scenario that ran, with its transcript.
+    public var results: [ScenarioResult]
+    /// The scenarios that apply but were not run, with the reason.
+    public var skipped: [SkippedScenario]
     public var patchSeconds: Double
     public var buildSeconds: Double
     public var verifySeconds: Double
@@ -32,6 +34,9 @@ public struct MatrixRow: Sendable {
     public var directory: URL
 
     public var name: String { MatrixRow.name(of: selection) }
+
+    /// The failed scenarios with their transcripts.
+    public var failures: [ScenarioResult] { results.filter { !$0.passed } }
 
     /// `stock` for the empty selection, else the features joined by `+`.
     public static func name(of selection: [String]) -> String {

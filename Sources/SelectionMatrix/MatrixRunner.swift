@@ -49,9 +49,9 @@ public struct MatrixRunner: Sendable {
     }
 
     /// Stock netqmail first, then every non-empty dependency-closed selection of
-    /// `features` (default: the recipe's), smallest first.
-    public func selections(of features: [String]? = nil) -> [[String]] {
-        [[]] + ConflictMatrix.closedSelections(catalog: catalog, features: features ?? catalog.features)
+    /// `features` (default: the recipe's), smallest first: the matrix's list.
+    public static func selections(catalog: PatchCatalog, features: [String]? = nil) -> SelectionList {
+        SelectionList([[]] + ConflictMatrix.closedSelections(catalog: catalog, features: features ?? catalog.features))
     }
 
     /// Runs every selection; rows come back in the order of `selections`.
@@ -69,7 +69,7 @@ public struct MatrixRunner: Sendable {
     public func runOne(_ selection: [String]) -> MatrixRow {
         let folder = workDirectory.appendingPathComponent(MatrixRow.name(of: selection), isDirectory: true)
         var row = MatrixRow(selection: selection, status: .passed, detail: "", scenariosRun: 0, scenariosPassed: 0,
-                            failures: [], patchSeconds: 0, buildSeconds: 0, verifySeconds: 0, buildReused: false,
+                            results: [], skipped: [], patchSeconds: 0, buildSeconds: 0, verifySeconds: 0, buildReused: false,
                             directory: folder)
         let clock = ContinuousClock()
 
@@ -117,13 +117,15 @@ public struct MatrixRunner: Sendable {
         // pauses, timeouts) overlap the rest instead of adding up.
         let results = SuiteRun(jobs: 2).run(applicable, on: target)
         row.verifySeconds = (clock.now - start).inSeconds
+        row.results = results
+        row.skipped = skipped
         row.scenariosRun = results.count
-        row.failures = results.filter { !$0.passed }
-        row.scenariosPassed = results.count - row.failures.count
-        if !row.failures.isEmpty {
+        let failures = row.failures
+        row.scenariosPassed = results.count - failures.count
+        if !failures.isEmpty {
             row.status = .failed
-            let names = row.failures.prefix(5).map(\.scenario.name).joined(separator: ", ")
-            row.detail = "\(row.failures.count) scenario(s) failed: \(names)" + (row.failures.count > 5 ? ", …" : "")
+            let names = failures.prefix(5).map(\.scenario.name).joined(separator: ", ")
+            row.detail = "\(failures.count) scenario(s) failed: \(names)" + (failures.count > 5 ? ", …" : "")
         } else if let skip = skipped.first {
             row.detail = "\(skipped.count) scenario(s) skipped: \(skip.reason)"
         }

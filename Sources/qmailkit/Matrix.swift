@@ -25,21 +25,53 @@ struct Matrix: AsyncParsableCommand {
             (tree/, build/, home/). The work folder is removed afterwards unless --work is \
             given; a given work folder is kept and reused, so a second run rebuilds nothing.
 
+            A selection is spelled as the table prints it: 'stock', or its features in recipe \
+            order joined by '+' ('auth+tls'). --list prints the list (with --json, entries \
+            {"selection", "features"} for a CI matrix 'include'). --only takes some of them; \
+            --shard K/N takes every N-th selection of the list starting with the K-th \
+            (round-robin, so the large selections at the end spread over all shards); with \
+            both, the shard is taken from the --only selections.
+
+            Every run writes, as each selection finishes, <selection>.xml (JUnit: suite = the \
+            selection, cases 'patch', 'build' and one per scenario; a failure carries the first \
+            wrong reply and the transcript) and <selection>.json (its row) into --results DIR \
+            (default: WORK/matrix-results), with matrix-run.json naming the whole list and the \
+            selections the run took. --merge joins the results folders of the shards of one \
+            matrix: it checks every file, refuses a selection in two folders or in none, and \
+            prints the table (or --json rows) of the whole matrix.
+
             Examples:
               qmailkit matrix -j2
               qmailkit matrix --with maxrcpt,liberal-lf --json > matrix.json
               qmailkit matrix --recipe tls-auth --work /tmp/matrix
+              qmailkit matrix --list --json
+              qmailkit matrix --only auth+tls,stock --results results/a
+              qmailkit matrix --shard 2/4 --results results/shard-2
+              qmailkit matrix --merge results/*
 
             Exit codes: 0 every selection passed; 1 a selection conflicted, failed to build \
-            or failed a scenario; 2 bad input (recipe, patch, scenario file, unknown feature); \
-            5 local problem (work folder, accounts, tools); 64 wrong usage.
+            or failed a scenario (also after --merge); 2 bad input (recipe, patch, scenario file, \
+            unknown feature or selection, a results folder that is missing, corrupt, incomplete or \
+            has a selection another one has too); 5 local problem (work or results folder, \
+            accounts, tools); 64 wrong usage (a --shard that is not K/N with 1 <= K <= N).
             """)
 
-    @Option(help: "Recipe giving the features and their order.")
-    var recipe = "combined"
+    @OptionGroup var selection: SelectionOptions
 
-    @Option(name: .customLong("with"), help: ArgumentHelp("Only selections of these features (comma-separated).", valueName: "features"))
-    var features: String?
+    @Flag(help: "Print the selections, one a line as --only takes them, and run nothing.")
+    var list = false
+
+    @Option(help: ArgumentHelp("Run only these selections (comma-separated, spelled as --list prints them).", valueName: "selections"))
+    var only: String?
+
+    @Option(help: ArgumentHelp("Run the K-th of N round-robin shards of the list.", valueName: "K/N"))
+    var shard: String?
+
+    @Option(help: ArgumentHelp("Write each selection's JUnit XML and JSON row here (default: WORK/matrix-results).", valueName: "dir"))
+    var results: String?
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Merge these results folders of shards of one matrix and run nothing.", valueName: "dir"))
+    var merge: [String] = []
 
     @Option(name: [.customShort("j", allowingJoined: true), .customLong("jobs")], help: ArgumentHelp("Selections built and checked at once.", valueName: "n"))
     var jobs = 1
@@ -53,23 +85,47 @@ struct Matrix: AsyncParsableCommand {
 
     @OptionGroup var scenarioFolder: ScenarioFolderOption
 
-    @Flag(help: "Print the rows as JSON instead of the table.")
+    @Flag(help: "Print the rows (with --list: the selections) as JSON instead of the table.")
     var json = false
 
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
         guard (1...16).contains(jobs) else { throw ValidationError("-j takes 1 to 16") }
+        if let shard {
+            do { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
+        }
+        if !merge.isEmpty {
+            let others = [(selection.features != nil, "--with"), (list, "--list"), (only != nil, "--only"), (shard != nil, "--shard"),
+                          (results != nil, "--results"), (work != nil, "--work")].filter(\.0).map(\.1)
+            if !others.isEmpty { throw ValidationError("--merge reads results folders only; leave out \(others.joined(separator: ", "))") }
+        }
+        if list && (results != nil || work != nil) {
+            throw ValidationError("--list runs nothing; leave out --results and --work")
+        }
     }
 
     func run() async throws {
+        if !merge.isEmpty { return try mergeResults() }
         let clock = ContinuousClock()
         let started = clock.now
         let reporter = common.progress()
+        let whole = try await selection.load(common, command: "matrix")
+        let selectionList = whole.list, requested = whole.requested, broken = whole.broken
+        let chosen = try subset(of: selectionList)
+        if list {
+            if json {
+                try printJSON(chosen.entries)
+            } else {
+                for name in chosen.names { print(name) }
+            }
+            return
+        }
+
         let context: RecipeContext
         let library: [Scenario]
         do {
-            context = try await RecipeContext.load(common, recipe: recipe, from: common.from)
+            context = try await RecipeContext.load(common, patches: whole.patches, from: common.from)
             let folder = scenarioFolder.folder(relativeTo: common.workingDirectory) { context.project.root }
             library = try ScenarioLibrary.load(directory: folder)
         } catch let error as ScenarioParseError {
@@ -78,24 +134,14 @@ struct Matrix: AsyncParsableCommand {
         } catch {
             throw failure(error)
         }
-        let requested = features.map { $0.split(separator: ",").map(String.init) }
-        let chosen = requested.map { names in context.catalog.features.filter(names.contains) }
-        let broken = context.catalog.planner.broken.sorted { $0.key < $1.key }
-        if let requested {
-            if let (name, reason) = broken.first(where: { requested.contains($0.key) }) {
-                printError("qmailkit matrix: recipe entry '\(name)' cannot be used: \(reason)")
-                throw ExitCode(ExitStatus.classify(reason).rawValue)
-            }
-            let unknown = requested.filter { !context.catalog.features.contains($0) }
-            guard unknown.isEmpty else {
-                printError("qmailkit matrix: unknown feature(s) \(unknown.joined(separator: ", ")); recipe \(recipe) has \(context.catalog.features.joined(separator: ","))")
-                throw ExitCode(ExitStatus.badInput.rawValue)
-            }
-        }
 
         let workFolder: MatrixWorkFolder
+        let resultsFolder: MatrixResults
         do {
             workFolder = try MatrixWorkFolder(given: work.map(common.path))
+            let manifest = MatrixResults.Manifest(selections: selectionList.names, ran: chosen.names)
+            resultsFolder = try MatrixResults(folder: results.map(common.path) ?? workFolder.url.appendingPathComponent("matrix-results"),
+                                              manifest: manifest)
         } catch {
             printError("qmailkit matrix: \(error)")
             throw ExitCode(ExitStatus.environment.rawValue)
@@ -112,23 +158,33 @@ struct Matrix: AsyncParsableCommand {
         let runner = MatrixRunner(
             catalog: context.catalog, pristine: FileTree(context.pristine.files), sourceName: context.source.name,
             scenarios: library, workDirectory: workFolder.url, buildOptions: options, jobs: jobs)
-        let selections = runner.selections(of: chosen)
-        reporter.note("\(selections.count) selections of \((chosen ?? context.catalog.features).joined(separator: ",")) with \(jobs) at a time; work folder \(workFolder.url.path)")
+        reporter.note("\(chosen.selections.count) of \(selectionList.selections.count) selections of "
+            + "\((requested ?? context.catalog.features).joined(separator: ",")) with \(jobs) at a time; work folder \(workFolder.url.path)")
         let finished = Counter()
-        let rows = runner.run(selections) { event in
+        let writeFailure = FirstMessage()
+        let rows = runner.run(chosen.selections) { event in
             if case let .finished(row, _, total) = event {
+                do { try resultsFolder.write(row) } catch {
+                    writeFailure.record("\(error)")
+                }
                 let done = finished.increment()
                 reporter.note("[\(done)/\(total)] \(row.status.rawValue) \(row.name): \(row.scenariosPassed)/\(row.scenariosRun) scenarios, "
                     + String(format: "build %.1f s, checks %.1f s", row.buildSeconds, row.verifySeconds))
             }
         }
+        let records = rows.map(MatrixRecord.init)
         if json {
-            try printJSON(MatrixReport.json(rows))
+            try printJSON(records)
         } else {
-            print(MatrixReport.table(rows, total: clock.now - started), terminator: "")
+            print(MatrixReport.table(records, total: .elapsed(clock.now - started)), terminator: "")
         }
         for (name, reason) in broken where requested == nil {
             printError("qmailkit matrix: left out recipe entry '\(name)', every selection with it fails: \(reason)")
+        }
+        if let problem = writeFailure.message {
+            workFolder.keep()
+            printError("qmailkit matrix: \(problem)")
+            throw ExitCode(ExitStatus.environment.rawValue)
         }
         if rows.contains(where: { $0.status != .passed }) || (requested == nil && !broken.isEmpty) {
             if work == nil {
@@ -138,6 +194,40 @@ struct Matrix: AsyncParsableCommand {
             throw ExitCode(ExitStatus.differs.rawValue)
         }
     }
+
+    /// --only, then --shard, of the list.
+    private func subset(of whole: SelectionList) throws -> SelectionList {
+        var chosen = whole
+        if let only {
+            do {
+                chosen = try whole.only(only.split(separator: ",").map(String.init))
+            } catch {
+                printError("qmailkit matrix: --only: \(error)")
+                throw ExitCode(ExitStatus.badInput.rawValue)
+            }
+        }
+        if let shard {
+            let picked = try Shard(parsing: shard)
+            chosen = chosen.shard(picked)
+        }
+        return chosen
+    }
+
+    private func mergeResults() throws {
+        let records: [MatrixRecord]
+        do {
+            records = try MatrixMerge.merge(merge.map(common.path))
+        } catch {
+            printError("qmailkit matrix: --merge: \(error)")
+            throw ExitCode(ExitStatus.badInput.rawValue)
+        }
+        if json {
+            try printJSON(records)
+        } else {
+            print(MatrixReport.table(records, total: .summed), terminator: "")
+        }
+        if records.contains(where: { $0.status != .passed }) { throw ExitCode(ExitStatus.differs.rawValue) }
+    }
 }
 
 /// Counts finished selections across the matrix's worker threads.
@@ -145,4 +235,13 @@ private final class Counter: Sendable {
     private let value = Mutex(0)
 
     func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+}
+
+/// The first of the problems reported from the matrix's worker threads.
+private final class FirstMessage: Sendable {
+    private let value = Mutex<String?>(nil)
+
+    func record(_ message: String) { value.withLock { $0 = $0 ?? message } }
+
+    var message: String? { value.withLock { $0 } }
 }

@@ -18,5 +18,5 @@ struct Qmailkit: AsyncParsableCommand {
             \(ExitStatus.helpText)
             """,
         subcommands: [Fetch.self, Patch.self, Check.self, Combine.self, Compare.self, Edit.self, Refresh.self, Build.self,
-                      Install.self, PackageCommand.self, Verify.self, Matrix.self, Serve.self])
+                      Install.self, PackageCommand.self, Verify.self, Matrix.self, CI.self, Serve.self])
 }

@@ -16,21 +16,38 @@ struct RecipeContext {
     let pristine: ImportedTree
 
     static func load(_ options: CommonOptions, recipe name: String, from localFile: String?) async throws -> RecipeContext {
-        let project = try options.loadProject()
-        let recipe = try project.recipe(name, workingDirectory: options.workingDirectory)
-        let source = try project.source(named: recipe.base)
-        let reporter = options.progress()
-        let cache = try options.sourceCache()
-        let remote = await RemotePatches.fetch(recipe, cache: cache, progress: reporter.fetchEvents())
-        let catalog = try PatchCatalog(project: project, recipe: recipe, remoteFiles: remote)
-        let pristine = PristineSource(definition: source, cache: cache)
-        let tarball = try await pristine.obtain(localFile: localFile.map(options.path), progress: reporter.fetchEvents())
+        try await load(options, patches: try await RecipePatches.load(options, recipe: name), from: localFile)
+    }
+
+    /// The context of recipe patches already loaded: adds the pristine tree.
+    static func load(_ options: CommonOptions, patches: RecipePatches, from localFile: String?) async throws -> RecipeContext {
+        let pristine = PristineSource(definition: patches.source, cache: try options.sourceCache())
+        let tarball = try await pristine.obtain(localFile: localFile.map(options.path), progress: options.progress().fetchEvents())
         let tree = try pristine.unpack(tarball.path)
-        return RecipeContext(project: project, recipe: recipe, source: source, catalog: catalog, pristine: tree)
+        return RecipeContext(project: patches.project, recipe: patches.recipe, source: patches.source, catalog: patches.catalog,
+                             pristine: tree)
     }
 
     func applier(fuzz: Int = 0) -> SeriesApplier {
         SeriesApplier(catalog: catalog, pristine: FileTree(pristine.files), fuzz: fuzz)
+    }
+}
+
+/// A recipe and its patches without the base tree: enough to know the
+/// features and selections (`matrix --list`, `ci`), no tarball needed.
+struct RecipePatches {
+    let project: Project
+    let recipe: Recipe
+    let source: SourceDefinition
+    let catalog: PatchCatalog
+
+    static func load(_ options: CommonOptions, recipe name: String) async throws -> RecipePatches {
+        let project = try options.loadProject()
+        let recipe = try project.recipe(name, workingDirectory: options.workingDirectory)
+        let source = try project.source(named: recipe.base)
+        let remote = await RemotePatches.fetch(recipe, cache: try options.sourceCache(), progress: options.progress().fetchEvents())
+        let catalog = try PatchCatalog(project: project, recipe: recipe, remoteFiles: remote)
+        return RecipePatches(project: project, recipe: recipe, source: source, catalog: catalog)
     }
 }
 
