@@ -7,8 +7,9 @@ import SMTPEngine
 /// line with `FORCETLS=0`); forcetls is auth's line missing once `FORCETLS`
 /// is unset. The features that change no reply until configured are told
 /// by the name of what configures them in the binary: `control/maxrcpt`
-/// (maxrcpt), `control/policy` (empf), `ALLOW_BARELF` (liberal-lf).
-/// Every verdict comes with the evidence, for the report.
+/// (maxrcpt), `control/policy` (empf), `ALLOW_BARELF` (liberal-lf); msgid-log,
+/// which changes qmail-send only, by `msgid <none>` in the qmail-send next to
+/// qmail-smtpd. Every verdict comes with the evidence, for the report.
 struct FeatureProbe {
     let smtpd: URL
     let checkProgram: URL
@@ -81,6 +82,14 @@ struct FeatureProbe {
             } else {
                 evidence.append("\(name): no, \(smtpd.lastPathComponent) does not contain \"\(marker)\"")
             }
+        }
+        let send = smtpd.deletingLastPathComponent().appendingPathComponent("qmail-send")
+        let marker = "msgid <none>"
+        if let binary = try? Data(contentsOf: send), binary.range(of: Data(marker.utf8)) != nil {
+            features.insert(.msgidLog)
+            evidence.append("msgid-log: yes, qmail-send contains \"\(marker)\"")
+        } else {
+            evidence.append("msgid-log: no, \(send.path) is missing or does not contain \"\(marker)\"")
         }
         return (features, evidence)
     }

@@ -12,6 +12,7 @@ extension Features {
         (.liberalLF, "liberal-lf", []),
         (.maxRecipients, "maxrcpt", []),
         (.empf, "empf", []),
+        (.msgidLog, "msgid-log", []),
     ]
 
     /// A name that is not a feature's.

@@ -17,6 +17,8 @@ public struct Features: OptionSet, Hashable, Sendable {
     public static let liberalLF = Features(rawValue: 1 << 4)
     /// control/policy (eMPF).
     public static let empf = Features(rawValue: 1 << 5)
+    /// qmail-send logs each new message's Message-ID (docs/msgid-log.md).
+    public static let msgidLog = Features(rawValue: 1 << 6)
 
     /// Every feature of the set.
     public static let all = Features(table.map(\.feature))

@@ -98,7 +98,7 @@ struct RealBuildTests {
 
     /// Each recipe patches and builds (sandboxed, test users) through the binary,
     /// with -Wall -std=gnu17 and no warning beyond those of pristine netqmail.
-    @Test(arguments: [("combined", "auth,tls,forcetls,liberal-lf,maxrcpt,empf"), ("tls-auth", "auth,tls,forcetls")])
+    @Test(arguments: [("combined", "auth,tls,forcetls,liberal-lf,maxrcpt,empf,msgid-log"), ("tls-auth", "auth,tls,forcetls")])
     func recipeBuilds(recipe: String, features: String) throws {
         let scratch = try RealTree.scratch()
         defer { try? FileManager.default.removeItem(at: scratch) }

@@ -46,6 +46,7 @@ struct HandMadeBuildTests {
         #expect(run.stdout.contains("features none, probed (no qmailkit-provenance.json; give --features to state them):\n"))
         #expect(run.stdout.contains("  tls: no, EHLO offers no STARTTLS with control/servercert.pem present\n"))
         #expect(run.stdout.contains("  auth: no, EHLO offers no AUTH with a check program and SMTPAUTH set\n"))
+        #expect(run.stdout.contains("  msgid-log: no, ") && run.stdout.contains("/qmail-send is missing or does not contain \"msgid <none>\"\n"))
         #expect(run.stdout.contains(" scenario(s) that need auth ("))
         #expect(!run.stdout.contains("  auth.scn:"))
         // --diff says which of the first run's scenarios it did not compare, and why.

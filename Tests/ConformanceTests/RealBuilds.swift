@@ -32,7 +32,9 @@ enum RealBuilds {
     /// tls, auth and forcetls, the README's selection.
     static let tlsAuthForceTLS = Result { try shared(["tls", "auth", "forcetls"]) }
     /// Every feature: what the random-session sweep compares with the engine.
-    static let combined = Result { try shared(["auth", "tls", "forcetls", "liberal-lf", "maxrcpt", "empf"]) }
+    static let combined = Result { try shared(combinedFeatures) }
+    /// The recipe `combined`: every feature.
+    static let combinedFeatures = ["auth", "tls", "forcetls", "liberal-lf", "maxrcpt", "empf", "msgid-log"]
 
     private static func shared(_ features: [String]) throws -> Shared {
         let build = try PatchedBuild.sandbox(features: features)

@@ -9,7 +9,7 @@ enum Selection {
     /// empf on top of auth: the empf-on-auth resolution, where the AUTH user is the policy identity.
     static let authEmpf = ["auth", "empf"]
     /// Every feature: the recipe `combined`.
-    static let full = ["auth", "tls", "forcetls", "liberal-lf", "maxrcpt", "empf"]
+    static let full = ["auth", "tls", "forcetls", "liberal-lf", "maxrcpt", "empf", "msgid-log"]
 
     /// Builds that contain `feature`, and builds that do not (whose behaviour must stay stock).
     static func with(_ feature: String) -> [[String]] { all.filter { $0.contains(feature) } }

@@ -11,7 +11,7 @@ import TestSupport
 
 /// netqmail-1.06 with a selection of our patches, applied by qmailkit's own engine
 /// (recipe `combined`, in memory), written out with ResultRepository and built by
-/// QmailBuilder into a sandbox home (`qmail-smtpd`, `qmail-remote`, jobs 2,
+/// QmailBuilder into a sandbox home (``programs``, jobs 2,
 /// `cc -O2 -Wall`, every qmail account mapped to root). Every test target that
 /// needs a real build of a selection gets it here, so a run builds each
 /// selection once.
@@ -41,6 +41,11 @@ public struct PatchedBuild: Sendable {
     public var control: URL { home.appendingPathComponent("control", isDirectory: true) }
     public var smtpd: URL { home.appendingPathComponent("bin/qmail-smtpd") }
     public var remote: URL { home.appendingPathComponent("bin/qmail-remote") }
+
+    /// What every build makes and puts in its home's `bin/`: the SMTP pair the
+    /// scenarios run, and the queue (qmail-queue, qmail-send and the three
+    /// processes qmail-start gives it) that msgid-log's tests run.
+    public static let programs = ["qmail-smtpd", "qmail-remote", "qmail-queue", "qmail-send", "qmail-lspawn", "qmail-rspawn", "qmail-clean"]
 
     /// `control/me`, `helohost` and `rcpthosts` every session gets unless it overrides them.
     public static let baseControl = ["me": "mail.example.org\n", "helohost": "mail.example.org\n", "rcpthosts": "example.org\n"]
@@ -181,13 +186,13 @@ public struct PatchedBuild: Sendable {
 
         let home = slot.appendingPathComponent("home", isDirectory: true)
         var options = BuildOptions(compile: "cc -O2 -Wall", testUsers: TestUsers(user: "root"), sandbox: home, jobs: 2)
-        options.targets = ["qmail-smtpd", "qmail-remote"]
+        options.targets = programs
         let request = BuildRequest(
             tree: tree, treeIdentity: treeID, output: slot.appendingPathComponent("build", isDirectory: true),
             options: options,
             patches: result.steps.map { AppliedPatch(feature: $0.report.feature, name: $0.report.patchFile, sha256: $0.report.canonicalSHA256) })
         let built = try QmailBuilder.build(request)
-        for program in ["qmail-smtpd", "qmail-remote"] where !FileManager.default.isExecutableFile(
+        for program in programs where !FileManager.default.isExecutableFile(
             atPath: home.appendingPathComponent("bin/\(program)").path) {
             throw HarnessError("\(program) was not built for \(plan.features); see \(built.logFile.path)")
         }
