@@ -72,11 +72,10 @@ struct QueueRun {
             try Data(envelope.utf8).write(to: wires.appendingPathComponent("env\(index)"))
         }
 
-        let argv = privateHome.command(view: view, program: "/bin/sh",
-                                       arguments: ["-c", Self.script, "queue-run", build.home.path, wires.path, String(messages.count)])
+        let launch = privateHome.launch(view: view, program: "/bin/sh",
+                                        arguments: ["-c", Self.script, "queue-run", build.home.path, wires.path, String(messages.count)])
         let errors = scratch.appendingPathComponent("stderr")
-        let process = try SpawnedServer(program: argv[0], arguments: Array(argv.dropFirst()),
-                                        environment: ["PATH": "/usr/bin:/bin"], stderr: errors)
+        let process = try SpawnedServer(launch: launch, environment: ["PATH": "/usr/bin:/bin"], stderr: errors)
         var log: [String] = []
         var ended = 0
         while ended < messages.count {
