@@ -99,6 +99,7 @@ import TestSupport
         try write("published/maxrcpt.diff", Data(Self.plainUnified(try Self.body(of: "maxrcpt"), old: { "netqmail-1.06.orig/\($0)" },
                                                                   new: { "netqmail-1.06/\($0)" }, epochCreations: true, indexLines: true).utf8))
         try write("published/empf.patch", Data(try Self.body(of: "empf").utf8))
+        try write("published/msgid-log.patch", Data(try Self.body(of: "msgid-log").utf8))
         try write("recipes/shapes.yaml", Data("""
             name: shapes
             base: netqmail-1.06
@@ -109,6 +110,7 @@ import TestSupport
               - {name: liberal-lf, file: published/liberal-lf.patch.xz, \(try metadata("liberal-lf"))}
               - {name: maxrcpt, file: published/maxrcpt.diff, \(try metadata("maxrcpt"))}
               - {name: empf, file: published/empf.patch, \(try metadata("empf"))}
+              - {name: msgid-log, file: published/msgid-log.patch, \(try metadata("msgid-log"))}
 
             """.utf8))
         let shapedProject = Project(root: scratch)
