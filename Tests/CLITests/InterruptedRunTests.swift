@@ -54,17 +54,20 @@ import TestSupport
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
         let sources = tiny.cache.appendingPathComponent("sources")
         let started = Date()
-        while Self.stagingEntries(in: sources).isEmpty, process.isRunning, Date().timeIntervalSince(started) < 30 {
+        while Self.stagingEntries(in: sources).isEmpty, process.isRunning, Date().timeIntervalSince(started) < 60 {
             usleep(20_000)
         }
         try #require(Self.stagingEntries(in: sources).count == 1,
                      "the download never started: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
 
+        let runningWhenSignalled = process.isRunning
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
 
+        let stderr = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         #expect(process.terminationReason == .uncaughtSignal ? process.terminationStatus == SIGTERM
-                                                              : process.terminationStatus == 128 + SIGTERM)
+                                                              : process.terminationStatus == 128 + SIGTERM,
+                "status \(process.terminationStatus) (\(process.terminationReason == .uncaughtSignal ? "signal" : "exit")), running when signalled: \(runningWhenSignalled), \(Date().timeIntervalSince(started)) s; stderr: \(stderr)")
         #expect(Self.stagingEntries(in: sources).isEmpty)
         #expect(Self.stagingEntries(in: tiny.root).isEmpty)
         #expect(!tiny.exists("src"))
